@@ -1,0 +1,191 @@
+"""Quantities with units, read and converted through UCUM (ucumvert on top of pint).
+
+A quantity is written as a string (`60 kg`, `132 lb`, `5 ft 2 in`, `1300 /mm3`) or as a mapping
+`{value: 60, unit: kg}`. Units are converted, never guessed: a bare number where a unit is
+needed is an error. Common non-UCUM spellings (lb, ft, in, x10^9/L, IU/mL, °C) are accepted as
+aliases of their UCUM codes; everything else must be valid UCUM.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = [
+    "Quantity",
+    "Titre",
+    "UnitProblem",
+    "convert",
+    "is_convertible",
+    "normalise_unit",
+    "parse_quantity_text",
+    "parse_titre",
+]
+
+
+class UnitProblem(ValueError):
+    """A unit or quantity could not be read or converted (turned into a CaseError by callers)."""
+
+
+# Everyday spellings mapped to UCUM codes. Keys are compared case-insensitively.
+_ALIASES: dict[str, str] = {
+    "lb": "[lb_av]", "lbs": "[lb_av]", "pound": "[lb_av]", "pounds": "[lb_av]",
+    "oz": "[oz_av]",
+    "ft": "[ft_i]", "foot": "[ft_i]", "feet": "[ft_i]", "'": "[ft_i]",
+    "in": "[in_i]", "inch": "[in_i]", "inches": "[in_i]", '"': "[in_i]",
+    "kgs": "kg", "kilogram": "kg", "kilograms": "kg",
+    "gram": "g", "grams": "g", "gm": "g",
+    "x10^9/l": "10*9/L", "x10*9/l": "10*9/L", "10^9/l": "10*9/L", "g/l (cells)": "10*9/L",
+    "x 10^9/l": "10*9/L", "×10^9/l": "10*9/L", "×10⁹/l": "10*9/L", "10⁹/l": "10*9/L",
+    "/ul": "/uL", "/µl": "/uL", "cells/ul": "/uL", "cells/µl": "/uL", "/mcl": "/uL",
+    "cells/mm3": "/mm3", "/mm^3": "/mm3", "/mm³": "/mm3", "cells/mm^3": "/mm3",
+    "µmol/l": "umol/L", "mcmol/l": "umol/L", "micromol/l": "umol/L",
+    "iu/ml": "[iU]/mL", "u/ml": "[iU]/mL", "ui/ml": "[iU]/mL",
+    "°c": "Cel", "c": "Cel", "degc": "Cel", "celsius": "Cel",
+    "°f": "[degF]", "f": "[degF]", "degf": "[degF]",
+    "weeks": "wk", "week": "wk", "w": "wk",
+    "days": "d", "day": "d",
+    "months": "mo", "month": "mo",
+    "years": "a", "year": "a", "yr": "a", "y": "a",
+    "hours": "h", "hour": "h", "hr": "h",
+    "minutes": "min", "minute": "min",
+    "mcg": "ug", "µg": "ug",
+    "joints": "{joints}", "joint": "{joints}",
+    "mg/kg/day": "mg/kg/d", "mg/kg/d": "mg/kg/d",
+    "g/24h": "g/(24.h)", "g/24 h": "g/(24.h)", "g/day": "g/d",
+    "ml": "mL", "dl": "dL", "l": "L",
+    "mg/dl": "mg/dL", "g/dl": "g/dL", "g/l": "g/L", "mg/l": "mg/L", "mmol/l": "mmol/L",
+}
+
+_NUMBER = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?"
+_QUANTITY = re.compile(rf"^\s*({_NUMBER})\s*(.*?)\s*$")
+_COMPOUND = re.compile(
+    rf"^\s*({_NUMBER})\s*(ft|feet|foot|')\s*({_NUMBER})\s*(in|inch|inches|\")?\s*$",
+    re.IGNORECASE,
+)
+_TITRE = re.compile(r"^\s*1\s*:\s*(\d+)\s*$")
+
+
+@dataclass(frozen=True, slots=True)
+class Quantity:
+    """A number and its UCUM unit (`unit` is the UCUM code, `1` for a pure number)."""
+
+    value: float
+    unit: str
+
+    def to(self, unit: str) -> float:
+        """This quantity's magnitude in `unit` (raises UnitProblem if not convertible)."""
+        return convert(self.value, self.unit, unit)
+
+    def __str__(self) -> str:
+        shown = f"{self.value:g}"
+        return shown if self.unit == "1" else f"{shown} {self.unit}"
+
+
+@dataclass(frozen=True, slots=True)
+class Titre:
+    """A dilution titre written 1:N (e.g. an ANA of 1:160)."""
+
+    denominator: int
+
+    def __str__(self) -> str:
+        return f"1:{self.denominator}"
+
+
+@functools.cache
+def _registry() -> Any:
+    from ucumvert import PintUcumRegistry  # heavy: loaded once, on first use
+
+    return PintUcumRegistry()
+
+
+@functools.cache
+def _ucum_unit(code: str) -> Any:
+    try:
+        return _registry().from_ucum(code)
+    except Exception as exc:  # ucumvert raises lark and pint errors of several kinds
+        raise UnitProblem(f"{code!r} is not a UCUM unit") from exc
+
+
+def normalise_unit(text: str) -> str:
+    """Map an everyday spelling to its UCUM code and check that UCUM can read it."""
+    stripped = text.strip()
+    if stripped in ("", "1"):
+        return "1"
+    if stripped.startswith("{") and stripped.endswith("}"):
+        return "1"  # a UCUM annotation alone, e.g. {joints}: a count
+    code = _ALIASES.get(stripped.lower(), stripped)
+    if code.startswith("{"):
+        return "1"
+    _ucum_unit(code)
+    return code
+
+
+@functools.cache
+def _factor(from_code: str, to_code: str) -> tuple[float, float] | None:
+    """(scale, offset) such that to = from*scale + offset, or None if not convertible."""
+    if from_code == to_code:
+        return (1.0, 0.0)
+    if from_code == "1" or to_code == "1":
+        return None
+    source, target = _ucum_unit(from_code), _ucum_unit(to_code)
+    make = _registry().Quantity
+    try:
+        if _is_offset(from_code, to_code):
+            zero = make(0.0, source.units).to(target.units).magnitude * 1.0
+            one = make(1.0, source.units).to(target.units).magnitude * 1.0
+        else:
+            zero, one = 0.0, (1 * source).to(target).magnitude
+    except Exception:  # pint's DimensionalityError and offset errors
+        return None
+    return (float(one) - float(zero), float(zero))
+
+
+def _is_offset(*codes: str) -> bool:
+    return any(c in ("Cel", "[degF]") for c in codes)
+
+
+def is_convertible(from_code: str, to_code: str) -> bool:
+    """True when a quantity in `from_code` can be expressed in `to_code`."""
+    try:
+        return _factor(from_code, to_code) is not None
+    except UnitProblem:
+        return False
+
+
+def convert(value: float, from_code: str, to_code: str) -> float:
+    """Convert `value` from one UCUM unit to another."""
+    factor = _factor(from_code, to_code)
+    if factor is None:
+        raise UnitProblem(f"{from_code!r} cannot be converted to {to_code!r}")
+    scale, offset = factor
+    return value * scale + offset
+
+
+def parse_quantity_text(text: str) -> Quantity:
+    """Read `60 kg`, `5 ft 3 in`, `1300 /mm3`, `1.3 10*9/L`; raise UnitProblem otherwise."""
+    compound = _COMPOUND.match(text)
+    if compound:
+        feet, inches = float(compound.group(1)), float(compound.group(3))
+        return Quantity(feet * 12 + inches, "[in_i]")
+    match = _QUANTITY.match(text)
+    if not match:
+        raise UnitProblem(f"{text!r} does not start with a number")
+    value = float(match.group(1))
+    if not math.isfinite(value):
+        raise UnitProblem(f"{text!r} is not a finite number")
+    unit_text = match.group(2)
+    # "1.3 10*9/L": the number is followed by a unit that itself starts with a power of ten
+    return Quantity(value, normalise_unit(unit_text))
+
+
+def parse_titre(text: str) -> Titre | None:
+    """Read `1:160`; None if the text is not a titre."""
+    match = _TITRE.match(text)
+    if not match:
+        return None
+    denominator = int(match.group(1))
+    return Titre(denominator) if denominator > 0 else None

@@ -210,6 +210,7 @@ class KnowledgeBase:
                 for row in rows:
                     if isinstance(row, Parameter):
                         self._parameters[f"{pack.manifest.id}.{row.id}"] = row
+        self._accessed: set[str] = set()
         self.overrides: dict[str, Any] = {}
         for key, value in (overrides or {}).items():
             self._check_override(key, value)
@@ -268,9 +269,21 @@ class KnowledgeBase:
 
     def value(self, key: str) -> Any:
         """The value in force for a parameter: the override if one was given, else the pack's."""
+        self._accessed.add(key)
         if key in self.overrides:
             return self.overrides[key]
         return self.parameter(key).value
+
+    def session(self) -> KnowledgeBase:
+        """A view of the same packs that records which parameters one computation reads."""
+        view = object.__new__(KnowledgeBase)
+        view.__dict__.update(self.__dict__)
+        view._accessed = set()
+        return view
+
+    def accessed(self) -> tuple[str, ...]:
+        """Parameters read through `value` since this view was made, sorted."""
+        return tuple(sorted(self._accessed))
 
     def is_default_unconfirmed(self, key: str) -> bool:
         """True when a parameter in force is an unconfirmed ([U]) default, not overridden."""

@@ -66,14 +66,19 @@ def load_pack(folder: Path) -> Pack:
     tables: dict[str, tuple[Row, ...]] = {}
     for spec in manifest.tables:
         path = folder / spec.file
-        raw_bytes = path.read_bytes()
+        try:
+            raw_bytes = path.read_bytes()
+        except OSError as exc:
+            raise KnowledgeError(f"pack {manifest.id}: {spec.file}: {exc.strerror}") from exc
         digest.update(spec.file.encode() + b"\0" + raw_bytes)
         try:
             data = yaml.safe_load(raw_bytes)
         except yaml.YAMLError as exc:
             raise KnowledgeError(f"pack {manifest.id}: {spec.file}: {exc}") from exc
-        if not isinstance(data, dict) or set(data) != {"rows"} or not isinstance(
-            data["rows"], list
+        if (
+            not isinstance(data, dict)
+            or set(data) != {"rows"}
+            or not isinstance(data["rows"], list)
         ):
             raise KnowledgeError(f"pack {manifest.id}: {spec.file} must hold exactly `rows: [...]`")
         model = _model(spec.model)

@@ -290,9 +290,10 @@ def parse_case(data: Any, kb: KnowledgeBase) -> Case:
         CaseError: listing every problem found, each with field, value and accepted form.
     """
     p = _Problems()
-    top = _mapping(p, "", data, _TOP_KEYS)
     if not isinstance(data, Mapping):
+        p.add("file", data, "does not hold a case", "a mapping with clepath, id, as_of, patient, ...")
         raise CaseError(p.items)
+    top = _mapping(p, "", data, _TOP_KEYS)
     version = top.get("clepath")
     if version is None:
         p.add("clepath", version, "is required (the case format version)", "1")

@@ -163,16 +163,23 @@ class Vocabulary:
         return self.terms.get(normalise_term(term))
 
     def suggest(self, term: str, n: int = 3) -> tuple[str, ...]:
-        """The closest known terms to an unknown one."""
-        matches = difflib.get_close_matches(normalise_term(term), list(self.terms), n=n * 2)
+        """The closest known terms to an unknown one (spelling, then shared words)."""
+        wanted = normalise_term(term)
         seen: list[str] = []
-        for match in matches:
-            canonical = self.terms[match]
+
+        def keep(canonical: str) -> None:
             if canonical not in seen:
                 seen.append(canonical)
-        if not seen:
-            prefix = normalise_term(term)[:3]
-            seen = sorted({c for t, c in self.terms.items() if t.startswith(prefix)})[:n]
+
+        for match in difflib.get_close_matches(wanted, list(self.terms), n=n * 2, cutoff=0.75):
+            keep(self.terms[match])
+        words = set(wanted.split())
+        if wanted:
+            for known, canonical in sorted(self.terms.items()):
+                if wanted in known or words & set(known.split()):
+                    keep(canonical)
+        for match in difflib.get_close_matches(wanted, list(self.terms), n=n * 2, cutoff=0.6):
+            keep(self.terms[match])
         return tuple(seen[:n])
 
     def known(self) -> tuple[str, ...]:

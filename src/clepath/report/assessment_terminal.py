@@ -1,0 +1,256 @@
+"""The `clepath assess` terminal report, rendered with Rich."""
+
+from __future__ import annotations
+
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from clepath.engine.assess import Assessment
+from clepath.report.assessment_json import DISCLAIMER
+
+__all__ = ["render_assessment"]
+
+_SEVERITY_STYLE = {"critical": "bold white on red", "warning": "bold yellow", "info": "cyan"}
+_STATUS_STYLE = {
+    "recommended": "bold green",
+    "consider": "green",
+    "not_recommended": "yellow",
+    "contraindicated": "bold red",
+    "failed": "dim",
+    "ongoing": "blue",
+}
+
+
+def _tri(value: bool | None, yes: str = "yes", no: str = "no", unknown: str = "unknown") -> str:
+    return unknown if value is None else yes if value else no
+
+
+def _num(value: float | None, unit: str = "", digits: int = 1) -> str:
+    if value is None:
+        return "not recorded"
+    text = f"{value:.{digits}f}".rstrip("0").rstrip(".")
+    return f"{text} {unit}".strip()
+
+
+def render_assessment(a: Assessment, console: Console) -> None:
+    """Print the whole assessment, most actionable parts first."""
+    console.print(
+        Panel(
+            Text.assemble(
+                (f"{a.case_id}", "bold"),
+                f"  as of {a.as_of.isoformat()}\n",
+                ("knowledge: ", "dim"),
+                (", ".join(f"{k}@{v}" for k, v in a.knowledge.items()), "dim"),
+            ),
+            title="clepath assessment",
+            expand=False,
+        )
+    )
+    _patient(a, console)
+    _alerts(a, console)
+    _scores(a, console)
+    _labs(a, console)
+    _therapies(a, console)
+    _glucocorticoids(a, console)
+    _refractory(a, console)
+    _options(a, console)
+    _measures(a, console)
+    console.print(Text(DISCLAIMER, style="dim italic"))
+
+
+def _patient(a: Assessment, console: Console) -> None:
+    p = a.patient
+    parts = [
+        p.get("sex") or "sex not recorded",
+        f"{p['age_years']} y" if p.get("age_years") is not None else "age not recorded",
+        _num(p.get("weight_kg"), "kg"),
+        _num(p.get("height_cm"), "cm", 0),
+    ]
+    if p.get("bmi_kg_per_m2"):
+        parts.append(f"BMI {_num(p['bmi_kg_per_m2'], 'kg/m2')}")
+    if p.get("smoking"):
+        parts.append(f"smoking: {p['smoking']}")
+    if p.get("pregnant") is not None:
+        parts.append("pregnant" if p["pregnant"] else "not pregnant")
+    console.print(Text("Patient: ", style="bold") + Text(" · ".join(parts)))
+    for s in a.classification:
+        codes = ", ".join(
+            f"{c.system} {c.code}{' [unconfirmed]' if c.unconfirmed else ''}"
+            for c in (*s.icd10, *s.snomed_ct)
+        )
+        group = s.dusseldorf_class or s.gilliam_group
+        console.print(f"  CLE: {s.label} ({group}) {codes}")
+
+
+def _alerts(a: Assessment, console: Console) -> None:
+    if not a.alerts:
+        return
+    table = Table(title="Alerts", show_header=False, expand=True, title_justify="left")
+    table.add_column("severity", no_wrap=True)
+    table.add_column("message")
+    for alert in a.alerts:
+        table.add_row(
+            Text(alert.severity.upper(), style=_SEVERITY_STYLE.get(alert.severity, "")),
+            Text.assemble(
+                (f"{alert.title}: ", "bold"), alert.message, (f"  [{alert.code}]", "dim")
+            ),
+        )
+    console.print(table)
+
+
+def _scores(a: Assessment, console: Console) -> None:
+    table = Table(title="Activity, damage and classification", expand=True, title_justify="left")
+    table.add_column("instrument", no_wrap=True)
+    table.add_column("result")
+    table.add_column("details")
+    if a.clasi is None:
+        table.add_row("CLASI", "not recorded", "no CLASI examination on or before as_of")
+    else:
+        latest = a.clasi.latest
+        detail = f"on {latest.date.isoformat()}"
+        if a.clasi.change is not None:
+            c = a.clasi.change
+            pct = "n/a" if c.percent is None else f"{c.percent:.0f} %"
+            detail += (
+                f"; baseline {c.baseline_activity} on {c.baseline_date.isoformat()}: "
+                f"change {c.points:+d} points ({pct}); ≥4 points {_tri(c.meaningful_4_points)}, "
+                f"≥20 % {_tri(c.meaningful_20_percent)}, CLASI-50 {_tri(c.clasi_50)}"
+            )
+        table.add_row(
+            "CLASI", f"A {latest.activity} ({latest.severity}) · D {latest.damage}", detail
+        )
+    s = a.sledai
+    descriptors = ", ".join(f"{d.label} {d.weight}" for d in s.descriptors) or "none"
+    band = f" ({s.band}, scheme {s.band_scheme}{', unconfirmed' if s.band_unconfirmed else ''})"
+    table.add_row(
+        "SLEDAI-2K",
+        f"{s.score}{band if s.band else ''}",
+        f"{s.window_days}-day window: {descriptors}",
+    )
+    e = a.eular_acr
+    if e.entry_criterion is None:
+        verdict = f"{e.total} points; entry criterion unknown (no ANA recorded)"
+    else:
+        verdict = f"{e.total} points; classified {_tri(e.classified)}"
+    table.add_row(
+        "EULAR/ACR 2019",
+        verdict,
+        "; ".join(f"{k} {v}" for k, v in e.domains.items() if v) or "no criterion met",
+    )
+    sl = a.slicc
+    table.add_row(
+        "SLICC 2012",
+        f"classified {_tri(sl.classified)}",
+        f"{sl.clinical_count} clinical + {sl.immunologic_count} immunologic"
+        + ("; nephritis route" if sl.nephritis_route else ""),
+    )
+    console.print(table)
+
+
+def _labs(a: Assessment, console: Console) -> None:
+    if not a.labs and a.egfr is None:
+        return
+    table = Table(title="Latest laboratory results", expand=True, title_justify="left")
+    table.add_column("test")
+    table.add_column("date", no_wrap=True)
+    table.add_column("result")
+    table.add_column("flag")
+    for line in a.labs:
+        style = "bold red" if line.flag in ("low", "high", "positive") else ""
+        table.add_row(line.label, line.date.isoformat(), line.shown, Text(line.flag or "", style))
+    if a.egfr is not None:
+        table.add_row(
+            "eGFR", a.egfr.date.isoformat(), f"{a.egfr.value:.0f} mL/min/1.73 m2", a.egfr.method
+        )
+    console.print(table)
+
+
+def _therapies(a: Assessment, console: Console) -> None:
+    if not a.therapy.courses:
+        return
+    table = Table(title="Therapy history", expand=True, title_justify="left")
+    for name in ("drug", "dates", "dose", "outcome", "adequate trial?"):
+        table.add_column(name)
+    for c in a.therapy.courses:
+        dates = f"{c.start or '?'} → {c.stop or ('now' if c.outcome == 'ongoing' else '?')}"
+        if c.duration_weeks is not None:
+            dates += f" ({c.duration_weeks:.0f} wk)"
+        dose = _num(c.daily_dose_mg, "mg/day") if c.daily_dose_mg is not None else "not recorded"
+        if c.dose_mg_per_kg is not None:
+            dose += f" = {c.dose_mg_per_kg:.2f} mg/kg"
+            if c.above_max:
+                dose += f" (> {c.max_mg_per_kg:g})"
+        table.add_row(c.label, dates, dose, c.outcome, f"{c.adequacy}: {c.adequacy_note}")
+    console.print(table)
+
+
+def _glucocorticoids(a: Assessment, console: Console) -> None:
+    g = a.glucocorticoids
+    if g.prednisone_equivalent_mg_per_day is None and g.cumulative_mg is None:
+        return
+    targets = "; ".join(
+        f"{t.guideline} {t.operator} {t.threshold_mg:g} mg: {_tri(t.met, 'met', 'not met')}"
+        for t in g.targets
+    )
+    cumulative = (
+        f"{g.cumulative_mg:,.0f} mg" + ("" if g.cumulative_complete else " (incomplete)")
+        if g.cumulative_mg is not None
+        else "not computable"
+    )
+    console.print(
+        Text("Glucocorticoids: ", style="bold")
+        + Text(
+            f"{_num(g.prednisone_equivalent_mg_per_day, 'mg/day')} prednisone equivalent now; "
+            f"{targets}; cumulative {cumulative}"
+        )
+    )
+    for note in g.notes:
+        console.print(Text(f"  {note}", style="dim"))
+
+
+def _refractory(a: Assessment, console: Console) -> None:
+    r = a.refractory
+    verdict = {True: "REFRACTORY", False: "not refractory", None: "unknown"}[r.status]
+    lines = []
+    for d in r.definitions:
+        state = {True: "met", False: "not met", None: "cannot be judged"}[d.met]
+        line = f"• {d.label}: {state}"
+        if d.reasons:
+            line += f" — {'; '.join(d.reasons)}"
+        if d.missing:
+            line += f" (missing: {', '.join(d.missing)})"
+        lines.append(line)
+    if r.severe:
+        lines.append("Severe-refractory label applies.")
+    lines.extend(r.notes)
+    style = "bold red" if r.status else "bold"
+    console.print(
+        Panel(Group(*(Text(x) for x in lines)), title=Text(f"Refractoriness: {verdict}", style))
+    )
+
+
+def _options(a: Assessment, console: Console) -> None:
+    table = Table(title="Options", expand=True, title_justify="left")
+    table.add_column("agent")
+    table.add_column("status", no_wrap=True)
+    table.add_column("line / guideline stances")
+    table.add_column("cautions and evidence")
+    for o in a.options:
+        stances = "\n".join(f"{s.guideline}: {s.stance}" for s in o.stances)
+        notes = [f"⚠ {c.message}" for c in o.cautions]
+        if o.evidence:
+            notes.append(o.evidence)
+        table.add_row(
+            o.label,
+            Text(o.status.replace("_", " "), style=_STATUS_STYLE.get(o.status, "")),
+            (f"{o.line}\n" if o.line else "") + stances,
+            "\n".join(notes),
+        )
+    console.print(table)
+
+
+def _measures(a: Assessment, console: Console) -> None:
+    for m in a.measures:
+        console.print(Text.assemble(("• ", "bold"), (f"{m.label}: ", "bold"), m.text))

@@ -1,0 +1,98 @@
+"""Quantities are read with their units and converted through UCUM, never guessed."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from clepath.domain.units import (
+    Quantity,
+    UnitProblem,
+    convert,
+    normalise_unit,
+    parse_quantity_text,
+    parse_titre,
+)
+
+
+class TestParseQuantity:
+    def test_pounds_are_converted_to_kilograms(self) -> None:
+        """176 lb is 79.83 kg (the second example's weight)."""
+        q = parse_quantity_text("176 lb")
+
+        assert pytest.approx(79.832, abs=0.001) == q.to("kg")
+
+    def test_feet_and_inches(self) -> None:
+        """5 ft 3 in is 63 inches, 160.02 cm."""
+        q = parse_quantity_text("5 ft 3 in")
+
+        assert pytest.approx(160.02, abs=0.001) == q.to("cm")
+
+    def test_cells_per_cubic_millimetre(self) -> None:
+        """The seed's WBC of 1300/mm3 is 1.3 x10^9/L."""
+        q = parse_quantity_text("1300 /mm3")
+
+        assert pytest.approx(1.3) == q.to("10*9/L")
+
+    def test_power_of_ten_unit_after_the_number(self) -> None:
+        """`1.3 10*9/L` reads as 1.3 in the unit 10*9/L."""
+        assert Quantity(1.3, "10*9/L") == parse_quantity_text("1.3 10*9/L")
+
+    def test_temperature_conversion_keeps_the_offset(self) -> None:
+        """38.6 degrees Celsius is 101.48 degrees Fahrenheit."""
+        assert pytest.approx(101.48, abs=0.01) == convert(38.6, "Cel", "[degF]")
+
+    def test_creatinine_units(self) -> None:
+        """umol/L and mmol/L convert by a factor of 1000."""
+        assert pytest.approx(0.068) == convert(68, "umol/L", "mmol/L")
+
+    def test_a_count_unit_is_dimensionless(self) -> None:
+        """`3 joints` is the count 3."""
+        assert Quantity(3.0, "1") == parse_quantity_text("3 joints")
+
+    @pytest.mark.parametrize("text", ["kg 60", "sixty kg", "60 kilos of", "", "60 furlongs"])
+    def test_unreadable_quantities_are_rejected(self, text: str) -> None:
+        """Text that is not a number with a UCUM unit is refused, not guessed."""
+        with pytest.raises(UnitProblem):
+            parse_quantity_text(text)
+
+    def test_mass_is_not_convertible_to_length(self) -> None:
+        """Dimensions are checked."""
+        with pytest.raises(UnitProblem):
+            convert(60, "kg", "cm")
+
+    def test_aliases_map_to_ucum_codes(self) -> None:
+        """Everyday spellings become UCUM codes."""
+        assert ["[lb_av]", "10*9/L", "[iU]/mL", "Cel"] == [
+            normalise_unit(u) for u in ("lbs", "x10^9/L", "IU/mL", "°C")
+        ]
+
+
+class TestTitre:
+    def test_titre(self) -> None:
+        """1:640 is a titre with denominator 640."""
+        titre = parse_titre("1:640")
+
+        assert titre is not None and 640 == titre.denominator
+
+    def test_not_a_titre(self) -> None:
+        """A ratio that does not start with 1 is not a titre."""
+        assert parse_titre("2:640") is None
+
+
+class TestProperties:
+    @given(st.floats(min_value=0.1, max_value=500, allow_nan=False))
+    def test_pound_round_trip(self, kg: float) -> None:
+        """kg -> lb -> kg returns the same mass."""
+        assert pytest.approx(kg, rel=1e-9) == convert(convert(kg, "kg", "[lb_av]"), "[lb_av]", "kg")
+
+    @given(st.floats(min_value=0, max_value=1e6, allow_nan=False))
+    def test_number_survives_parsing(self, value: float) -> None:
+        """The number written before a unit is the number read."""
+        assert pytest.approx(value, rel=1e-12) == parse_quantity_text(f"{value!r} kg").value
+
+    @given(st.integers(min_value=0, max_value=10**6))
+    def test_per_mm3_is_a_thousandth_of_10e9_per_l(self, count: int) -> None:
+        """N/mm3 equals N/1000 x10^9/L for every count."""
+        assert pytest.approx(count / 1000) == convert(count, "/mm3", "10*9/L")

@@ -1,0 +1,1 @@
+"""Tests of clepath.scores: one module per instrument."""

@@ -291,7 +291,9 @@ def parse_case(data: Any, kb: KnowledgeBase) -> Case:
     """
     p = _Problems()
     if not isinstance(data, Mapping):
-        p.add("file", data, "does not hold a case", "a mapping with clepath, id, as_of, patient, ...")
+        p.add(
+            "file", data, "does not hold a case", "a mapping with clepath, id, as_of, patient, ..."
+        )
         raise CaseError(p.items)
     top = _mapping(p, "", data, _TOP_KEYS)
     version = top.get("clepath")
@@ -469,6 +471,15 @@ def _finding(p: _Problems, kb: KnowledgeBase, index: int, raw: Any) -> Finding |
     value: Quantity | None = None
     if fields.get("value") is not None and name is not None:
         value = _finding_value(p, kb, f"{field}.value", name, fields["value"])
+    elif name is not None and _finding_row(kb, name) is not None:
+        row = _finding_row(kb, name)
+        if getattr(row, "value_required", False):
+            p.add(
+                f"{field}.value",
+                None,
+                f"is required for {name}",
+                f"a value in {getattr(row, 'value_unit', '')}, e.g. '38.6 Cel' for a fever",
+            )
     attributed = _text(p, f"{field}.attributed_to", fields.get("attributed_to"))
     note = _text(p, f"{field}.note", fields.get("note"))
     if name is None or date is None:
@@ -494,19 +505,25 @@ def _finding_value(
     return Quantity(converted[0], expected)
 
 
-def _finding_unit(kb: KnowledgeBase, name: str) -> str | None:
-    """The unit the findings pack expects for a finding's value ("1" for counts)."""
+def _finding_row(kb: KnowledgeBase, name: str) -> Any:
+    """The findings-pack row of a finding id, or None."""
     pack = kb.packs.get("findings")
     if pack is None:
         return None
     for rows in pack.tables.values():
         for row in rows:
             if getattr(row, "id", None) == name:
-                unit = getattr(row, "value_unit", None)
-                if unit is None:
-                    return None
-                return "1" if str(unit).startswith("{") else str(unit)
+                return row
     return None
+
+
+def _finding_unit(kb: KnowledgeBase, name: str) -> str | None:
+    """The unit the findings pack expects for a finding's value ("1" for counts)."""
+    row = _finding_row(kb, name)
+    unit = getattr(row, "value_unit", None) if row is not None else None
+    if unit is None:
+        return None
+    return "1" if str(unit).startswith("{") else str(unit)
 
 
 def _lab(p: _Problems, kb: KnowledgeBase, index: int, raw: Any) -> LabResult | None:

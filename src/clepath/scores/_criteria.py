@@ -1,0 +1,321 @@
+"""Reading instrument criteria against a case: the findings, labs and CLE subtypes that satisfy
+a criterion's routes in the `findings` pack model (shared by SLEDAI-2K, EULAR/ACR 2019 and
+SLICC 2012).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from clepath.domain.case import Case, CleEntry, Finding, LabResult
+from clepath.domain.units import UnitProblem
+from clepath.knowledge.base import KnowledgeBase
+from clepath.knowledge.models.findings import CleSubtypeRule, Condition, FindingTerm, Route
+from clepath.scores import labs
+
+__all__ = ["CriterionCheck", "check_routes", "cle_matches"]
+
+
+
+@dataclass(frozen=True)
+class CriterionCheck:
+    """Whether a criterion's routes are met in a window, with the evidence and the gaps.
+
+    `attributed` and `unjudged` are filled only when the criterion is not met: observations
+    that would have satisfied it but have another recorded cause, and observations that could
+    not be compared (no number, no range, no joint count). `recorded` is True when any
+    observation the criterion reads exists in the window; `judged` when at least one of them
+    could be compared.
+    """
+
+    met: bool
+    date: dt.date | None
+    evidence: str | None
+    attributed: tuple[str, ...]
+    unjudged: tuple[str, ...]
+    recorded: bool
+    judged: bool
+
+
+@dataclass(frozen=True)
+class _Hit:
+    date: dt.date
+    evidence: str
+    attributed_to: str | None
+
+
+@dataclass(frozen=True)
+class _Reading:
+    hits: tuple[_Hit, ...]
+    unjudged: tuple[str, ...]
+    recorded: bool
+    judged: bool
+
+
+def check_routes(
+    case: Case,
+    kb: KnowledgeBase,
+    pack: str,
+    routes: Sequence[Route],
+    *,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+) -> CriterionCheck:
+    """Check a criterion's routes (any route; all conditions of a route) within [start, end].
+
+    Nothing dated after `case.as_of` is read. Parameters named by a condition are looked up in
+    `pack`. The evidence of a met criterion is that of the route completed most recently.
+    """
+    last = case.as_of if end is None else min(end, case.as_of)
+    best: tuple[dt.date, str] | None = None
+    attributed: list[str] = []
+    unjudged: list[str] = []
+    recorded = judged = False
+    for route in routes:
+        if not all(_enabled(kb, pack, c) for c in route):
+            continue
+        readings = [_read(case, kb, pack, c, start, last) for c in route]
+        recorded = recorded or any(r.recorded for r in readings)
+        judged = judged or any(r.judged for r in readings)
+        unjudged.extend(u for r in readings for u in r.unjudged)
+        clean = [[h for h in r.hits if h.attributed_to is None] for r in readings]
+        if all(clean):
+            picks = [max(hits, key=lambda h: h.date) for hits in clean]
+            done = max(p.date for p in picks)
+            if best is None or done > best[0]:
+                best = (done, " + ".join(p.evidence for p in picks))
+        elif all(r.hits for r in readings):
+            attributed.extend(
+                f"attributed to {h.attributed_to} ({h.evidence})"
+                for r in readings
+                for h in r.hits
+                if h.attributed_to is not None
+            )
+    met = best is not None
+    return CriterionCheck(
+        met=met,
+        date=best[0] if best else None,
+        evidence=best[1] if best else None,
+        attributed=() if met else _unique(attributed),
+        unjudged=() if met else _unique(unjudged),
+        recorded=recorded,
+        judged=judged,
+    )
+
+
+def cle_matches(
+    case: Case, rules: Iterable[CleSubtypeRule], criterion: str
+) -> tuple[tuple[CleEntry, CleSubtypeRule], ...]:
+    """The case's CLE entries (present by as_of) whose subtype maps to `criterion`."""
+    by_subtype = {rule.subtype: rule for rule in rules}
+    found: list[tuple[CleEntry, CleSubtypeRule]] = []
+    for entry in case.cle:
+        rule = by_subtype.get(entry.subtype)
+        if rule is None or rule.criterion != criterion:
+            continue
+        if entry.since is not None and entry.since.earliest > case.as_of:
+            continue
+        found.append((entry, rule))
+    return tuple(found)
+
+
+def _unique(items: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(items))
+
+
+def _enabled(kb: KnowledgeBase, pack: str, condition: Condition) -> bool:
+    return condition.enabled_by is None or kb.value(f"{pack}.{condition.enabled_by}") is True
+
+
+def _read(
+    case: Case,
+    kb: KnowledgeBase,
+    pack: str,
+    condition: Condition,
+    start: dt.date | None,
+    end: dt.date,
+) -> _Reading:
+    if condition.finding is not None:
+        return _read_findings(case, kb, pack, condition, start, end)
+    return _read_labs(case, kb, pack, condition, start, end)
+
+
+def _threshold(kb: KnowledgeBase, pack: str, condition: Condition) -> tuple[float, str | None]:
+    if condition.threshold_parameter is not None:
+        param = kb.parameter(f"{pack}.{condition.threshold_parameter}")
+        return float(kb.value(f"{pack}.{condition.threshold_parameter}")), param.unit
+    assert condition.threshold is not None  # guaranteed by Condition's validator
+    return condition.threshold, condition.unit
+
+
+def _with_note(text: str, condition: Condition) -> str:
+    return f"{text} ({condition.evidence_note})" if condition.evidence_note else text
+
+
+# findings
+
+
+def _read_findings(
+    case: Case,
+    kb: KnowledgeBase,
+    pack: str,
+    condition: Condition,
+    start: dt.date | None,
+    end: dt.date,
+) -> _Reading:
+    hits: list[_Hit] = []
+    unjudged: list[str] = []
+    found = [
+        f
+        for f in case.findings
+        if f.name == condition.finding and f.date <= end and (start is None or f.date >= start)
+    ]
+    for finding in found:
+        text = _finding_text(kb, finding)
+        if condition.compare == "present":
+            verdict: bool | None = True
+        else:
+            verdict = _finding_verdict(kb, pack, condition, finding)
+        if verdict is None:
+            limit, unit = _threshold(kb, pack, condition)
+            unjudged.append(f"{text}: no value to compare with {limit:g} {_unit_word(unit)}")
+        elif verdict:
+            hits.append(_Hit(finding.date, _with_note(text, condition), finding.attributed_to))
+    judged = len(unjudged) < len(found)
+    return _Reading(tuple(hits), tuple(unjudged), bool(found), judged)
+
+
+def _finding_verdict(
+    kb: KnowledgeBase, pack: str, condition: Condition, finding: Finding
+) -> bool | None:
+    limit, unit = _threshold(kb, pack, condition)
+    measured = _finding_value(finding, unit)
+    if measured is None:
+        return None
+    if condition.compare == "above":
+        return measured > limit
+    return measured >= limit
+
+
+def _finding_value(finding: Finding, unit: str | None) -> float | None:
+    quantity = finding.value
+    if quantity is None:
+        return None
+    if unit is None or unit.startswith("{") or unit == "1":
+        return quantity.value if quantity.unit == "1" else None
+    try:
+        return round(quantity.to(unit), 9)
+    except UnitProblem:
+        return None
+
+
+def _unit_word(unit: str | None) -> str:
+    if unit is None or unit == "1":
+        return ""
+    return unit.strip("{}")
+
+
+def _finding_text(kb: KnowledgeBase, finding: Finding) -> str:
+    shown = finding.name
+    if finding.value is not None:
+        shown += f" {_quantity_text(kb, finding)}"
+    return f"{shown} on {finding.date.isoformat()}"
+
+
+def _quantity_text(kb: KnowledgeBase, finding: Finding) -> str:
+    quantity = finding.value
+    assert quantity is not None
+    if quantity.unit != "1":
+        return str(quantity)
+    unit = None
+    for term in kb.table("findings", "findings", FindingTerm):
+        if term.id == finding.name:
+            unit = term.value_unit
+    return f"{quantity.value:g} {_unit_word(unit)}".rstrip()
+
+
+# labs
+
+
+def _read_labs(
+    case: Case,
+    kb: KnowledgeBase,
+    pack: str,
+    condition: Condition,
+    start: dt.date | None,
+    end: dt.date,
+) -> _Reading:
+    assert condition.lab is not None
+    found = labs.results(case, condition.lab, start=start, end=end)
+    hits: list[_Hit] = []
+    unjudged: list[str] = []
+    for result in found:
+        verdict = _lab_verdict(kb, pack, condition, result)
+        text = _lab_text(result, condition)
+        if verdict is None:
+            unjudged.append(f"{text}: {_why_unjudged(kb, pack, condition)}")
+        elif verdict:
+            hits.append(_Hit(result.date, _with_note(text, condition), result.attributed_to))
+    judged = len(unjudged) < len(found)
+    return _Reading(tuple(hits), tuple(unjudged), bool(found), judged)
+
+
+def _lab_verdict(
+    kb: KnowledgeBase, pack: str, condition: Condition, result: LabResult
+) -> bool | None:
+    compare = condition.compare
+    if compare == "low":
+        return labs.is_low(result)
+    if compare == "high":
+        return labs.is_high(result)
+    if compare == "titre_at_least":
+        limit, _ = _threshold(kb, pack, condition)
+        if result.titre is not None:
+            return result.titre.denominator >= limit
+        return labs.is_high(result)
+    if compare == "threshold":
+        assert condition.lab_threshold is not None
+        row = labs.threshold(kb, condition.lab_threshold)
+        return labs.compare(result, row.comparator, row.value, row.unit)
+    limit, unit = _threshold(kb, pack, condition)
+    assert unit is not None
+    comparator = {"below": "<", "above": ">", "at_least": ">="}[compare]
+    return labs.compare(result, comparator, limit, unit)
+
+
+def _why_unjudged(kb: KnowledgeBase, pack: str, condition: Condition) -> str:
+    compare = condition.compare
+    if compare == "low":
+        return "no lower reference limit or result word, so 'low' cannot be judged"
+    if compare == "high":
+        return "no upper reference limit or result word, so 'high' cannot be judged"
+    if compare == "titre_at_least":
+        limit, _ = _threshold(kb, pack, condition)
+        return f"no titre, range or result word to compare with 1:{limit:g}"
+    if compare == "threshold":
+        assert condition.lab_threshold is not None
+        row = labs.threshold(kb, condition.lab_threshold)
+        return f"no number to compare with {row.comparator} {row.value:g} {row.unit}"
+    limit, unit = _threshold(kb, pack, condition)
+    return f"no number to compare with {limit:g} {unit}"
+
+
+def _lab_text(result: LabResult, condition: Condition) -> str:
+    if result.value is not None:
+        shown = f"{result.value:g} {result.unit or ''}".rstrip()
+        if condition.compare == "low" and result.lower is not None:
+            shown += f" (lab lower limit {result.lower:g})"
+        elif condition.compare in ("high", "titre_at_least") and result.upper is not None:
+            shown += f" (lab upper limit {result.upper:g})"
+    elif result.titre is not None:
+        shown = str(result.titre)
+    else:
+        shown = result.result or "recorded"
+    return f"{result.test} {shown} on {result.date.isoformat()}"
+
+
+# --- SLEDAI-2K --------------------------------------------------------------------------------
+
+

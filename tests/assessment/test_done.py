@@ -154,3 +154,39 @@ class TestJson:
         a = assess(load_case(SEED_CASE, kb), kb)
 
         assert pytest.approx(12.0) == a.glucocorticoids.prednisone_equivalent_mg_per_day
+
+
+class TestSafetyAlerts:
+    def test_methotrexate_in_pregnancy_is_critical(self, kb: KnowledgeBase) -> None:
+        """A pregnant patient on methotrexate gets the critical teratogen alert."""
+        import dataclasses
+
+        case = load_case(SCLE_CASE, kb)
+        patient = dataclasses.replace(case.patient, pregnant=True)
+        therapies = tuple(
+            dataclasses.replace(t, outcome="ongoing", stop=None)
+            if t.drug == "methotrexate"
+            else t
+            for t in case.therapies
+        )
+
+        a = assess(dataclasses.replace(case, patient=patient, therapies=therapies), kb)
+
+        critical = [x for x in a.alerts if x.code == "teratogen_in_pregnancy"]
+        assert critical and "critical" == critical[0].severity and a.alerts[0] == critical[0]
+
+    def test_current_trigger_drug_is_flagged(self, kb: KnowledgeBase) -> None:
+        """A current PPI is flagged as a reported CLE trigger."""
+        import dataclasses
+
+        from clepath.domain.case import TherapyCourse
+        from clepath.domain.dates import PartialDate
+
+        case = load_case(SCLE_CASE, kb)
+        ppi = kb.vocabulary("drug").resolve("omeprazole")
+        assert ppi is not None
+        course = TherapyCourse(drug=ppi, start=PartialDate(2023, 1, 1), outcome="ongoing")
+
+        a = assess(dataclasses.replace(case, therapies=(*case.therapies, course)), kb)
+
+        assert "drug_trigger_current" in {x.code for x in a.alerts}

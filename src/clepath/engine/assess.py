@@ -19,6 +19,7 @@ from clepath.engine import refractory as refractory_module
 from clepath.engine import therapy as therapy_module
 from clepath.engine.alerts import Alert, make_alert
 from clepath.knowledge.base import KnowledgeBase
+from clepath.knowledge.models.drugs import Drug, TriggerDrug
 from clepath.scores import clasi as clasi_module
 from clepath.scores import classification as classification_module
 from clepath.scores import eular_acr, labs, sledai, slicc
@@ -285,6 +286,14 @@ def _alerts(
                     {"drug": course.label, "missing": missing},
                 )
             )
+    drug_rows = {row.id: row for row in kb.table("drugs", "drugs", Drug)}
+    trigger_ids = {row.id for row in kb.table("drugs", "trigger_drugs", TriggerDrug)}
+    for course in current:
+        row = drug_rows.get(course.drug)
+        if case.patient.pregnant and row is not None and row.teratogen:
+            out.append(make_alert(kb, "teratogen_in_pregnancy", {"drug": course.label}))
+        if course.drug in trigger_ids or (row is not None and row.cle_trigger):
+            out.append(make_alert(kb, "drug_trigger_current", {"drug": course.label}))
     if case.patient.smoking == "current":
         out.append(make_alert(kb, "smoking"))
     if gc_review.above_target and gc_review.prednisone_equivalent_mg_per_day is not None:

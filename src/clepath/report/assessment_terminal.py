@@ -23,6 +23,11 @@ _STATUS_STYLE = {
 }
 
 
+def _row(table: Table, *cells: object) -> None:
+    """Add a row whose plain strings are shown as written (never read as Rich markup)."""
+    table.add_row(*(Text(c) if isinstance(c, str) else c for c in cells))  # type: ignore[arg-type]
+
+
 def _tri(value: bool | None, yes: str = "yes", no: str = "no", unknown: str = "unknown") -> str:
     return unknown if value is None else yes if value else no
 
@@ -81,7 +86,7 @@ def _patient(a: Assessment, console: Console) -> None:
             for c in (*s.icd10, *s.snomed_ct)
         )
         group = s.dusseldorf_class or s.gilliam_group
-        console.print(f"  CLE: {s.label} ({group}) {codes}")
+        console.print(Text(f"  CLE: {s.label} ({group}) {codes}"))
 
 
 def _alerts(a: Assessment, console: Console) -> None:
@@ -91,7 +96,8 @@ def _alerts(a: Assessment, console: Console) -> None:
     table.add_column("severity", no_wrap=True)
     table.add_column("message")
     for alert in a.alerts:
-        table.add_row(
+        _row(
+            table,
             Text(alert.severity.upper(), style=_SEVERITY_STYLE.get(alert.severity, "")),
             Text.assemble(
                 (f"{alert.title}: ", "bold"), alert.message, (f"  [{alert.code}]", "dim")
@@ -106,7 +112,7 @@ def _scores(a: Assessment, console: Console) -> None:
     table.add_column("result")
     table.add_column("details")
     if a.clasi is None:
-        table.add_row("CLASI", "not recorded", "no CLASI examination on or before as_of")
+        _row(table, "CLASI", "not recorded", "no CLASI examination on or before as_of")
     else:
         latest = a.clasi.latest
         detail = f"on {latest.date.isoformat()}"
@@ -118,13 +124,12 @@ def _scores(a: Assessment, console: Console) -> None:
                 f"change {c.points:+d} points ({pct}); ≥4 points {_tri(c.meaningful_4_points)}, "
                 f"≥20 % {_tri(c.meaningful_20_percent)}, CLASI-50 {_tri(c.clasi_50)}"
             )
-        table.add_row(
-            "CLASI", f"A {latest.activity} ({latest.severity}) · D {latest.damage}", detail
-        )
+        _row(table, "CLASI", f"A {latest.activity} ({latest.severity}) · D {latest.damage}", detail)
     s = a.sledai
     descriptors = ", ".join(f"{d.label} {d.weight}" for d in s.descriptors) or "none"
     band = f" ({s.band}, scheme {s.band_scheme}{', unconfirmed' if s.band_unconfirmed else ''})"
-    table.add_row(
+    _row(
+        table,
         "SLEDAI-2K",
         f"{s.score}{band if s.band else ''}",
         f"{s.window_days}-day window: {descriptors}",
@@ -134,13 +139,15 @@ def _scores(a: Assessment, console: Console) -> None:
         verdict = f"{e.total} points; entry criterion unknown (no ANA recorded)"
     else:
         verdict = f"{e.total} points; classified {_tri(e.classified)}"
-    table.add_row(
+    _row(
+        table,
         "EULAR/ACR 2019",
         verdict,
         "; ".join(f"{k} {v}" for k, v in e.domains.items() if v) or "no criterion met",
     )
     sl = a.slicc
-    table.add_row(
+    _row(
+        table,
         "SLICC 2012",
         f"classified {_tri(sl.classified)}",
         f"{sl.clinical_count} clinical + {sl.immunologic_count} immunologic"
@@ -157,14 +164,48 @@ def _labs(a: Assessment, console: Console) -> None:
     table.add_column("date", no_wrap=True)
     table.add_column("result")
     table.add_column("flag")
+    cytopenic = {}
+    for c in a.cytopenias:
+        if c.present:
+            cytopenic.setdefault(c.test, []).append(c.used_by)
     for line in a.labs:
-        style = "bold red" if line.flag in ("low", "high", "positive") else ""
-        table.add_row(line.label, line.date.isoformat(), line.shown, Text(line.flag or "", style))
+        flag = line.flag or ""
+        if line.test in cytopenic:
+            flag = f"{c_name(line.test)} ({', '.join(sorted(cytopenic[line.test]))})"
+        style = "bold red" if flag and flag not in ("normal", "negative") else ""
+        _row(table, line.label, line.date.isoformat(), line.shown, Text(flag, style))
     if a.egfr is not None:
-        table.add_row(
-            "eGFR", a.egfr.date.isoformat(), f"{a.egfr.value:.0f} mL/min/1.73 m2", a.egfr.method
+        _row(
+            table,
+            "eGFR",
+            a.egfr.date.isoformat(),
+            f"{a.egfr.value:.0f} mL/min/1.73 m2",
+            a.egfr.method,
         )
     console.print(table)
+
+
+def _dose_text(c: object) -> str:
+    """The dose as prescribed, with the daily average when it is not a daily schedule."""
+    text = getattr(c, "dose_text", None)
+    frequency = getattr(c, "frequency", None)
+    daily = getattr(c, "daily_dose_mg", None)
+    if text is None:
+        return "not recorded"
+    shown = f"{text} {frequency.replace('_', ' ')}" if frequency else text
+    if daily is not None and frequency not in (None, "daily"):
+        shown += f" (≈{_num(daily, 'mg/day')})"
+    return shown
+
+
+def c_name(test: str) -> str:
+    """The cytopenia a low count of this test is called."""
+    return {
+        "wbc": "leukopenia",
+        "platelets": "thrombocytopenia",
+        "lymphocytes": "lymphopenia",
+        "neutrophils": "neutropenia",
+    }.get(test, "low")
 
 
 def _therapies(a: Assessment, console: Console) -> None:
@@ -173,17 +214,24 @@ def _therapies(a: Assessment, console: Console) -> None:
     table = Table(title="Therapy history", expand=True, title_justify="left")
     for name in ("drug", "dates", "dose", "outcome", "adequate trial?"):
         table.add_column(name)
+    notes: list[str] = []
     for c in a.therapy.courses:
         dates = f"{c.start or '?'} → {c.stop or ('now' if c.outcome == 'ongoing' else '?')}"
         if c.duration_weeks is not None:
             dates += f" ({c.duration_weeks:.0f} wk)"
-        dose = _num(c.daily_dose_mg, "mg/day") if c.daily_dose_mg is not None else "not recorded"
+        dose = _dose_text(c)
         if c.dose_mg_per_kg is not None:
             dose += f" = {c.dose_mg_per_kg:.2f} mg/kg"
             if c.above_max:
                 dose += f" (> {c.max_mg_per_kg:g})"
-        table.add_row(c.label, dates, dose, c.outcome, f"{c.adequacy}: {c.adequacy_note}")
+        minimum = f" (min {c.min_trial_weeks:g} wk)" if c.min_trial_weeks else ""
+        if c.adequacy_note and c.adequacy_note not in notes:
+            notes.append(c.adequacy_note)
+        marker = f" [{notes.index(c.adequacy_note) + 1}]" if c.adequacy_note else ""
+        _row(table, c.label, dates, dose, c.outcome, f"{c.adequacy}{minimum}{marker}")
     console.print(table)
+    for number, note in enumerate(notes, start=1):
+        console.print(Text(f"  [{number}] {note}", style="dim"))
 
 
 def _glucocorticoids(a: Assessment, console: Console) -> None:
@@ -242,10 +290,11 @@ def _options(a: Assessment, console: Console) -> None:
         notes = [f"⚠ {c.message}" for c in o.cautions]
         if o.evidence:
             notes.append(o.evidence)
-        table.add_row(
+        _row(
+            table,
             o.label,
             Text(o.status.replace("_", " "), style=_STATUS_STYLE.get(o.status, "")),
-            (f"{o.line}\n" if o.line else "") + stances,
+            (f"{o.line_label or o.line}\n" if o.line else "") + stances,
             "\n".join(notes),
         )
     console.print(table)

@@ -1,0 +1,430 @@
+"""Next treatment options, their cautions, and the general measures of every assessment.
+
+The options list walks the `pathway` pack's candidate agents in ladder order (topical, then
+antimalarials, then second line, then agents reserved for refractory disease, then
+off-guideline and investigational agents). Each agent gets a status:
+
+* `ongoing` - taken now (a contraindication still overrides it);
+* `failed` - failed or not tolerated: never offered again as a new start;
+* `contraindicated` - recorded so, or a caution rule turns it (pregnancy with a teratogen,
+  methotrexate with eGFR below 30);
+* otherwise the candidate's own status, lowered to `not_recommended` for agents reserved for
+  refractory disease (thalidomide, lenalidomide) while the patient is not refractory, and for
+  SLE-licensed biologics (anifrolumab, belimumab) when no SLE feature is recorded.
+
+Every option carries each guideline's stance with its wording (the `drugs` pack), a one-sentence
+evidence summary, the cautions that apply to this patient (the `pathway` pack's rules and the
+`evidence` pack's counted safety signals) and the sources. IVIG is `not_recommended`
+(off-guideline): the seed report (Singh 2020) states that the S2k guideline does not suggest it
+for CLE because of flares in case reports, and the evidence is conflicting.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from clepath.domain.case import Case
+from clepath.engine.refractory import RefractoryResult
+from clepath.engine.therapy import (
+    FAILURE_OUTCOMES,
+    TherapyReview,
+    drug_rows,
+    trigger_class_of,
+)
+from clepath.knowledge.base import KnowledgeBase
+from clepath.knowledge.models.common import Term
+from clepath.knowledge.models.drugs import Drug, TriggerClass
+from clepath.knowledge.models.evidence import SafetySignal
+from clepath.knowledge.models.pathway import CautionRule, GeneralMeasure, OptionCandidate
+
+__all__ = [
+    "Caution",
+    "Measure",
+    "Option",
+    "OptionContext",
+    "Stance",
+    "general_measures",
+    "guideline_stances",
+    "propose_options",
+]
+
+
+@dataclass(frozen=True)
+class OptionContext:
+    """What the options depend on besides the therapy history (built by the assessment)."""
+
+    pregnant: bool | None
+    leukopenia: bool | None
+    wbc_10e9_per_l: float | None
+    neutropenia: bool | None
+    anti_ro_positive: bool | None
+    smoking: str | None
+    hcq_mg_per_kg: float | None
+    egfr: float | None
+    subtypes: tuple[str, ...]
+    sle_features: bool
+
+
+@dataclass(frozen=True)
+class Stance:
+    """One guideline's position on an agent; `source` is a source id of the `drugs` pack."""
+
+    guideline: str
+    stance: str
+    line: str | None
+    wording: str
+    tag: str | None
+    source: str
+
+
+@dataclass(frozen=True)
+class Caution:
+    """A caution for this patient; `source` is a source id (pathway, evidence or drugs pack)."""
+
+    code: str
+    severity: str  # info | warning | critical
+    message: str
+    source: str | None
+
+
+@dataclass(frozen=True)
+class Option:
+    """One agent in the options list, with its status and why."""
+
+    agent: str
+    label: str
+    status: str  # recommended|consider|not_recommended|contraindicated|failed|ongoing
+    line: str | None
+    stances: tuple[Stance, ...]
+    evidence: str
+    cautions: tuple[Caution, ...]
+    sources: tuple[dict[str, str], ...]
+    rationale: str
+    line_label: str | None = None
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A general measure given with every assessment."""
+
+    id: str
+    label: str
+    text: str
+    sources: tuple[dict[str, str], ...]
+
+
+class _Defaults(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return "not recorded"
+
+
+def _fill(template: str, values: dict[str, str]) -> str:
+    return " ".join(template.format_map(_Defaults(values)).split())
+
+
+def _guideline_labels(kb: KnowledgeBase) -> dict[str, str]:
+    return {row.id: row.label for row in kb.table("drugs", "guidelines", Term)}
+
+
+def guideline_stances(kb: KnowledgeBase, agent: str) -> tuple[Stance, ...]:
+    """Each guideline's stance on one agent (drug id), with its wording, tag and source id.
+
+    Args:
+        kb: the knowledge base (`drugs` pack).
+        agent: a canonical drug id, e.g. "intravenous immunoglobulin".
+
+    Returns:
+        The stances in the pack's order; empty for an agent without a drug row.
+    """
+    row = drug_rows(kb).get(agent)
+    if row is None:
+        return ()
+    labels = _guideline_labels(kb)
+    return tuple(
+        Stance(
+            guideline=labels.get(s.guideline, s.guideline),
+            stance=s.stance,
+            line=s.line,
+            wording=" ".join(s.wording.split()),
+            tag=s.tag,
+            source=s.source,
+        )
+        for s in row.stances
+    )
+
+
+def _applies(rule: CautionRule, row: Drug) -> bool:
+    return row.id in rule.agents or row.kind in rule.kinds or (rule.teratogens and row.teratogen)
+
+
+def _subtype_match(prefixes: tuple[str, ...], subtypes: tuple[str, ...]) -> bool:
+    return any(s.upper().startswith(p.upper()) for s in subtypes for p in prefixes)
+
+
+def _condition(
+    rule: CautionRule, row: Drug, case: Case, therapy: TherapyReview, ctx: OptionContext
+) -> dict[str, str] | None:
+    """The template values when the rule's condition holds for this agent, else None."""
+    values = {"agent": row.label}
+    when = rule.when
+    if when == "always":
+        return values
+    if when == "pregnant":
+        return values if ctx.pregnant is True else None
+    if when == "pregnancy_not_recorded":
+        return values if ctx.pregnant is None and case.patient.sex != "male" else None
+    if when == "leukopenia":
+        wbc = ctx.wbc_10e9_per_l
+        values["wbc_text"] = f"WBC {wbc:g} x10^9/L" if wbc is not None else "low WBC reported"
+        return values if ctx.leukopenia is True else None
+    if when == "neutropenia":
+        return values if ctx.neutropenia is True else None
+    if when == "anti_ro_positive":
+        return values if ctx.anti_ro_positive is True else None
+    if when == "smoking_current":
+        return values if ctx.smoking == "current" else None
+    if when == "hcq_above_max":
+        maximum = row.maximum.mg_per_kg_per_day if row.maximum else None
+        if ctx.hcq_mg_per_kg is None or maximum is None or ctx.hcq_mg_per_kg <= maximum:
+            return None
+        return {**values, "mg_per_kg": f"{ctx.hcq_mg_per_kg:.2f}", "max_mg_per_kg": f"{maximum:g}"}
+    if when == "dose_above_max":
+        over = [c for c in therapy.courses_of(row.id) if c.outcome == "ongoing" and c.above_max]
+        if not over or over[-1].dose_mg_per_kg is None or over[-1].max_mg_per_kg is None:
+            return None
+        return {**values, "mg_per_kg": f"{over[-1].dose_mg_per_kg:.2f}",
+                "max_mg_per_kg": f"{over[-1].max_mg_per_kg:g}"}
+    if when == "egfr_below":
+        if ctx.egfr is None or rule.threshold is None or ctx.egfr >= rule.threshold:
+            return None
+        return {**values, "egfr": f"{ctx.egfr:.0f}", "threshold": f"{rule.threshold:g}"}
+    if when == "subtype":
+        return values if _subtype_match(rule.subtypes, ctx.subtypes) else None
+    if when == "no_sle_features":
+        return values if not ctx.sle_features else None
+    if when == "agent_ongoing":
+        current = [a for a in rule.with_agents if a in therapy.current_agents]
+        if not current:
+            return None
+        return {**values, "with_agent": _labels(therapy, current)}
+    return None
+
+
+def _labels(therapy: TherapyReview, drugs: list[str]) -> str:
+    names = {c.drug: c.label for c in therapy.courses}
+    text = ", ".join(names.get(d, d) for d in drugs)
+    return text[:1].upper() + text[1:]
+
+
+def _signal_caution(signal: SafetySignal) -> Caution:
+    values: dict[str, str] = {}
+    if signal.numerator is not None:
+        values["numerator"] = str(signal.numerator)
+    if signal.numerator is not None and signal.denominator is not None:
+        values["fraction"] = f"{signal.numerator} of {signal.denominator}"
+        values["percent"] = f"{100 * signal.numerator / signal.denominator:.1f}%"
+    return Caution(signal.id, signal.severity, _fill(signal.text, values), signal.source[0])
+
+
+def _cautions(
+    kb: KnowledgeBase, row: Drug, case: Case, therapy: TherapyReview, ctx: OptionContext
+) -> tuple[list[tuple[Caution, str]], bool]:
+    """The cautions that apply, each with the pack its source belongs to, and whether one of
+    them makes the agent contraindicated."""
+    cautions: list[tuple[Caution, str]] = []
+    contraindicated = False
+    for rule in kb.table("pathway", "cautions", CautionRule):
+        if not _applies(rule, row):
+            continue
+        values = _condition(rule, row, case, therapy, ctx)
+        if values is None:
+            continue
+        message = _fill(rule.message, values)
+        cautions.append((Caution(rule.id, rule.severity, message, rule.source[0]), "pathway"))
+        contraindicated = contraindicated or rule.makes_contraindicated
+    for signal in kb.table("evidence", "signals", SafetySignal):
+        if signal.agent == row.id:
+            cautions.append((_signal_caution(signal), "evidence"))
+    return cautions, contraindicated
+
+
+def _history_status(
+    therapy: TherapyReview, agent: str, same_moiety: tuple[str, ...] = ()
+) -> tuple[str | None, str]:
+    courses = therapy.courses_of(agent)
+    if agent in therapy.current_agents:
+        return "ongoing", "Currently taken."
+    failed = [c for c in courses if c.outcome in FAILURE_OUTCOMES]
+    for other in same_moiety:
+        # Another formulation of the same active drug that did not work counts as this one;
+        # one stopped for intolerance does not (a formulation switch can be tolerated).
+        relative = [c for c in therapy.courses_of(other) if c.outcome == "failed"]
+        if relative and not failed:
+            extra = (" Its failure was reported without dates, so whether the trial was adequate "
+                     "is undocumented.") if relative[-1].adequacy == "undocumented" else ""
+            return "failed", (
+                f"Same active drug as {relative[-1].label}, which failed: not offered again as "
+                f"a new start.{extra}"
+            )
+    if failed:
+        last = failed[-1]
+        word = "not tolerated" if last.outcome == "intolerant" else "failed"
+        extra = (" The failure was reported without dates, so whether the trial was adequate "
+                 "is undocumented.") if last.adequacy == "undocumented" else ""
+        return "failed", f"Already {word}: not offered again as a new start.{extra}"
+    if any(c.outcome == "contraindicated" for c in courses):
+        return "contraindicated", "Recorded as contraindicated in the history."
+    return None, ""
+
+
+def _line_labels(kb: KnowledgeBase) -> dict[str, str]:
+    """Display labels of the treatment-line ids (pathway pack)."""
+    return {t.id: t.label for t in kb.table("pathway", "lines", Term)}
+
+
+def _same_moiety(kb: KnowledgeBase, row: Drug) -> tuple[str, ...]:
+    """Other agents of the drug pack with the same active moiety (e.g. MMF and EC-MPS)."""
+    if row.active_moiety is None:
+        return ()
+    return tuple(
+        d.id
+        for d in kb.table("drugs", "drugs", Drug)
+        if d.active_moiety == row.active_moiety and d.id != row.id
+    )
+
+
+def _base_status(
+    cand: OptionCandidate, refractory: RefractoryResult, ctx: OptionContext
+) -> tuple[str, str]:
+    if cand.requires_refractory and refractory.status is not True:
+        state = "not established" if refractory.status is None else "not met"
+        return cand.status_if_not_refractory or "not_recommended", (
+            f"Reserved for refractory disease (refractory status {state})."
+        )
+    if cand.requires_sle_features and not ctx.sle_features:
+        return cand.status_without_sle_features or "not_recommended", (
+            "Guideline support is for skin disease within SLE; no SLE features recorded."
+        )
+    return cand.status, ""
+
+
+def _sources(kb: KnowledgeBase, pack_ids: Iterable[tuple[str, str]]) -> tuple[dict[str, str], ...]:
+    seen: dict[str, dict[str, str]] = {}
+    for pack, source_id in pack_ids:
+        if source_id not in seen:
+            seen[source_id] = kb.cite(pack, [source_id])[0]
+    return tuple(seen.values())
+
+
+def _option(
+    kb: KnowledgeBase,
+    cand: OptionCandidate,
+    row: Drug,
+    case: Case,
+    therapy: TherapyReview,
+    refractory: RefractoryResult,
+    ctx: OptionContext,
+) -> Option:
+    found, hard_stop = _cautions(kb, row, case, therapy, ctx)
+    same_moiety = _same_moiety(kb, row)
+    status, why = _history_status(therapy, row.id, same_moiety)
+    if status == "failed":
+        # A failed agent is not offered again: keep only the cautions that explain or warn.
+        found = [(c, pack) for c, pack in found if c.severity != "info"]
+    cautions = [c for c, _ in found]
+    if hard_stop and status != "failed":
+        critical = [c.message for c in cautions if c.severity == "critical"]
+        why = " ".join([*critical, why]).strip()
+        status = "contraindicated"
+    elif status is None:
+        status, why = _base_status(cand, refractory, ctx)
+    stances = guideline_stances(kb, row.id)
+    rationale = " ".join(" ".join([why, cand.rationale]).split())
+    cited = [("drugs", s.source) for s in stances]
+    cited += [("pathway", s) for s in cand.source]
+    cited += [(pack, c.source) for c, pack in found if c.source]
+    return Option(
+        agent=row.id,
+        label=row.label,
+        status=status,
+        line=row.line,
+        line_label=_line_labels(kb).get(row.line, row.line),
+        stances=stances,
+        evidence=" ".join((row.evidence or "").split()),
+        cautions=tuple(cautions),
+        sources=_sources(kb, cited),
+        rationale=rationale,
+    )
+
+
+def propose_options(
+    case: Case,
+    kb: KnowledgeBase,
+    therapy: TherapyReview,
+    refractory: RefractoryResult,
+    context: OptionContext,
+) -> tuple[Option, ...]:
+    """Every candidate agent in ladder order with its status, stances, evidence and cautions.
+
+    Args:
+        case: the case.
+        kb: the knowledge base (`drugs`, `pathway` and `evidence` packs).
+        therapy: the reviewed therapy history (failed and current agents, doses per kg).
+        refractory: the refractory assessment (gates thalidomide and lenalidomide).
+        context: the patient facts the cautions depend on.
+
+    Returns:
+        One option per candidate of the `pathway` pack, in ladder order.
+    """
+    rows = drug_rows(kb)
+    candidates = sorted(kb.table("pathway", "candidates", OptionCandidate), key=lambda c: c.order)
+    return tuple(
+        _option(kb, cand, rows[cand.agent], case, therapy, refractory, context)
+        for cand in candidates
+        if cand.agent in rows
+    )
+
+
+def _trigger_text(kb: KnowledgeBase, therapy: TherapyReview) -> tuple[list[str], list[str]]:
+    classes = {row.id: row for row in kb.table("drugs", "trigger_classes", TriggerClass)}
+    names = {c.drug: c.label for c in therapy.courses}
+    found: list[str] = []
+    sources: list[str] = []
+    for drug in therapy.current_agents:
+        class_id = trigger_class_of(kb, drug)
+        if class_id is None or class_id not in classes:
+            continue
+        trigger = classes[class_id]
+        label = names.get(drug, drug)
+        found.append(label if trigger.label == label else f"{label} ({trigger.label})")
+        sources.extend(trigger.source)
+    return found, sources
+
+
+def general_measures(case: Case, kb: KnowledgeBase, therapy: TherapyReview) -> tuple[Measure, ...]:
+    """Sun protection, smoking cessation and the drug-trigger review, for every assessment.
+
+    Args:
+        case: the case (smoking status).
+        kb: the knowledge base (`pathway` and `drugs` packs).
+        therapy: the reviewed therapy history (current drugs).
+
+    Returns:
+        The measures in the pack's order, worded for this patient.
+    """
+    measures: list[Measure] = []
+    for row in sorted(kb.table("pathway", "measures", GeneralMeasure), key=lambda m: m.order):
+        cited = [("pathway", s) for s in row.source]
+        if row.id == "smoking_cessation":
+            smoking = case.patient.smoking
+            text = row.texts.get(smoking or "unknown", row.texts["unknown"])
+        elif row.id == "drug_trigger_review":
+            found, trigger_sources = _trigger_text(kb, therapy)
+            key = "found" if found else "none"
+            text = _fill(row.texts[key], {"drugs": "; ".join(found)})
+            cited += [("drugs", s) for s in trigger_sources]
+        else:
+            text = row.texts.get("default", next(iter(row.texts.values())))
+        measures.append(Measure(row.id, row.label, " ".join(text.split()), _sources(kb, cited)))
+    return tuple(measures)

@@ -1,0 +1,1 @@
+"""Tests of the treatment side of the clinical core (clepath.engine)."""

@@ -24,6 +24,7 @@ from clepath.knowledge.base import KnowledgeBase, Manifest, Pack, Row
 __all__ = ["PACKS_DIR", "load_knowledge", "load_pack", "pack_dirs"]
 
 PACKS_DIR = Path(__file__).parent / "packs"
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's safe loader when built
 
 
 def pack_dirs(root: Path = PACKS_DIR) -> list[Path]:
@@ -72,7 +73,7 @@ def load_pack(folder: Path) -> Pack:
             raise KnowledgeError(f"pack {manifest.id}: {spec.file}: {exc.strerror}") from exc
         digest.update(spec.file.encode() + b"\0" + raw_bytes)
         try:
-            data = yaml.safe_load(raw_bytes)
+            data = yaml.load(raw_bytes, Loader=_LOADER)  # noqa: S506 - a safe loader
         except yaml.YAMLError as exc:
             raise KnowledgeError(f"pack {manifest.id}: {spec.file}: {exc}") from exc
         if (

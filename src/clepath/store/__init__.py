@@ -1,0 +1,4 @@
+"""Persistence: SQLAlchemy tables, repositories (domain in, domain out), migrations.
+
+May import: the clinical core, clepath.casefile, clepath.fhir, SQLAlchemy, Alembic.
+"""

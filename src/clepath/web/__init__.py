@@ -1,0 +1,4 @@
+"""The clinician web app: `create_app(settings)`, routes, templates, static assets.
+
+May import: anything below it. Nothing imports clepath.web except the CLI.
+"""

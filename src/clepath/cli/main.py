@@ -144,12 +144,15 @@ def _problem(field: str, value: object, message: str, accepted: str) -> object:
 
 
 def _register_plugins() -> None:
-    """Commands contributed by other modules of the package (the IVIG planner)."""
-    try:
-        from clepath.cli import ivig
-    except ImportError:  # the planner is optional until it lands
-        return
-    ivig.register(app)
+    """Command groups that live in their own modules (IVIG, FHIR, CDS Hooks, web)."""
+    import importlib
+    import importlib.util
+
+    for name in ("ivig", "fhir", "cds", "web"):
+        module_name = f"clepath.cli.{name}"
+        if importlib.util.find_spec(module_name) is None:
+            continue
+        importlib.import_module(module_name).register(app)
 
 
 _register_plugins()

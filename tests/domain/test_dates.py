@@ -15,7 +15,8 @@ class TestPartialDate:
         """`2009` spans the whole year."""
         d = parse_partial_date(2009)
 
-        assert d is not None and (dt.date(2009, 1, 1), dt.date(2009, 12, 31)) == (d.earliest, d.latest)
+        assert d is not None
+        assert (dt.date(2009, 1, 1), dt.date(2009, 12, 31)) == (d.earliest, d.latest)
 
     def test_month(self) -> None:
         """`2021-09` spans September."""

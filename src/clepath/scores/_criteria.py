@@ -15,8 +15,7 @@ from clepath.knowledge.base import KnowledgeBase
 from clepath.knowledge.models.findings import CleSubtypeRule, Condition, FindingTerm, Route
 from clepath.scores import labs
 
-__all__ = ["CriterionCheck", "check_routes", "cle_matches"]
-
+__all__ = ["CriterionCheck", "check_routes", "cle_matches", "unmapped_cle_notes"]
 
 
 @dataclass(frozen=True)
@@ -319,3 +318,14 @@ def _lab_text(result: LabResult, condition: Condition) -> str:
 # --- SLEDAI-2K --------------------------------------------------------------------------------
 
 
+def unmapped_cle_notes(case: Case, rules: tuple[CleSubtypeRule, ...], instrument: str) -> list[str]:
+    """Notes for the case's CLE subtypes that an instrument's subtype table does not count."""
+    by_subtype = {r.subtype: r for r in rules}
+    notes: list[str] = []
+    for entry in case.cle:
+        rule = by_subtype.get(entry.subtype)
+        if rule is None:
+            notes.append(f"CLE subtype {entry.subtype} is not in the {instrument} subtype table.")
+        elif rule.criterion is None:
+            notes.append(f"CLE subtype {entry.subtype} counts for no criterion: {rule.note}")
+    return notes

@@ -22,7 +22,7 @@ from clepath.knowledge.models.eular_acr_2019 import (
     EularAcrEntry,
 )
 from clepath.knowledge.models.findings import CleSubtypeRule
-from clepath.scores._criteria import CriterionCheck, check_routes, cle_matches
+from clepath.scores._criteria import CriterionCheck, check_routes, cle_matches, unmapped_cle_notes
 
 __all__ = ["EularAcrCriterion", "EularAcrResult", "classify"]
 
@@ -82,7 +82,7 @@ def classify(case: Case, kb: KnowledgeBase) -> EularAcrResult:
         notes.extend(f"{row.id} not counted: {why}" for why in (*check.attributed, *check.unjudged))
         if not check.recorded and not _cle_recorded(case, rules, row.id):
             missing.append(row.id)
-    notes.extend(_unmapped_cle_notes(case, rules))
+    notes.extend(unmapped_cle_notes(case, rules, "EULAR/ACR"))
     criteria = _pick_domain_maxima(met)
     domains: dict[str, int] = {}
     for item in criteria:
@@ -160,18 +160,6 @@ def _evidence(
 
 def _cle_recorded(case: Case, rules: tuple[CleSubtypeRule, ...], criterion: str) -> bool:
     return bool(cle_matches(case, rules, criterion))
-
-
-def _unmapped_cle_notes(case: Case, rules: tuple[CleSubtypeRule, ...]) -> list[str]:
-    by_subtype = {r.subtype: r for r in rules}
-    notes: list[str] = []
-    for entry in case.cle:
-        rule = by_subtype.get(entry.subtype)
-        if rule is None:
-            notes.append(f"CLE subtype {entry.subtype} is not in the EULAR/ACR subtype table.")
-        elif rule.criterion is None:
-            notes.append(f"CLE subtype {entry.subtype} counts for no criterion: {rule.note}")
-    return notes
 
 
 def _pick_domain_maxima(

@@ -17,7 +17,7 @@ from clepath.domain.case import Case
 from clepath.knowledge.base import KnowledgeBase
 from clepath.knowledge.models.findings import CleSubtypeRule
 from clepath.knowledge.models.slicc_2012 import SliccCriterionRow, SliccNephritisRoute
-from clepath.scores._criteria import check_routes, cle_matches
+from clepath.scores._criteria import check_routes, cle_matches, unmapped_cle_notes
 
 __all__ = ["SliccCriterion", "SliccResult", "classify"]
 
@@ -69,7 +69,7 @@ def classify(case: Case, kb: KnowledgeBase) -> SliccResult:
         if not check.recorded and not cle_matches(case, rules, row.id):
             missing.append(row.id)
     _apply_exclusions(met, notes)
-    notes.extend(_cle_notes(case, rules))
+    notes.extend(unmapped_cle_notes(case, rules, "SLICC"))
     notes.extend(f"{row.id}: {row.note_when_met}" for row, _ in met.values() if row.note_when_met)
     criteria = tuple(
         SliccCriterion(row.number, row.kind, row.label, evidence) for row, evidence in met.values()
@@ -120,18 +120,6 @@ def _apply_exclusions(met: dict[str, tuple[SliccCriterionRow, str]], notes: list
             del met[criterion_id]
             names = ", ".join(met[v][0].label.lower() for v in voided_by)
             notes.append(f"{criterion_id} not counted: {evidence} is explained by {names}.")
-
-
-def _cle_notes(case: Case, rules: tuple[CleSubtypeRule, ...]) -> list[str]:
-    by_subtype = {r.subtype: r for r in rules}
-    notes: list[str] = []
-    for entry in case.cle:
-        rule = by_subtype.get(entry.subtype)
-        if rule is None:
-            notes.append(f"CLE subtype {entry.subtype} is not in the SLICC subtype table.")
-        elif rule.criterion is None:
-            notes.append(f"CLE subtype {entry.subtype} counts for no criterion: {rule.note}")
-    return notes
 
 
 def _nephritis_route(

@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/clepath assess --demo
+	$(BIN)/clepath assess --demo seed
 
 test: $(STAMP)
 	$(BIN)/lint-imports

@@ -131,5 +131,20 @@ class TestGramsProperty:
             prescribed = course.dose_g_per_kg * plan.dosing_weight.kg
             assert abs(course.total_grams - prescribed) <= 2.5 + 1e-9
             for day in course.infusion_days:
+                assert day.grams > 0
                 if plan.product is not None:
                     assert abs(sum(v.size_g * v.count for v in day.vials) - day.grams) < 1e-9
+
+
+class TestFewerDaysThanRequested:
+    def test_whole_vials_that_cannot_fill_every_day_shorten_the_course(self) -> None:
+        """15 g of 5 g vials over 4 days is three 5 g days with a note, never a 0 g day."""
+        c = case(
+            patient(sex="female", height_cm=140, weight_kg=40),
+            request(induction=(0.4, 4), product="asceniv", policy="UK_DDW"),
+        )
+
+        course = plan_ivig(c, ivig_kb()).courses[0]
+
+        assert [5.0, 5.0, 5.0] == [d.grams for d in course.infusion_days]
+        assert course.notes and "3 of the 4" in course.notes[0]

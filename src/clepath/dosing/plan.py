@@ -98,6 +98,7 @@ class CoursePlan:
     rounding: Rounding
     infusion_days: tuple[InfusionDayPlan, ...]
     blocked: bool = False
+    notes: tuple[str, ...] = ()
 
     @property
     def total_grams(self) -> float:
@@ -154,14 +155,23 @@ def _course_plan(
 ) -> CoursePlan:
     vials = product.vials_g if product is not None else None
     rounding = round_course(course.dose_g_per_kg * weight_kg, step, mode, vials)
-    amounts = split_days(rounding.rounded_g, course.days, vials)
+    split = split_days(rounding.rounded_g, course.days, vials)
+    # Whole vials cannot always fill every requested day (15 g of 5 g vials over 4 days):
+    # the course is then given over fewer days rather than with an empty infusion day.
+    amounts = [g for g in split if g > 0]
+    notes: tuple[str, ...] = ()
+    if len(amounts) < len(split):
+        notes = (
+            f"{rounding.rounded_g:g} g in whole vials fills {len(amounts)} of the "
+            f"{course.days} requested days: given over {len(amounts)} days.",
+        )
     days: list[InfusionDayPlan] = []
     for index, grams in enumerate(amounts):
         timed = infusion_day(grams, profile) if profile is not None else None
         days.append(InfusionDayPlan(
             date=course.start + dt.timedelta(days=index),
             day=index + 1,
-            of_days=course.days,
+            of_days=len(amounts),
             grams=grams,
             g_per_kg=grams / weight_kg,
             vials=pack_vials(grams, vials) if vials else (),
@@ -170,7 +180,7 @@ def _course_plan(
             infusion=timed,
         ))
     return CoursePlan(course.kind, course.cycle, course.number, course.start,
-                      course.dose_g_per_kg, course.days, rounding, tuple(days), blocked)
+                      course.dose_g_per_kg, course.days, rounding, tuple(days), blocked, notes)
 
 
 def _unconfirmed(

@@ -92,6 +92,7 @@ def _course_json(course: CoursePlan) -> dict[str, Any]:
         "difference_grams": _r(r.difference_g, 2),
         "rounding_step_g": r.effective_step_g,
         "blocked": course.blocked,
+        "notes": list(course.notes),
         "days": [_day_json(d) for d in course.infusion_days],
     }
 

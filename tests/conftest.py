@@ -18,7 +18,11 @@ SCLE_CASE = DEMO / "demo-scle-0001.yaml"
 SHARED = ROOT.parent / "shared"
 
 settings.register_profile(
-    "ci", max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    "ci",
+    max_examples=150,
+    deadline=None,
+    derandomize=True,  # CI is reproducible; local runs explore new examples
+    suppress_health_check=[HealthCheck.too_slow],
 )
 settings.register_profile("dev", max_examples=60, deadline=None)
 settings.load_profile("ci" if os.environ.get("CI") else "dev")

@@ -218,6 +218,7 @@ class KnowledgeBase:
                     if isinstance(row, Parameter):
                         self._parameters[f"{pack.manifest.id}.{row.id}"] = row
         self._accessed: set[str] = set()
+        self._typed: dict[tuple[str, str, type], tuple[Row, ...]] = {}
         self.overrides: dict[str, Any] = {}
         for key, value in (overrides or {}).items():
             self._check_override(key, value)
@@ -251,13 +252,18 @@ class KnowledgeBase:
             raise KnowledgeError(f"knowledge pack {pack_id!r} is not loaded") from None
 
     def table(self, pack_id: str, name: str, model: type[RowT]) -> tuple[RowT, ...]:
-        """The rows of one table, typed."""
+        """The rows of one table, typed (checked once per table and model, then cached)."""
+        key = (pack_id, name, model)
+        cached = self._typed.get(key)
+        if cached is not None:
+            return cached  # type: ignore[return-value]
         rows = self.pack(pack_id).tables.get(name)
         if rows is None:
             raise KnowledgeError(f"pack {pack_id!r} has no table {name!r}")
         for row in rows:
             if not isinstance(row, model):
                 raise KnowledgeError(f"pack {pack_id}.{name}: rows are not {model.__name__}")
+        self._typed[key] = rows
         return rows  # type: ignore[return-value]
 
     def vocabulary(self, name: str) -> Vocabulary:

@@ -1,0 +1,252 @@
+"""Benchmark: CDS Hooks patient-view latency at 50 concurrent requests on loopback.
+
+Starts the CDS app (the CDS router plus a trivial `/healthz`) with uvicorn in a child process on
+127.0.0.1, sends a bounded number of requests from 50 concurrent client tasks and reports p50,
+p95, p99 and throughput for:
+
+* `healthz`: the trivial endpoint of the same app (no token, no work): the floor;
+* `discovery`: JWT verification (ES384) and a static document;
+* `patient-view (same patient)`: Example 2 with full prefetch, identical each time (the
+  response cache answers after the first call; the JWT is verified on every call);
+* `patient-view (distinct patients)`: a different patientId on every call, so every request
+  reads the prefetch into a case and runs the whole assessment.
+
+Target: patient-view p95 <= 50 ms; the ratio of its p95 to the trivial endpoint's is printed.
+Tokens are signed before the timed phase so the client's signing does not compete with the
+server. The child process is stopped when the run ends, whatever happens.
+
+Run: .venv/bin/python benchmarks/bench_cds.py [--requests 1000] [--concurrency 50]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ISSUER = "https://bench-ehr.example.org"
+TARGET_P95_MS = 50.0
+
+
+def app_factory() -> Any:
+    """The benchmarked app (the CDS router plus /healthz), configured from the environment."""
+    from clepath.fhir.cds.auth import TrustedIssuer
+    from clepath.web.cds import CdsConfig, create_cds_app
+
+    port, jwks_path = os.environ["CLEPATH_BENCH_PORT"], os.environ["CLEPATH_BENCH_JWKS"]
+    base = f"http://127.0.0.1:{port}"
+    config = CdsConfig(base_url=base, issuers=(TrustedIssuer.from_file(ISSUER, jwks_path),),
+                       cache_size=256)
+    return create_cds_app(config, patient_link=lambda pid: f"{base}/patients/{pid}")
+
+
+def _serve(port: int, jwks_path: str, workers: int) -> None:
+    """Child process: the app on 127.0.0.1:port, quiet (no access log)."""
+    import uvicorn
+
+    os.environ["CLEPATH_BENCH_PORT"], os.environ["CLEPATH_BENCH_JWKS"] = str(port), jwks_path
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    uvicorn.run("bench_cds:app_factory", factory=True, host="127.0.0.1", port=port,
+                workers=workers, log_level="warning", access_log=False)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_ready(base: str, timeout_s: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    raise RuntimeError("the CDS server did not start")
+
+
+def _percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, int(round(fraction * len(ordered))) - 1))
+    return ordered[index]
+
+
+class _Request:
+    """One prepared HTTP/1.1 request (bytes ready to write on a keep-alive connection)."""
+
+    def __init__(self, method: str, path: str, headers: dict[str, str] | None = None,
+                 body: bytes = b"") -> None:
+        lines = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1"]
+        lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
+        if body:
+            lines += ["Content-Type: application/json", f"Content-Length: {len(body)}"]
+        self.data = ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+async def _exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                    request: _Request) -> int:
+    """Send one request and read the whole response; its status code."""
+    writer.write(request.data)
+    await writer.drain()
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split()[1])
+    length = next((int(line.split(":", 1)[1]) for line in lines[1:]
+                   if line.lower().startswith("content-length:")), 0)
+    if length:
+        await reader.readexactly(length)
+    return status
+
+
+async def _run(port: int, requests: list[_Request], concurrency: int
+               ) -> tuple[list[float], float, int]:
+    """Send the requests over `concurrency` keep-alive connections; latencies (ms), wall time
+    (s) and the number of non-200 answers. A minimal HTTP/1.1 client, so that the client's own
+    overhead does not dominate what is measured."""
+    queue: asyncio.Queue[_Request] = asyncio.Queue()
+    for request in requests:
+        queue.put_nowait(request)
+    latencies: list[float] = []
+    failures = 0
+
+    async def worker() -> None:
+        nonlocal failures
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        try:
+            while not queue.empty():
+                request = queue.get_nowait()
+                started = time.perf_counter()
+                status = await _exchange(reader, writer, request)
+                latencies.append((time.perf_counter() - started) * 1000)
+                failures += status != 200
+        finally:
+            writer.close()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return latencies, time.perf_counter() - started, failures
+
+
+def _scenarios(base: str, signer: Any, body: dict[str, Any], n: int
+               ) -> dict[str, list[_Request]]:
+    discovery_url = f"{base}/cds-services"
+    service_url = f"{base}/cds-services/clepath-cle-summary"
+
+    def patient_view(patient_id: str | None) -> _Request:
+        payload = json.loads(json.dumps(body))
+        if patient_id:
+            payload["context"]["patientId"] = patient_id
+        return _Request("POST", "/cds-services/clepath-cle-summary",
+                        signer.bearer(service_url), json.dumps(payload).encode())
+
+    return {
+        "healthz (trivial)": [_Request("GET", "/healthz") for _ in range(n)],
+        "discovery (JWT only)": [_Request("GET", "/cds-services", signer.bearer(discovery_url))
+                                 for _ in range(n)],
+        "patient-view (same patient)": [patient_view(None) for _ in range(n)],
+        "patient-view (distinct patients)": [patient_view(f"p{i}") for i in range(n)],
+    }
+
+
+def _request_body() -> dict[str, Any]:
+    from clepath.casefile import load_case
+    from clepath.fhir.cds import harness as h
+    from clepath.fhir.export import case_to_bundle
+    from clepath.fhir.importer import collect_resources
+    from clepath.knowledge.loader import load_knowledge
+
+    kb = load_knowledge()
+    demo = Path(__file__).resolve().parent.parent / "src" / "clepath" / "demo"
+    case = load_case(demo / "demo-scle-0001.yaml", kb)
+    resources = collect_resources(case_to_bundle(case, kb, include_ivig=False).bundle)
+    context = {"userId": "Practitioner/example", "patientId": "bench-patient"}
+    prefetch = h.prefetch_for(resources, context)
+    return h.request_body("patient-view", patient_id="bench-patient", prefetch=prefetch)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--requests", type=int, default=1000, help="per scenario (max 20000)")
+    parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--workers", type=int, default=1, choices=range(1, 9),
+                        help="uvicorn worker processes (1: the figure to compare)")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--serve", nargs=3, metavar=("PORT", "JWKS", "WORKERS"),
+                        help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        _serve(int(args.serve[0]), args.serve[1], int(args.serve[2]))
+        return 0
+    n = max(1, min(args.requests, 20_000))
+
+    from clepath.fhir.cds import harness as h
+
+    key = h.generate_key("ES384")
+    signer = h.Signer(ISSUER, key)
+    results: dict[str, dict[str, float]] = {}
+    with tempfile.TemporaryDirectory() as folder:
+        jwks_path = os.path.join(folder, "jwks.json")
+        Path(jwks_path).write_text(json.dumps(h.jwks(key)), encoding="utf-8")
+        port = _free_port()
+        base = f"http://127.0.0.1:{port}"
+        server = subprocess.Popen(  # noqa: S603 - our own script, fixed arguments
+            [sys.executable, __file__, "--serve", str(port), jwks_path, str(args.workers)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            _wait_ready(base)
+            body = _request_body()
+            scenarios = _scenarios(base, signer, body, n)
+            warm = _scenarios(base, signer, body, min(50, n))
+            for name, requests in scenarios.items():
+                asyncio.run(_run(port, warm[name], args.concurrency))  # warm-up, not timed
+                latencies, wall, failures = asyncio.run(_run(port, requests, args.concurrency))
+                results[name] = {
+                    "n": len(latencies), "failures": failures,
+                    "p50_ms": _percentile(latencies, 0.50), "p95_ms": _percentile(latencies, 0.95),
+                    "p99_ms": _percentile(latencies, 0.99), "max_ms": max(latencies),
+                    "per_s": len(latencies) / wall,
+                }
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait(timeout=10)
+    floor = results["healthz (trivial)"]["p95_ms"]
+    for name in ("patient-view (same patient)", "patient-view (distinct patients)"):
+        results[name]["ratio_p95_to_trivial"] = results[name]["p95_ms"] / floor
+    if args.json:
+        print(json.dumps({"concurrency": args.concurrency, "requests": n,
+                          "target_p95_ms": TARGET_P95_MS, "results": results}, indent=2))
+        return 0
+    print(f"loopback, {args.workers} uvicorn worker(s), {args.concurrency} concurrent clients, "
+          f"{n} requests per scenario, {os.cpu_count()} CPUs")
+    for name, r in results.items():
+        ratio = (f"   x{r['ratio_p95_to_trivial']:.1f} trivial p95"
+                 if "ratio_p95_to_trivial" in r else "")
+        print(f"{name:<34} p50 {r['p50_ms']:7.1f}  p95 {r['p95_ms']:7.1f}  p99 {r['p99_ms']:7.1f}"
+              f"  max {r['max_ms']:7.1f} ms  {r['per_s']:7.0f}/s  failures {r['failures']:.0f}"
+              f"{ratio}")
+    for name in ("patient-view (same patient)", "patient-view (distinct patients)"):
+        p95 = results[name]["p95_ms"]
+        verdict = "met" if p95 <= TARGET_P95_MS else "NOT met"
+        print(f"target p95 <= {TARGET_P95_MS:g} ms, {name}: {verdict} ({p95:.1f} ms)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

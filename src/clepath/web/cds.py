@@ -1,0 +1,392 @@
+"""The CDS Hooks 2.0 endpoints as a self-contained FastAPI router.
+
+`build_cds_router(config, feedback_sink=..., patient_link=...)` gives an APIRouter with
+
+* `GET  /cds-services`: discovery;
+* `POST /cds-services/{id}`: a hook call (patient-view, order-select, order-sign);
+* `POST /cds-services/{id}/feedback`: card outcomes, stored through the FeedbackSink;
+* `OPTIONS` on each of them: the CORS preflight (no token needed).
+
+The router only checks the caller (the JWT of `clepath.fhir.cds.auth`, on every call, discovery
+included: a bare 401 on failure), parses the body, reads any prefetch key the client left out
+from its FHIR server with the given token (`clepath.fhir.rest`), and calls the pure hook
+functions of `clepath.fhir.cds.hooks`. Required data that cannot be had gives 412 with an
+OperationOutcome; a malformed call 400 with an OperationOutcome. Tokens and `fhirAuthorization`
+are never logged. CORS headers go only to allowlisted origins.
+
+`create_cds_app(config)` wraps the router in a FastAPI app with a trivial `/healthz` (for
+`clepath cds serve` and the latency benchmark).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import datetime as dt
+import hashlib
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import httpx
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.routing import APIRoute
+
+from clepath.errors import ClepathError
+from clepath.fhir.cds import feedback as feedback_rules
+from clepath.fhir.cds.auth import AuthFailure, TokenVerifier, TrustedIssuer
+from clepath.fhir.cds.hooks import HookSettings, run_hook
+from clepath.fhir.cds.model import HookRequest, RequestProblem, parse_hook_request
+from clepath.fhir.cds.prefetch import DataUnavailable, PrefetchValue, classify_all, render
+from clepath.fhir.cds.services import SERVICES, discovery, hooks_of
+from clepath.fhir.rest import FetchFailed, FhirReader, server_allowed
+from clepath.knowledge.base import KnowledgeBase
+
+__all__ = [
+    "CdsConfig",
+    "FeedbackSink",
+    "InMemoryFeedbackSink",
+    "build_cds_router",
+    "create_cds_app",
+]
+
+log = logging.getLogger("clepath.web.cds")
+_JSON = "application/json"
+_MAX_BODY = 5_000_000
+
+
+@dataclass(frozen=True)
+class CdsConfig:
+    """Everything the CDS endpoints need to know about their deployment.
+
+    `base_url` is the public URL the router's paths hang from (`{base_url}/cds-services`): a
+    token's `aud` must equal `{base_url}/cds-services[/{id}[/feedback]]`. `issuers` are the
+    trusted CDS clients with their JWKS (file or URL). `cors_origins` is the allowlist of
+    browser origins. FHIR fallback: requests name their own `fhirServer`; it is read only if it
+    is https (or `allow_http_fhir`, for development) and, when `fhir_servers` is not empty,
+    starts with one of those prefixes.
+    """
+
+    base_url: str
+    issuers: tuple[TrustedIssuer, ...]
+    cors_origins: tuple[str, ...] = ()
+    clock_skew_s: float = 60.0
+    max_token_lifetime_s: float = 3600.0
+    fhir_servers: tuple[str, ...] = ()
+    allow_http_fhir: bool = False
+    fhir_timeout_s: float = 2.0
+    fhir_max_pages: int = 5
+    cache_size: int = 256
+    hooks: HookSettings = field(default_factory=HookSettings)
+    clock: Callable[[], float] = time.time  # seconds since the epoch, for token times
+    today: Callable[[], dt.date] | None = None  # the assessment date (default: clock's UTC day)
+
+
+class FeedbackSink(Protocol):
+    """Where feedback goes (the web app plugs a database-backed one in)."""
+
+    def record(self, service_id: str, feedback: dict[str, Any]) -> None:
+        """Store one checked feedback item (with `rule` when the service knows the card)."""
+
+    def rates(self) -> dict[str, Any]:
+        """Accept and override rates, overall, per service and per card rule."""
+
+
+class InMemoryFeedbackSink:
+    """Feedback kept in memory (for trials and tests; lost on restart)."""
+
+    def __init__(self) -> None:
+        self._items: list[tuple[str, dict[str, Any]]] = []
+        self._lock = threading.Lock()
+
+    def record(self, service_id: str, feedback: dict[str, Any]) -> None:
+        """Store one feedback item."""
+        with self._lock:
+            self._items.append((service_id, dict(feedback)))
+
+    def rates(self) -> dict[str, Any]:
+        """Accept and override rates from everything stored."""
+        with self._lock:
+            items = list(self._items)
+        return feedback_rules.rates(items)
+
+    @property
+    def items(self) -> list[tuple[str, dict[str, Any]]]:
+        """Every stored (service id, item), oldest first."""
+        with self._lock:
+            return list(self._items)
+
+
+class _Lru:
+    """A small least-recently-used map (responses by request content, rules by card uuid)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._data: collections.OrderedDict[str, Any] = collections.OrderedDict()
+
+    def get(self, key: str) -> Any:
+        if key in self._data:
+            self._data.move_to_end(key)
+            return self._data[key]
+        return None
+
+    def put(self, key: str, value: Any) -> None:
+        if self.size <= 0:
+            return
+        self._data[key] = value
+        self._data.move_to_end(key)
+        while len(self._data) > self.size:
+            self._data.popitem(last=False)
+
+
+def _outcome(status: int, text: str, code: str = "processing") -> Response:
+    body = {"resourceType": "OperationOutcome",
+            "issue": [{"severity": "error", "code": code, "details": {"text": text}}]}
+    return Response(json.dumps(body), status_code=status, media_type="application/fhir+json")
+
+
+def _json(body: Any) -> Response:
+    return Response(json.dumps(body, separators=(",", ":")), media_type=_JSON)
+
+
+def _cors_route(origins: tuple[str, ...]) -> type[APIRoute]:
+    allowed = frozenset(origins)
+
+    class CorsRoute(APIRoute):
+        """Adds CORS headers for allowlisted origins to every response of the router."""
+
+        def get_route_handler(self) -> Callable[[Request], Any]:
+            handler = super().get_route_handler()
+
+            async def with_cors(request: Request) -> Response:
+                response: Response = await handler(request)
+                origin = request.headers.get("origin")
+                if origin and origin in allowed:
+                    response.headers["Access-Control-Allow-Origin"] = origin
+                    response.headers["Access-Control-Allow-Headers"] = (
+                        "Authorization, Content-Type")
+                    response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+                    response.headers["Access-Control-Max-Age"] = "600"
+                response.headers["Vary"] = "Origin"
+                return response
+
+            return with_cors
+
+    return CorsRoute
+
+
+class _Service:
+    """The state behind the router: verifier, knowledge, caches, sink."""
+
+    def __init__(self, config: CdsConfig, sink: FeedbackSink,
+                 patient_link: Callable[[str], str] | None, kb: KnowledgeBase) -> None:
+        self.config = config
+        self.sink = sink
+        self.patient_link = patient_link
+        self.kb = kb
+        self.base = config.base_url.rstrip("/")
+        self.verifier = TokenVerifier(config.issuers, skew_s=config.clock_skew_s,
+                                      max_lifetime_s=config.max_token_lifetime_s,
+                                      clock=config.clock)
+        self.responses = _Lru(config.cache_size)
+        self.card_rules = _Lru(50_000)
+        self.prefetch_keys = sorted({k for s in SERVICES for k in s.prefetch})
+        self.templates = {k: v for s in SERVICES for k, v in s.prefetch.items()}
+
+    def today(self) -> dt.date:
+        if self.config.today is not None:
+            return self.config.today()
+        return dt.datetime.fromtimestamp(self.config.clock(), dt.UTC).date()
+
+    def authorise(self, request: Request, *audiences: str) -> Response | None:
+        try:
+            token = self.verifier.verify(request.headers.get("authorization"), audiences)
+        except AuthFailure as exc:
+            log.warning("cds: token refused (%s) on %s", exc, request.url.path)
+            return Response(status_code=401, headers={"WWW-Authenticate": "Bearer"})
+        log.info("cds: caller iss=%s jti=%s tenant=%s on %s", token.iss, token.jti,
+                 token.tenant, request.url.path)
+        return None
+
+    async def body(self, request: Request) -> tuple[Any, bytes]:
+        length = request.headers.get("content-length")
+        if length is not None and length.isdigit() and int(length) > _MAX_BODY:
+            raise RequestProblem("the request body is too large")
+        raw = await request.body()
+        if len(raw) > _MAX_BODY:
+            raise RequestProblem("the request body is too large")
+        try:
+            return json.loads(raw), raw
+        except ValueError:
+            raise RequestProblem("the request body is not JSON") from None
+
+    async def fetch_missing(self, hook: HookRequest,
+                            values: dict[str, PrefetchValue]) -> dict[str, PrefetchValue]:
+        """Read from the client's FHIR server every key it did not prefetch (or paginated)."""
+        todo = [k for k, v in values.items() if v.state in ("absent", "outcome") or v.next_url]
+        server = hook.fhir_server
+        if not todo or server is None:
+            return values
+        if not server_allowed(server, self.config.fhir_servers, self.config.allow_http_fhir):
+            log.warning("cds: FHIR server not allowed for fallback reads")
+            return values
+        token = hook.fhir_authorization.access_token if hook.fhir_authorization else None
+        timeout = httpx.Timeout(self.config.fhir_timeout_s)
+        async with httpx.AsyncClient(timeout=timeout, follow_redirects=False) as client:
+            reader = FhirReader(client, server, token, self.config.fhir_max_pages)
+            results = await asyncio.gather(*(self._read(reader, hook, key, values[key])
+                                             for key in todo))
+        out = dict(values)
+        out.update(dict(zip(todo, results, strict=True)))
+        return out
+
+    async def _read(self, reader: FhirReader, hook: HookRequest, key: str,
+                    value: PrefetchValue) -> PrefetchValue:
+        from clepath.fhir.cds.prefetch import classify
+
+        try:
+            if value.state == "data" and value.next_url:
+                first = {"resourceType": "Bundle", "type": "searchset",
+                         "link": [{"relation": "next", "url": value.next_url}],
+                         "entry": [{"resource": r} for r in value.resources]}
+                data = await reader.follow(first)
+            else:
+                query = render(self.templates[key], hook.context, today=self.today())
+                data = await reader.read(query)
+        except (FetchFailed, ClepathError) as exc:
+            log.warning("cds: fallback read of %s failed (%s)", key, exc)
+            return value if value.state != "data" else PrefetchValue("absent")
+        fetched = classify({key: data}, key)
+        return PrefetchValue(fetched.state, fetched.resources, None, fetched.note, fetched=True)
+
+    def cache_key(self, service_id: str, hook: HookRequest, raw: bytes,
+                  values: Mapping[str, PrefetchValue]) -> str | None:
+        """A key for the response of a call answered from the request alone (None: some data
+        was read from the FHIR server, so the answer is not cached). The hookInstance differs
+        on every call and is left out; so is any access token."""
+        if any(v.fetched for v in values.values()):
+            return None
+        content = raw.replace(hook.hook_instance.encode(), b"")
+        if hook.fhir_authorization is not None:
+            content = content.replace(hook.fhir_authorization.access_token.encode(), b"")
+        digest = hashlib.sha256(content)
+        digest.update(f"\x1f{service_id}\x1f{self.today().isoformat()}".encode())
+        return digest.hexdigest()
+
+    async def call(self, service_id: str, request: Request) -> Response:
+        hooks = hooks_of(service_id)
+        if not hooks:
+            return _outcome(404, f"no CDS service {service_id!r}", "not-found")
+        try:
+            data, raw = await self.body(request)
+            hook = parse_hook_request(data, hooks)
+        except RequestProblem as exc:
+            return _outcome(400, str(exc), "invalid")
+        started = time.perf_counter()
+        values = classify_all(hook.prefetch, self.prefetch_keys)
+        values = await self.fetch_missing(hook, values)
+        key = self.cache_key(service_id, hook, raw, values)
+        cached = self.responses.get(key) if key else None
+        if cached is None:
+            try:
+                result = run_hook(service_id, hook, values, self.kb, today=self.today(),
+                                  settings=self.config.hooks, patient_link=self.patient_link)
+            except DataUnavailable as exc:
+                log.info("cds: %s %s: 412 (%s)", service_id, hook.hook, ", ".join(exc.keys))
+                return _outcome(412, f"required data unavailable: {', '.join(exc.keys)}",
+                                "not-found")
+            except ClepathError as exc:
+                log.warning("cds: %s %s could not be answered (%s)", service_id, hook.hook,
+                            type(exc).__name__)
+                return _outcome(422, str(exc), "processing")
+            cached = result.response, result.rules
+            if key:
+                self.responses.put(key, cached)
+        response, rules = cached
+        for uuid, rule in rules.items():
+            self.card_rules.put(uuid, (service_id, rule))
+        log.info("cds: %s %s hookInstance=%s cards=%d in %.1f ms", service_id, hook.hook,
+                 hook.hook_instance, len(response["cards"]),
+                 (time.perf_counter() - started) * 1000)
+        return _json(response)
+
+    async def feedback(self, service_id: str, request: Request) -> Response:
+        if not hooks_of(service_id):
+            return _outcome(404, f"no CDS service {service_id!r}", "not-found")
+        try:
+            items = feedback_rules.parse_feedback((await self.body(request))[0])
+        except RequestProblem as exc:
+            return _outcome(400, str(exc), "invalid")
+        for item in items:
+            known = self.card_rules.get(item["card"])
+            if known is not None and known[0] == service_id:
+                item["rule"] = known[1]
+            self.sink.record(service_id, item)
+        log.info("cds: feedback for %s: %d item(s)", service_id, len(items))
+        return Response(status_code=200)
+
+
+def build_cds_router(
+    config: CdsConfig,
+    *,
+    feedback_sink: FeedbackSink,
+    patient_link: Callable[[str], str] | None = None,
+    kb: KnowledgeBase | None = None,
+) -> APIRouter:
+    """The CDS Hooks router (paths relative to `config.base_url`)."""
+    if kb is None:
+        from clepath.knowledge.loader import load_knowledge
+
+        kb = load_knowledge()
+    service = _Service(config, feedback_sink, patient_link, kb)
+    router = APIRouter(route_class=_cors_route(config.cors_origins), tags=["CDS Hooks"])
+    base = service.base
+
+    async def preflight(request: Request) -> Response:
+        return Response(status_code=204)
+
+    for path in ("/cds-services", "/cds-services/{service_id}",
+                 "/cds-services/{service_id}/feedback"):
+        router.add_api_route(path, preflight, methods=["OPTIONS"], include_in_schema=False)
+
+    @router.get("/cds-services", summary="CDS Hooks discovery")
+    async def discover(request: Request) -> Response:
+        denied = service.authorise(request, f"{base}/cds-services")
+        return denied or _json(discovery())
+
+    @router.post("/cds-services/{service_id}", summary="Call a CDS service")
+    async def call(service_id: str, request: Request) -> Response:
+        denied = service.authorise(request, f"{base}/cds-services/{service_id}")
+        return denied or await service.call(service_id, request)
+
+    @router.post("/cds-services/{service_id}/feedback", summary="Card feedback")
+    async def feedback(service_id: str, request: Request) -> Response:
+        denied = service.authorise(request, f"{base}/cds-services/{service_id}/feedback",
+                                   f"{base}/cds-services/{service_id}")
+        return denied or await service.feedback(service_id, request)
+
+    return router
+
+
+def create_cds_app(
+    config: CdsConfig,
+    *,
+    feedback_sink: FeedbackSink | None = None,
+    patient_link: Callable[[str], str] | None = None,
+    kb: KnowledgeBase | None = None,
+) -> FastAPI:
+    """A FastAPI app with only the CDS router and a trivial `GET /healthz`."""
+    app = FastAPI(title="clepath CDS Hooks", docs_url=None, redoc_url=None, openapi_url=None)
+    app.include_router(build_cds_router(config, feedback_sink=feedback_sink or
+                                        InMemoryFeedbackSink(), patient_link=patient_link,
+                                        kb=kb))
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> Response:
+        return Response('{"ok":true}', media_type=_JSON)
+
+    return app

@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/clepath assess --demo seed
+	$(BIN)/clepath serve
 
 test: $(STAMP)
 	$(BIN)/lint-imports
@@ -22,6 +22,8 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_assess.py
+	$(BIN)/python benchmarks/bench_web.py
+	$(BIN)/python benchmarks/bench_cds.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -2,3 +2,7 @@
 
 May import: anything below it. Nothing imports clepath.web except the CLI.
 """
+
+from clepath.web.app import create_app
+
+__all__ = ["create_app"]

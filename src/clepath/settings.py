@@ -1,0 +1,143 @@
+"""The web app's settings: one frozen object read from `CLEPATH_*` environment variables.
+
+Imported only by `clepath.cli` and `clepath.web`; nothing is read at import time. The defaults
+suit a laptop: SQLite in the working directory, the server on loopback port 8000.
+
+| variable | field | default |
+| --- | --- | --- |
+| `CLEPATH_DATABASE_URL` | `database_url` | `sqlite:///clepath.db` |
+| `CLEPATH_SECRET_KEY` | `secret_key` | random per process (sign-in forms reload on restart) |
+| `CLEPATH_HOST` | `host` | `127.0.0.1` |
+| `CLEPATH_PORT` | `port` | `8000` |
+| `CLEPATH_COOKIE_SECURE` | `cookie_secure` | automatic: Secure unless plain HTTP on loopback |
+| `CLEPATH_SESSION_HOURS` | `session_hours` | `12` |
+| `CLEPATH_LOGIN_ATTEMPTS` | `login_attempts` | `5` failures per window before sign-in pauses |
+| `CLEPATH_LOGIN_WINDOW_MINUTES` | `login_window_minutes` | `15` |
+| `CLEPATH_LOG_LEVEL` | `log_level` | `info` |
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from clepath.errors import CaseError, FieldProblem
+
+__all__ = ["DEFAULT_DATABASE_URL", "LOOPBACK_HOSTS", "Settings"]
+
+DEFAULT_DATABASE_URL = "sqlite:///clepath.db"
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
+_PREFIX = "CLEPATH_"
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+def _random_key() -> str:
+    return secrets.token_urlsafe(32)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the web app and `clepath serve` need to know about their environment."""
+
+    database_url: str = DEFAULT_DATABASE_URL
+    secret_key: str = field(default_factory=_random_key, repr=False)
+    host: str = "127.0.0.1"
+    port: int = 8000
+    cookie_secure: bool | None = None  # None: decided per request (see `secure_cookies_for`)
+    session_hours: float = 12.0
+    login_attempts: int = 5
+    login_window_minutes: float = 15.0
+    log_level: str = "info"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+        """Settings from `CLEPATH_*` variables; keyword overrides (from CLI options) win.
+
+        Raises:
+            CaseError: naming the variable when a value cannot be read.
+        """
+        env = os.environ if environ is None else environ
+        values: dict[str, object] = {}
+        problems: list[FieldProblem] = []
+        for name, reader in _READERS.items():
+            raw = env.get(_PREFIX + name.upper())
+            if raw is None or raw.strip() == "":
+                continue
+            try:
+                values[name] = reader(raw.strip())
+            except ValueError as exc:
+                problems.append(FieldProblem(_PREFIX + name.upper(), raw, str(exc)))
+        if problems:
+            raise CaseError(problems)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)  # type: ignore[arg-type]
+
+    @property
+    def is_sqlite(self) -> bool:
+        """True when the database is a SQLite file (the default)."""
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def on_loopback(self) -> bool:
+        """True when the server listens on this machine only."""
+        return self.host in LOOPBACK_HOSTS
+
+    def secure_cookies_for(self, scheme: str, hostname: str | None) -> bool:
+        """Whether a cookie set on this request must be marked Secure.
+
+        An explicit `cookie_secure` wins; otherwise cookies are Secure unless the request came
+        over plain HTTP to a loopback address (a clinician's own laptop).
+        """
+        if self.cookie_secure is not None:
+            return self.cookie_secure
+        return not (scheme == "http" and (hostname or "") in LOOPBACK_HOSTS)
+
+
+def _bool(raw: str) -> bool:
+    word = raw.lower()
+    if word in _TRUE:
+        return True
+    if word in _FALSE:
+        return False
+    raise ValueError("must be true or false")
+
+
+def _port(raw: str) -> int:
+    value = int(raw)
+    if not 0 < value < 65536:
+        raise ValueError("must be a port number from 1 to 65535")
+    return value
+
+
+def _positive(raw: str) -> float:
+    value = float(raw)
+    if not value > 0:
+        raise ValueError("must be a positive number")
+    return value
+
+
+def _count(raw: str) -> int:
+    value = int(raw)
+    if value < 1:
+        raise ValueError("must be a whole number of at least 1")
+    return value
+
+
+def _text(raw: str) -> str:
+    return raw
+
+
+_READERS = {
+    "database_url": _text,
+    "secret_key": _text,
+    "host": _text,
+    "port": _port,
+    "cookie_secure": _bool,
+    "session_hours": _positive,
+    "login_attempts": _count,
+    "login_window_minutes": _positive,
+    "log_level": _text,
+}

@@ -1,0 +1,59 @@
+"""Engines and sessions: SQLite (WAL, foreign keys on) by default, PostgreSQL by URL.
+
+Design rule: nothing here runs at import time; `make_engine(url)` is called by the web app's
+factory and by the CLI. SQLite URLs get the pragmas clepath relies on (write-ahead logging for
+a reader beside a writer, enforced foreign keys so a deleted patient takes its observations).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+__all__ = ["make_engine", "session_factory", "sqlite_path"]
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite URL (None for other databases and in-memory SQLite)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def make_engine(url: str, *, create_directory: bool = False) -> Engine:
+    """An engine for `url`; for a SQLite file, WAL mode and enforced foreign keys.
+
+    Args:
+        url: a SQLAlchemy database URL (`sqlite:///clepath.db`,
+            `postgresql+psycopg://user:pass@host/db`).
+        create_directory: make the SQLite file's folder when it does not exist yet.
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        path = sqlite_path(url)
+        if create_directory and path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")  # psycopg 3, not psycopg2
+    return create_engine(parsed, pool_pre_ping=True)
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions bound to `engine`; objects stay readable after commit."""
+    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)

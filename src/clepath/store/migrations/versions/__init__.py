@@ -1,0 +1,1 @@
+"""One Alembic script per schema change; each names the revision it follows."""

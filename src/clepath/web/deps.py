@@ -1,0 +1,185 @@
+"""The dependencies every route declares, named once so each signature reads as a sentence.
+
+`Reader`, `Editor` and `Admin` sign the user in from the session cookie (401 otherwise) and
+check the role (403). For a write (POST, PUT, PATCH, DELETE) they also check the CSRF token,
+from the form field `csrf_token` or the header `X-CSRF-Token`, so no write route can forget
+it. `PatientCase` loads a patient's record after the user is known, so an anonymous request
+never learns whether a patient exists.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from starlette.datastructures import FormData
+
+from clepath.domain.case import Case
+from clepath.knowledge.base import KnowledgeBase
+from clepath.settings import Settings
+from clepath.store import PatientSummary, Store, User
+from clepath.store.sessions import ActiveSession
+from clepath.web.security import CSRF_FIELD, CSRF_HEADER, SESSION_COOKIE, UNSAFE_METHODS, same_token
+from clepath.web.state import AppState
+
+__all__ = [
+    "Admin",
+    "AdminSession",
+    "Auth",
+    "Editor",
+    "EditorSession",
+    "Form",
+    "Knowledge",
+    "Patient",
+    "PatientCase",
+    "PatientRef",
+    "Reader",
+    "ReaderSession",
+    "SettingsDep",
+    "StateDep",
+    "StoreDep",
+]
+
+
+def _state(request: Request) -> AppState:
+    state: AppState = request.app.state.clepath
+    return state
+
+
+StateDep = Annotated[AppState, Depends(_state)]
+
+
+def _settings(state: StateDep) -> Settings:
+    return state.settings
+
+
+def _knowledge(state: StateDep) -> KnowledgeBase:
+    return state.knowledge
+
+
+SettingsDep = Annotated[Settings, Depends(_settings)]
+Knowledge = Annotated[KnowledgeBase, Depends(_knowledge)]
+
+
+def _store(state: StateDep) -> Iterator[Store]:
+    store = state.store()
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+StoreDep = Annotated[Store, Depends(_store)]
+
+
+async def _form(request: Request) -> FormData:
+    return await request.form()
+
+
+Form = Annotated[FormData, Depends(_form)]
+
+
+def _signed_in(request: Request, store: StoreDep) -> ActiveSession:
+    active = store.logins.resolve(request.cookies.get(SESSION_COOKIE))
+    if active is None:
+        raise HTTPException(status_code=401, detail="Sign in first.")
+    return active
+
+
+async def _csrf_checked(
+    request: Request, active: Annotated[ActiveSession, Depends(_signed_in)]
+) -> ActiveSession:
+    if request.method in UNSAFE_METHODS:
+        given = request.headers.get(CSRF_HEADER)
+        if given is None:
+            value = (await request.form()).get(CSRF_FIELD)
+            given = value if isinstance(value, str) else None
+        if not same_token(active.csrf_token, given):
+            raise HTTPException(
+                status_code=403,
+                detail="This form has expired or did not come from clepath. Reload and try again.",
+            )
+    return active
+
+
+@dataclass(frozen=True)
+class Auth:
+    """The signed-in user and the CSRF token their forms must carry."""
+
+    user: User
+    csrf_token: str
+
+
+def _requiring(permission: str) -> Callable[[ActiveSession], Auth]:
+    def check(active: Annotated[ActiveSession, Depends(_csrf_checked)]) -> Auth:
+        if not active.user.can(permission):
+            raise HTTPException(
+                status_code=403, detail=f"Your role ({active.user.role}) may not do this."
+            )
+        return Auth(active.user, active.csrf_token)
+
+    check.__name__ = f"requires_{permission}"
+    return check
+
+
+ReaderSession = Annotated[Auth, Depends(_requiring("read"))]
+EditorSession = Annotated[Auth, Depends(_requiring("write"))]
+AdminSession = Annotated[Auth, Depends(_requiring("manage_users"))]
+
+
+def _reader(auth: ReaderSession) -> User:
+    return auth.user
+
+
+def _editor(auth: EditorSession) -> User:
+    return auth.user
+
+
+def _admin(auth: AdminSession) -> User:
+    return auth.user
+
+
+Reader = Annotated[User, Depends(_reader)]
+Editor = Annotated[User, Depends(_editor)]
+Admin = Annotated[User, Depends(_admin)]
+
+
+@dataclass(frozen=True)
+class Patient:
+    """A stored patient: its id and its whole record."""
+
+    id: int
+    case: Case
+
+    @property
+    def case_id(self) -> str:
+        """The case id (what the patient list shows)."""
+        return self.case.id
+
+    @property
+    def as_of(self) -> dt.date:
+        """The date the assessment is made for."""
+        return self.case.as_of
+
+
+def _patient(patient_id: int, auth: ReaderSession, store: StoreDep) -> Patient:
+    case = store.patients.load(patient_id)
+    if case is None:
+        raise HTTPException(status_code=404, detail="There is no such patient.")
+    return Patient(patient_id, case)
+
+
+PatientCase = Annotated[Patient, Depends(_patient)]
+
+
+def _patient_summary(patient_id: int, auth: ReaderSession, store: StoreDep) -> PatientSummary:
+    summary = store.patients.summary(patient_id)
+    if summary is None:
+        raise HTTPException(status_code=404, detail="There is no such patient.")
+    return summary
+
+
+PatientRef = Annotated[PatientSummary, Depends(_patient_summary)]

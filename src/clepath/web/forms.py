@@ -1,0 +1,355 @@
+"""HTML forms to case-file entries and back, and the parser's problems as field-level messages.
+
+Parsing only: a form's text becomes the entry a case file would hold (`"3.6"` a number,
+`"2 g/kg"` a quantity), and the case-file parser (through the store) judges it. Its problems
+come back next to the form field they concern, in plain words ("This is a number without a
+unit. Expected: ..."). Nothing here knows a clinical rule.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.datastructures import FormData
+
+from clepath.domain.case import Case, TherapyCourse
+from clepath.errors import FieldProblem
+
+__all__ = [
+    "FormErrors",
+    "clasi_entry",
+    "cle_entry",
+    "finding_entry",
+    "form_errors",
+    "ivig_entry",
+    "ivig_form",
+    "lab_entry",
+    "new_patient_data",
+    "number_or_text",
+    "patient_entry",
+    "patient_form",
+    "plain",
+    "therapy_entry",
+    "therapy_form",
+]
+
+_INT = re.compile(r"^[-+]?\d+$")
+_HAS_UNIT = re.compile(r"[A-Za-z/\[\]'\"%°µ]")
+_FLOAT = re.compile(r"^[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?$")
+
+
+@dataclass
+class FormErrors:
+    """Messages by form field, and those that belong to no one field."""
+
+    fields: dict[str, list[str]] = field(default_factory=dict)
+    general: list[str] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.fields or self.general)
+
+    def count(self) -> int:
+        """How many messages there are in all."""
+        return len(self.general) + sum(len(v) for v in self.fields.values())
+
+
+def plain(problem: FieldProblem, *, subject: str = "This") -> str:
+    """One problem in plain words: what is wrong, what is expected, what was perhaps meant."""
+    text = f"{subject} {problem.message}."
+    if problem.accepted:
+        text += f" Expected: {problem.accepted}."
+    if problem.suggestions:
+        *rest, last = problem.suggestions
+        text += f" Did you mean {', '.join(rest) + ' or ' if rest else ''}{last}?"
+    return text
+
+
+def _candidates(name: str) -> list[str]:
+    """`cle[0].sites[1]`, `cle[0].sites`, `cle[0]`, `cle`: the name and its shorter prefixes."""
+    out = [name]
+    while True:
+        cut = max(name.rfind("."), name.rfind("["))
+        if cut <= 0:
+            return out
+        name = name[:cut]
+        out.append(name)
+
+
+def form_errors(
+    problems: Iterable[FieldProblem],
+    mapping: Mapping[str, str],
+    *,
+    strip: str = "",
+) -> FormErrors:
+    """Place each problem next to its form field.
+
+    Args:
+        problems: the CaseError's problems (field names relative to the entry).
+        mapping: entry field (or a prefix of it) -> form field name.
+        strip: a prefix to remove from entry field names first (`regions.`).
+    """
+    out = FormErrors()
+    for problem in problems:
+        name = problem.field
+        if strip and name.startswith(strip):
+            name = name[len(strip) :]
+        target = next((mapping[c] for c in _candidates(name) if c in mapping), None)
+        if target is None:
+            subject = f"“{problem.field}”" if problem.field else "The entry"
+            out.general.append(plain(problem, subject=subject))
+        else:
+            out.fields.setdefault(target, []).append(plain(problem))
+    return out
+
+
+def _text(form: Mapping[str, Any], key: str) -> str | None:
+    value = form.get(key)
+    if not isinstance(value, str):
+        return None
+    value = value.strip()
+    return value or None
+
+
+def number_or_text(raw: str | None) -> int | float | str | None:
+    """`3` an integer, `3.6` a float, anything else the text itself (None when empty)."""
+    if raw is None:
+        return None
+    text = raw.strip()
+    if not text:
+        return None
+    if _INT.match(text):
+        return int(text)
+    if _FLOAT.match(text):
+        return float(text)
+    return text
+
+
+def _quantity(form: Mapping[str, Any], value_key: str, unit_key: str) -> int | float | str | None:
+    """A value box and a unit box as the case file's `'60 kg'`; a bare number stays a number.
+
+    A value box that already holds its unit (`5 ft 3 in`, `132 lb`) is taken as written.
+    """
+    value, unit = _text(form, value_key), _text(form, unit_key)
+    if value is None:
+        return None
+    if unit is None or _HAS_UNIT.search(value):
+        return number_or_text(value)
+    return f"{value} {unit}"
+
+
+def _entry(pairs: Iterable[tuple[str, Any]]) -> dict[str, Any]:
+    return {k: v for k, v in pairs if v is not None and v != []}
+
+
+def lab_entry(form: Mapping[str, Any]) -> dict[str, Any]:
+    """A `labs` item from the lab form."""
+    return _entry(
+        [
+            ("test", _text(form, "test")),
+            ("date", _text(form, "date")),
+            ("value", number_or_text(_text(form, "value"))),
+            ("unit", _text(form, "unit")),
+            ("result", _text(form, "result")),
+            ("lower", number_or_text(_text(form, "lower"))),
+            ("upper", number_or_text(_text(form, "upper"))),
+            ("attributed_to", _text(form, "attributed_to")),
+        ]
+    )
+
+
+def finding_entry(form: Mapping[str, Any]) -> dict[str, Any]:
+    """A `findings` item from the finding form."""
+    return _entry(
+        [
+            ("name", _text(form, "name")),
+            ("date", _text(form, "date")),
+            ("value", number_or_text(_text(form, "value"))),
+            ("attributed_to", _text(form, "attributed_to")),
+            ("note", _text(form, "note")),
+        ]
+    )
+
+
+def therapy_entry(form: Mapping[str, Any]) -> dict[str, Any]:
+    """A `therapies` item from the therapy form (dose = value box + unit box)."""
+    return _entry(
+        [
+            ("drug", _text(form, "drug")),
+            ("dose", _quantity(form, "dose_value", "dose_unit")),
+            ("frequency", _text(form, "frequency")),
+            ("route", _text(form, "route")),
+            ("start", number_or_text(_text(form, "start"))),
+            ("stop", number_or_text(_text(form, "stop"))),
+            ("outcome", _text(form, "outcome")),
+            ("note", _text(form, "note")),
+        ]
+    )
+
+
+def therapy_form(course: TherapyCourse) -> dict[str, str]:
+    """The therapy form filled in from a stored course."""
+    value, unit = "", ""
+    if course.dose_text:
+        value, _, unit = course.dose_text.partition(" ")
+    return {
+        "drug": course.drug,
+        "dose_value": value,
+        "dose_unit": unit.strip(),
+        "frequency": course.frequency or "",
+        "route": course.route or "",
+        "start": "" if course.start is None else str(course.start),
+        "stop": "" if course.stop is None else str(course.stop),
+        "outcome": course.outcome,
+        "note": course.note or "",
+    }
+
+
+def cle_entry(form: FormData) -> dict[str, Any]:
+    """A `cle` item from the diagnosis form."""
+    sites = [s for s in form.getlist("sites") if isinstance(s, str) and s.strip()]
+    return _entry(
+        [
+            ("subtype", _text(form, "subtype")),
+            ("sites", sites),
+            ("since", number_or_text(_text(form, "since"))),
+        ]
+    )
+
+
+def _yes_no(raw: str | None) -> bool | str | None:
+    if raw is None:
+        return None
+    return {"yes": True, "no": False}.get(raw.lower(), raw)
+
+
+def clasi_entry(
+    form: Mapping[str, Any], regions: Iterable[str], region_items: Iterable[str],
+    global_items: Iterable[str],
+) -> dict[str, Any]:
+    """A `clasi` item from the CLASI form (fields `<region>.<item>` and the global items)."""
+    items = tuple(region_items)
+    scored: dict[str, dict[str, Any]] = {}
+    for region in regions:
+        values = {item: number_or_text(_text(form, f"{region}.{item}")) for item in items}
+        kept = {k: v for k, v in values.items() if v not in (None, 0)}
+        if kept:
+            scored[region] = kept
+    entry: dict[str, Any] = {"date": _text(form, "date"), "regions": scored}
+    for item in global_items:
+        entry[item] = number_or_text(_text(form, item))
+    entry["dyspigmentation_lasts_12_months"] = _yes_no(
+        _text(form, "dyspigmentation_lasts_12_months")
+    )
+    return _entry(entry.items())
+
+
+def patient_entry(form: FormData) -> tuple[str | None, dict[str, Any]]:
+    """The assessment date and the `patient` section from the patient form."""
+    conditions = [c for c in form.getlist("conditions") if isinstance(c, str) and c.strip()]
+    patient = _entry(
+        [
+            ("sex", _text(form, "sex")),
+            ("age", number_or_text(_text(form, "age"))),
+            ("birth_date", _text(form, "birth_date")),
+            ("weight", _quantity(form, "weight_value", "weight_unit")),
+            ("height", _quantity(form, "height_value", "height_unit")),
+            (
+                "pre_pregnancy_weight",
+                _quantity(form, "pre_pregnancy_weight_value", "pre_pregnancy_weight_unit"),
+            ),
+            ("smoking", _text(form, "smoking")),
+            ("pregnant", _yes_no(_text(form, "pregnant"))),
+            ("blood_group", _text(form, "blood_group")),
+            ("conditions", conditions),
+        ]
+    )
+    return _text(form, "as_of"), patient
+
+
+def new_patient_data(form: FormData) -> dict[str, Any]:
+    """A whole case file from the new-patient form (details and, if given, one diagnosis)."""
+    as_of, patient = patient_entry(form)
+    data: dict[str, Any] = {"clepath": 1, "id": _text(form, "case_id"), "as_of": as_of}
+    data["patient"] = patient
+    cle = cle_entry(form)
+    if cle:
+        data["cle"] = [cle]
+    return data
+
+
+def _number(value: float | None) -> str:
+    return "" if value is None else f"{value:.10g}"
+
+
+def patient_form(case: Case) -> dict[str, Any]:
+    """The patient form filled in from a stored case."""
+    p = case.patient
+    return {
+        "as_of": case.as_of.isoformat(),
+        "sex": p.sex or "",
+        "age": "" if p.age_years is None or p.birth_date else str(p.age_years),
+        "birth_date": "" if p.birth_date is None else p.birth_date.isoformat(),
+        "weight_value": _number(p.weight_kg),
+        "weight_unit": "kg",
+        "height_value": _number(p.height_cm),
+        "height_unit": "cm",
+        "pre_pregnancy_weight_value": _number(p.pre_pregnancy_weight_kg),
+        "pre_pregnancy_weight_unit": "kg",
+        "smoking": p.smoking or "",
+        "pregnant": "" if p.pregnant is None else ("yes" if p.pregnant else "no"),
+        "blood_group": p.blood_group or "",
+        "conditions": sorted(p.conditions),
+    }
+
+
+def ivig_entry(form: Mapping[str, Any]) -> dict[str, Any]:
+    """`requests.ivig` from the IVIG form (each part only when its dose or timing is given)."""
+    induction = _entry(
+        [
+            ("dose", _quantity(form, "induction_dose", "induction_dose_unit")),
+            ("days", number_or_text(_text(form, "induction_days"))),
+        ]
+    )
+    maintenance = _entry(
+        [
+            ("dose", _quantity(form, "maintenance_dose", "maintenance_dose_unit")),
+            ("every", _quantity(form, "maintenance_every", "maintenance_every_unit")),
+            ("cycles", number_or_text(_text(form, "maintenance_cycles"))),
+        ]
+    )
+    return _entry(
+        [
+            ("induction", induction or None),
+            ("maintenance", maintenance or None),
+            ("product", _text(form, "product")),
+            ("policy", _text(form, "policy")),
+            ("start", _text(form, "start")),
+        ]
+    )
+
+
+def ivig_form(case: Case) -> dict[str, str]:
+    """The IVIG form filled in from the stored request (empty when there is none)."""
+    r = case.ivig_request
+    if r is None:
+        return {"induction_dose_unit": "g/kg", "maintenance_dose_unit": "g/kg",
+                "maintenance_every_unit": "weeks"}
+    i, m = r.induction, r.maintenance
+    every = None if m is None else m.every_days
+    weeks = every is not None and every % 7 == 0
+    return {
+        "induction_dose": "" if i is None else _number(i.dose_g_per_kg),
+        "induction_dose_unit": "g/kg",
+        "induction_days": "" if i is None or i.days is None else str(i.days),
+        "maintenance_dose": "" if m is None else _number(m.dose_g_per_kg),
+        "maintenance_dose_unit": "g/kg",
+        "maintenance_every": "" if every is None else str(every // 7 if weeks else every),
+        "maintenance_every_unit": "weeks" if weeks or every is None else "days",
+        "maintenance_cycles": "" if m is None or m.cycles is None else str(m.cycles),
+        "product": r.product or "",
+        "policy": r.policy or "",
+        "start": "" if r.start is None else r.start.isoformat(),
+    }

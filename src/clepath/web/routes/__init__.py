@@ -1,0 +1,42 @@
+"""Route modules, one per resource; each serves its pages and its JSON API side by side.
+
+`ROUTERS` is the order `create_app` includes them in. Route handlers parse the request, call
+the store and the clinical core, and render: no clinical rule lives here.
+"""
+
+from fastapi import APIRouter
+
+from clepath.web.routes import (
+    assessments,
+    audit,
+    auth,
+    casefiles,
+    clasi,
+    diagnoses,
+    findings,
+    health,
+    ivig,
+    labs,
+    patients,
+    therapies,
+    users,
+)
+
+__all__ = ["ROUTERS"]
+
+# casefiles before patients: `/patients/import` must not be read as a patient id.
+ROUTERS: tuple[APIRouter, ...] = (
+    auth.router,
+    casefiles.router,
+    patients.router,
+    assessments.router,
+    clasi.router,
+    therapies.router,
+    labs.router,
+    findings.router,
+    diagnoses.router,
+    ivig.router,
+    users.router,
+    audit.router,
+    health.router,
+)

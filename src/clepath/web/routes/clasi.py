@@ -1,0 +1,171 @@
+"""CLASI examinations: the history with CLASI-A and CLASI-D of each exam, and the entry form.
+
+The form is drawn from the `clasi` knowledge pack: the 13 regions in form order, each item's
+allowed values with the description of every level, and the regions an item skips (the scalp
+is not scored for scarring). Scores are computed by `clepath.scores.clasi`, never here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+
+from clepath.errors import CaseError
+from clepath.knowledge.base import KnowledgeBase
+from clepath.knowledge.models.clasi import ClasiItem, ClasiRegion, ClasiRule
+from clepath.scores import clasi as clasi_scores
+from clepath.web import forms
+from clepath.web.deps import EditorSession, Form, Knowledge, PatientRef, ReaderSession, StoreDep
+from clepath.web.render import page
+from clepath.web.routes import _observations as obs
+from clepath.web.routes._common import commit, see_other
+from clepath.web.schemas import ClasiIn
+
+__all__ = ["CLASI", "router"]
+
+router = APIRouter(tags=["clasi"])
+
+_GLOBAL_FIELDS = ("mucous_membrane", "recent_hair_loss", "nonscarring_alopecia",
+                  "scarring_alopecia_scalp", "dyspigmentation_lasts_12_months")
+
+
+def _layout(kb: KnowledgeBase) -> dict[str, Any]:
+    regions = sorted(kb.table("clasi", "regions", ClasiRegion), key=lambda r: r.order)
+    items = kb.table("clasi", "items", ClasiItem)
+    return {
+        "regions": regions,
+        "region_items": [i for i in items if i.scope == "region"],
+        "global_items": [i for i in items if i.scope == "global"],
+        "rules": kb.table("clasi", "rules", ClasiRule),
+    }
+
+
+def _entry(form: Any, kb: KnowledgeBase) -> dict[str, Any]:
+    layout = _layout(kb)
+    return forms.clasi_entry(
+        form,
+        [r.id for r in layout["regions"]],
+        [i.id for i in layout["region_items"]],
+        [i.id for i in layout["global_items"]],
+    )
+
+
+def _fields(kb: KnowledgeBase) -> dict[str, str]:
+    layout = _layout(kb)
+    mapping = {"": "date", "date": "date", "regions": "date"}
+    mapping.update({f: f for f in _GLOBAL_FIELDS})
+    for region in layout["regions"]:
+        mapping[region.id] = f"{region.id}.{layout['region_items'][0].id}"
+        for item in layout["region_items"]:
+            mapping[f"{region.id}.{item.id}"] = f"{region.id}.{item.id}"
+    return mapping
+
+
+CLASI = obs.ObservationKind(
+    kind="clasi",
+    resource="clasi_exam",
+    path="clasi",
+    template="observations/clasi.html",
+    fields={},  # built from the pack per request (`_fields`)
+    to_entry=lambda form: {},
+)
+
+
+def _history(store: Any, patient_id: int, kb: KnowledgeBase) -> list[tuple[Any, Any]]:
+    return [
+        (exam, clasi_scores.score_exam(exam.item, kb))
+        for exam in store.observations.items(patient_id, "clasi")
+    ]
+
+
+@router.get("/patients/{patient_id}/clasi", include_in_schema=False)
+def clasi_page(
+    request: Request, patient: PatientRef, auth: ReaderSession, store: StoreDep, kb: Knowledge
+) -> Response:
+    """Every CLASI examination with its activity and damage scores."""
+    history = _history(store, patient.id, kb)
+    commit(store, auth.user, "view", "clasi_exam", patient_id=patient.id)
+    labels = {r.id: r.label for r in _layout(kb)["regions"]}
+    return page(
+        request, CLASI.template, auth, patient=patient, history=history, region_labels=labels
+    )
+
+
+def _form_page(request: Request, auth: Any, patient: Any, kb: KnowledgeBase, **extra: Any) -> (
+    Response
+):
+    return page(request, "observations/clasi_form.html", auth, patient=patient, **_layout(kb),
+                **extra)
+
+
+@router.get("/patients/{patient_id}/clasi/new", include_in_schema=False)
+def clasi_form(
+    request: Request, patient: PatientRef, auth: EditorSession, kb: Knowledge
+) -> Response:
+    """The CLASI form over the 13 regions, each level described."""
+    return _form_page(request, auth, patient, kb, form={"date": patient.as_of.isoformat()})
+
+
+@router.post("/patients/{patient_id}/clasi", include_in_schema=False)
+def add_clasi(
+    request: Request,
+    patient: PatientRef,
+    auth: EditorSession,
+    store: StoreDep,
+    kb: Knowledge,
+    form: Form,
+) -> Response:
+    """Add a CLASI examination from the form."""
+    try:
+        added = store.observations.add(patient.id, "clasi", _entry(form, kb), by=auth.user)
+    except CaseError as exc:
+        store.rollback()
+        errors = forms.form_errors(exc.problems, _fields(kb), strip="regions.")
+        return _form_page(request, auth, patient, kb, status=422, form=form, errors=errors)
+    commit(store, auth.user, "create", "clasi_exam", patient_id=patient.id, resource_id=added.id)
+    return see_other(f"/patients/{patient.id}/clasi?added={added.id}")
+
+
+@router.post("/patients/{patient_id}/clasi/{exam_id}/delete", include_in_schema=False)
+def delete_clasi(
+    patient: PatientRef, exam_id: int, auth: EditorSession, store: StoreDep
+) -> Response:
+    """Remove one CLASI examination."""
+    return obs.remove(CLASI, auth, store, patient.id, exam_id)
+
+
+@router.get("/api/patients/{patient_id}/clasi", summary="List CLASI examinations")
+def api_clasi(
+    patient: PatientRef, auth: ReaderSession, store: StoreDep, kb: Knowledge
+) -> list[dict[str, Any]]:
+    """Every CLASI examination with its CLASI-A, CLASI-D and activity band."""
+    listed = obs.api_list(CLASI, auth, store, patient.id)
+    for item, (_, score) in zip(listed, _history(store, patient.id, kb), strict=True):
+        item["scores"] = {"activity": score.activity, "damage": score.damage,
+                          "severity": score.severity}
+    return listed
+
+
+@router.post(
+    "/api/patients/{patient_id}/clasi", summary="Add a CLASI examination", status_code=201
+)
+def api_add_clasi(
+    body: ClasiIn, patient: PatientRef, auth: EditorSession, store: StoreDep
+) -> JSONResponse:
+    """Add one examination (a case-file `clasi` item); 422 lists every problem."""
+    return obs.api_add(CLASI, auth, store, patient.id, body.entry())
+
+
+@router.delete(
+    "/api/patients/{patient_id}/clasi/{exam_id}", summary="Remove a CLASI examination",
+    status_code=204,
+)
+def api_delete_clasi(
+    patient: PatientRef, exam_id: int, auth: EditorSession, store: StoreDep
+) -> Response:
+    """Remove one examination."""
+    return obs.api_remove(CLASI, auth, store, patient.id, exam_id)
+
+

@@ -1,0 +1,250 @@
+"""Patients: the list with search, a new patient, the patient page with its assessment,
+the patient's details (assessment date, demographics), and deletion.
+
+The patient page runs `clepath.engine.assess.assess` on the stored observations and renders
+`assessment_to_json`; the same template shows a stored assessment later.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import Response
+
+from clepath.engine.assess import assess
+from clepath.errors import CaseError
+from clepath.report.assessment_json import assessment_to_json
+from clepath.report.jsonable import to_jsonable
+from clepath.store import PatientSummary, Store
+from clepath.web import forms
+from clepath.web.deps import (
+    EditorSession,
+    Form,
+    Knowledge,
+    PatientCase,
+    PatientRef,
+    ReaderSession,
+    StoreDep,
+)
+from clepath.web.render import page
+from clepath.web.routes._common import choices, commit, see_other
+from clepath.web.schemas import PatientDetailsIn
+
+__all__ = ["PATIENT_FIELDS", "router"]
+
+router = APIRouter(tags=["patients"])
+
+# Case-file field (or prefix) -> field of the patient form.
+PATIENT_FIELDS = {
+    "id": "case_id",
+    "as_of": "as_of",
+    "patient.sex": "sex",
+    "patient.age": "age",
+    "patient.birth_date": "birth_date",
+    "patient.weight": "weight_value",
+    "patient.height": "height_value",
+    "patient.pre_pregnancy_weight": "pre_pregnancy_weight_value",
+    "patient.smoking": "smoking",
+    "patient.pregnant": "pregnant",
+    "patient.blood_group": "blood_group",
+    "patient.conditions": "conditions",
+    "cle[0].subtype": "subtype",
+    "cle[0].sites": "sites",
+    "cle[0].since": "since",
+}
+
+
+def _summary_json(s: PatientSummary) -> dict[str, Any]:
+    return {
+        "id": s.id,
+        "case_id": s.case_id,
+        "as_of": s.as_of.isoformat(),
+        "sex": s.sex,
+        "age_years": s.age_years,
+        "updated_at": s.updated_at.isoformat(),
+    }
+
+
+def _form_context(kb: Knowledge) -> dict[str, Any]:
+    return {
+        "sexes": choices(kb, "sex"),
+        "smoking": choices(kb, "smoking"),
+        "conditions": choices(kb, "condition"),
+        "subtypes": choices(kb, "cle_subtype"),
+        "regions": choices(kb, "clasi_region"),
+    }
+
+
+@router.get("/", include_in_schema=False)
+def home() -> Response:
+    """The patient list is the start page."""
+    return see_other("/patients")
+
+
+@router.get("/patients", include_in_schema=False)
+def patient_list(
+    request: Request, auth: ReaderSession, store: StoreDep, q: str = "", page_number: int = 1
+) -> Response:
+    """Patients, most recently changed first; `q` searches the case id."""
+    size = 50
+    number = max(1, page_number)
+    patients = store.patients.search(q, limit=size + 1, offset=(number - 1) * size)
+    commit(store, auth.user, "list", "patients")
+    return page(
+        request,
+        "patients/list.html",
+        auth,
+        patients=patients[:size],
+        q=q,
+        page_number=number,
+        more=len(patients) > size,
+    )
+
+
+@router.get("/patients/new", include_in_schema=False)
+def new_patient_form(request: Request, auth: EditorSession, kb: Knowledge) -> Response:
+    """The form for a new patient."""
+    return page(request, "patients/new.html", auth, **_form_context(kb))
+
+
+@router.post("/patients", include_in_schema=False)
+def create_patient(
+    request: Request, auth: EditorSession, store: StoreDep, kb: Knowledge, form: Form
+) -> Response:
+    """Store a new patient from the form (checked as a case file)."""
+    try:
+        patient_id, _ = store.patients.import_data(forms.new_patient_data(form), by=auth.user)
+    except CaseError as exc:
+        store.rollback()
+        errors = forms.form_errors(exc.problems, PATIENT_FIELDS)
+        return page(
+            request, "patients/new.html", auth, status=422, form=form, errors=errors,
+            **_form_context(kb),
+        )
+    commit(store, auth.user, "create", "patient", patient_id=patient_id)
+    return see_other(f"/patients/{patient_id}")
+
+
+def _assessment_context(store: Store, patient: Any, kb: Knowledge) -> dict[str, Any]:
+    case = patient.case
+    return {
+        "patient": patient,
+        "case": case,
+        "assessment": assessment_to_json(assess(case, kb)),
+        "after_as_of": store.observations.after_as_of(patient.id, case.as_of),
+        "stored": store.assessments.for_patient(patient.id)[:5],
+    }
+
+
+@router.get("/patients/{patient_id}", include_in_schema=False)
+def patient_page(
+    request: Request, patient: PatientCase, auth: ReaderSession, store: StoreDep, kb: Knowledge
+) -> Response:
+    """The patient's record summary and the assessment computed from it now."""
+    context = _assessment_context(store, patient, kb)
+    commit(store, auth.user, "view", "patient", patient_id=patient.id)
+    return page(request, "patients/show.html", auth, **context)
+
+
+@router.get("/patients/{patient_id}/edit", include_in_schema=False)
+def edit_patient_form(
+    request: Request, patient: PatientCase, auth: EditorSession, kb: Knowledge
+) -> Response:
+    """The patient's details, ready to change."""
+    return page(
+        request, "patients/edit.html", auth, patient=patient,
+        form=forms.patient_form(patient.case), **_form_context(kb),
+    )
+
+
+@router.post("/patients/{patient_id}/edit", include_in_schema=False)
+def edit_patient(
+    request: Request,
+    patient: PatientCase,
+    auth: EditorSession,
+    store: StoreDep,
+    kb: Knowledge,
+    form: Form,
+) -> Response:
+    """Replace the assessment date and the patient's details (checked as in a case file)."""
+    as_of, details = forms.patient_entry(form)
+    try:
+        store.patients.update_details(patient.id, as_of, details, by=auth.user)
+    except CaseError as exc:
+        store.rollback()
+        errors = forms.form_errors(exc.problems, PATIENT_FIELDS)
+        return page(
+            request, "patients/edit.html", auth, status=422, patient=patient,
+            form=form, errors=errors, **_form_context(kb),
+        )
+    commit(store, auth.user, "update", "patient", patient_id=patient.id)
+    return see_other(f"/patients/{patient.id}")
+
+
+@router.post("/patients/{patient_id}/delete", include_in_schema=False)
+def delete_patient(
+    request: Request, patient: PatientCase, auth: EditorSession, store: StoreDep, form: Form
+) -> Response:
+    """Delete the patient after the case id is typed to confirm."""
+    if str(form.get("confirm") or "").strip() != patient.case.id:
+        return page(
+            request, "error.html", auth, status=422, title="Not deleted",
+            messages=["To delete this patient, type its case id exactly in the box."],
+        )
+    store.patients.delete(patient.id)
+    commit(store, auth.user, "delete", "patient", patient_id=patient.id)
+    return see_other("/patients")
+
+
+# --- JSON API ---------------------------------------------------------------------------------
+
+
+@router.get("/api/patients", summary="List and search patients")
+def api_patients(
+    auth: ReaderSession, store: StoreDep, q: str = "", limit: int = 50, offset: int = 0
+) -> list[dict[str, Any]]:
+    """Patients whose case id contains `q`, most recently changed first."""
+    found = store.patients.search(q, limit=max(1, min(limit, 500)), offset=max(0, offset))
+    commit(store, auth.user, "list", "patients")
+    return [_summary_json(s) for s in found]
+
+
+@router.get("/api/patients/{patient_id}", summary="One patient")
+def api_patient(patient: PatientCase, auth: ReaderSession, store: StoreDep) -> dict[str, Any]:
+    """The patient's details and how many observations of each kind are stored."""
+    case = patient.case
+    commit(store, auth.user, "view", "patient", patient_id=patient.id)
+    return {
+        "id": patient.id,
+        "case_id": case.id,
+        "as_of": case.as_of.isoformat(),
+        "patient": to_jsonable(case.patient),
+        "counts": {
+            "cle": len(case.cle),
+            "findings": len(case.findings),
+            "labs": len(case.labs),
+            "clasi": len(case.clasi),
+            "therapies": len(case.therapies),
+        },
+        "ivig_request": to_jsonable(case.ivig_request),
+    }
+
+
+@router.put("/api/patients/{patient_id}/details", summary="Replace the patient's details")
+def api_update_details(
+    body: PatientDetailsIn, patient: PatientRef, auth: EditorSession, store: StoreDep
+) -> dict[str, Any]:
+    """Replace `as_of` and the `patient` section (checked as in a case file; 422 otherwise)."""
+    case = store.patients.update_details(patient.id, body.as_of, body.patient, by=auth.user)
+    commit(store, auth.user, "update", "patient", patient_id=patient.id)
+    return {"id": patient.id, "as_of": case.as_of.isoformat(), "patient": to_jsonable(case.patient)}
+
+
+@router.delete("/api/patients/{patient_id}", summary="Delete a patient", status_code=204)
+def api_delete_patient(patient: PatientRef, auth: EditorSession, store: StoreDep) -> Response:
+    """Delete the patient, its observations and stored assessments (the audit log stays)."""
+    if not store.patients.delete(patient.id):
+        raise HTTPException(404, "There is no such patient.")
+    commit(store, auth.user, "delete", "patient", patient_id=patient.id)
+    return Response(status_code=204)

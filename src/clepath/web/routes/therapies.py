@@ -1,0 +1,175 @@
+"""Therapy courses: drug, dose with its unit, frequency, route, dates and outcome.
+
+A course can be edited in place (to stop it, or record its outcome); every change is checked
+as a case-file `therapies` item first.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import JSONResponse, Response
+
+from clepath.errors import CaseError
+from clepath.knowledge.base import KnowledgeBase
+from clepath.web import forms
+from clepath.web.deps import EditorSession, Form, Knowledge, PatientRef, ReaderSession, StoreDep
+from clepath.web.render import page
+from clepath.web.routes import _observations as obs
+from clepath.web.routes._common import choices, commit, observation_json, see_other
+from clepath.web.schemas import TherapyIn
+
+__all__ = ["THERAPIES", "router"]
+
+router = APIRouter(tags=["therapies"])
+
+THERAPIES = obs.ObservationKind(
+    kind="therapies",
+    resource="therapy",
+    path="therapies",
+    template="observations/therapies.html",
+    fields={
+        "": "drug",
+        "drug": "drug",
+        "dose": "dose_value",
+        "frequency": "frequency",
+        "route": "route",
+        "start": "start",
+        "stop": "stop",
+        "outcome": "outcome",
+        "note": "note",
+    },
+    to_entry=forms.therapy_entry,
+    defaults={"dose_unit": "mg", "outcome": "ongoing"},
+)
+_DOSE_UNITS = ("mg", "g", "ug", "mg/kg", "g/kg")
+
+
+def _context(kb: KnowledgeBase) -> dict[str, Any]:
+    drugs = choices(kb, "drug")
+    return {
+        "drugs": drugs,
+        "drug_labels": dict(drugs),
+        "frequencies": choices(kb, "frequency"),
+        "routes": choices(kb, "route"),
+        "outcomes": choices(kb, "outcome"),
+        "dose_units": _DOSE_UNITS,
+    }
+
+
+@router.get("/patients/{patient_id}/therapies", include_in_schema=False)
+def therapies_page(
+    request: Request, patient: PatientRef, auth: ReaderSession, store: StoreDep, kb: Knowledge
+) -> Response:
+    """The patient's therapy courses and the form to add one."""
+    return obs.show(THERAPIES, request, auth, store, patient, _context(kb))
+
+
+@router.post("/patients/{patient_id}/therapies", include_in_schema=False)
+def add_therapy(
+    request: Request,
+    patient: PatientRef,
+    auth: EditorSession,
+    store: StoreDep,
+    kb: Knowledge,
+    form: Form,
+) -> Response:
+    """Add a therapy course from the form."""
+    return obs.add_from_form(THERAPIES, request, auth, store, patient, form, _context(kb))
+
+
+@router.get("/patients/{patient_id}/therapies/{course_id}/edit", include_in_schema=False)
+def edit_therapy_form(
+    request: Request,
+    patient: PatientRef,
+    course_id: int,
+    auth: EditorSession,
+    store: StoreDep,
+    kb: Knowledge,
+) -> Response:
+    """One course, ready to change."""
+    found = store.observations.get(patient.id, "therapies", course_id)
+    if found is None:
+        raise HTTPException(404, "There is no such therapy course.")
+    return page(
+        request, "observations/therapy_edit.html", auth, patient=patient, course_id=course_id,
+        form=forms.therapy_form(found.item), **_context(kb),
+    )
+
+
+@router.post("/patients/{patient_id}/therapies/{course_id}/edit", include_in_schema=False)
+def edit_therapy(
+    request: Request,
+    patient: PatientRef,
+    course_id: int,
+    auth: EditorSession,
+    store: StoreDep,
+    kb: Knowledge,
+    form: Form,
+) -> Response:
+    """Replace one course with the form's values (checked first; nothing changes if refused)."""
+    try:
+        changed = store.observations.replace(
+            patient.id, "therapies", course_id, forms.therapy_entry(form)
+        )
+    except CaseError as exc:
+        store.rollback()
+        errors = forms.form_errors(exc.problems, THERAPIES.fields)
+        return page(
+            request, "observations/therapy_edit.html", auth, status=422, patient=patient,
+            course_id=course_id, form=form, errors=errors, **_context(kb),
+        )
+    if changed is None:
+        raise HTTPException(404, "There is no such therapy course.")
+    commit(store, auth.user, "update", "therapy", patient_id=patient.id, resource_id=course_id)
+    return see_other(f"/patients/{patient.id}/therapies")
+
+
+@router.post("/patients/{patient_id}/therapies/{course_id}/delete", include_in_schema=False)
+def delete_therapy(
+    patient: PatientRef, course_id: int, auth: EditorSession, store: StoreDep
+) -> Response:
+    """Remove one course."""
+    return obs.remove(THERAPIES, auth, store, patient.id, course_id)
+
+
+@router.get("/api/patients/{patient_id}/therapies", summary="List therapy courses")
+def api_therapies(
+    patient: PatientRef, auth: ReaderSession, store: StoreDep
+) -> list[dict[str, Any]]:
+    """Every therapy course, in the order recorded."""
+    return obs.api_list(THERAPIES, auth, store, patient.id)
+
+
+@router.post(
+    "/api/patients/{patient_id}/therapies", summary="Add a therapy course", status_code=201
+)
+def api_add_therapy(
+    body: TherapyIn, patient: PatientRef, auth: EditorSession, store: StoreDep
+) -> JSONResponse:
+    """Add one course (a case-file `therapies` item); 422 lists every problem."""
+    return obs.api_add(THERAPIES, auth, store, patient.id, body.entry())
+
+
+@router.put("/api/patients/{patient_id}/therapies/{course_id}", summary="Replace a course")
+def api_replace_therapy(
+    body: TherapyIn, patient: PatientRef, course_id: int, auth: EditorSession, store: StoreDep
+) -> dict[str, Any]:
+    """Replace one course (checked first; 422 and no change when refused)."""
+    changed = store.observations.replace(patient.id, "therapies", course_id, body.entry())
+    if changed is None:
+        raise HTTPException(404, "There is no such therapy course.")
+    commit(store, auth.user, "update", "therapy", patient_id=patient.id, resource_id=course_id)
+    return observation_json("therapies", changed)
+
+
+@router.delete(
+    "/api/patients/{patient_id}/therapies/{course_id}", summary="Remove a therapy course",
+    status_code=204,
+)
+def api_delete_therapy(
+    patient: PatientRef, course_id: int, auth: EditorSession, store: StoreDep
+) -> Response:
+    """Remove one course."""
+    return obs.api_remove(THERAPIES, auth, store, patient.id, course_id)

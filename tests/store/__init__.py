@@ -1,0 +1,1 @@
+"""Tests of clepath.store: round trips, validation, users, sessions, audit, migrations."""

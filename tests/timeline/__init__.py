@@ -1,0 +1,1 @@
+"""Tests of the timeline: the engine's dated series and the SVG drawing."""

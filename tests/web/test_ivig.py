@@ -1,0 +1,90 @@
+"""The IVIG plan page: schedule with grams, vials and minutes, the request form, the .ics."""
+
+from __future__ import annotations
+
+import re
+
+from icalendar import Calendar
+
+from tests.web._html import field_errors
+from tests.web.conftest import Browser, World
+
+
+class TestPlanPage:
+    def test_seed_plan_schedule(self, world: World, doc: Browser) -> None:
+        """The seed request at 60 kg: 2 g/kg over 5 days, then 4 courses of 1 g/kg: 9 days."""
+        html = doc.get(f"/patients/{world.seed}/ivig").text
+
+        days = re.findall(r"\(day (\d) of (\d)\)", html)
+        assert (9, "60 kg", 'data-blocked="no"') == (
+            len(days),
+            re.search(r'data-value="dosing_weight_kg">([^<]+)<', html).group(1),  # type: ignore[union-attr]
+            re.search(r'data-blocked="(?:yes|no)"', html).group(0),  # type: ignore[union-attr]
+        )
+
+    def test_ics_has_one_event_per_infusion_day(self, world: World, doc: Browser) -> None:
+        """The calendar holds 9 all-day events starting 2019-06-03."""
+        response = doc.get(f"/patients/{world.seed}/ivig.ics")
+        calendar = Calendar.from_ical(response.content)
+        starts = sorted(e.decoded("dtstart") for e in calendar.walk("VEVENT"))
+
+        assert ("text/calendar", 9, "2019-06-03") == (
+            response.headers["content-type"].split(";")[0], len(starts), starts[0].isoformat()
+        )
+
+    def test_plan_matches_the_api(self, world: World, doc: Browser) -> None:
+        """The API plan's first course gives 120 g over 5 days (2 g/kg x 60 kg)."""
+        plan = doc.get(f"/api/patients/{world.seed}/ivig-plan").json()
+        first = plan["courses"][0]
+
+        assert (120, 5) == (first["total_grams"], len(first["days"]))
+
+
+class TestRequestForm:
+    def test_set_a_request(self, world: World, doc: Browser) -> None:
+        """Induction 2 g/kg over 2 days with Privigen for demo-scle-0001 plans 2 days."""
+        response = doc.submit(f"/patients/{world.scle}/ivig", {
+            "induction_dose": "2", "induction_dose_unit": "g/kg", "induction_days": "2",
+            "product": "privigen", "policy": "UK_DDW", "start": "2024-04-02",
+        })
+        plan = doc.get(f"/api/patients/{world.scle}/ivig-plan").json()
+        html = doc.get(f"/patients/{world.scle}/ivig").text
+        day = plan["courses"][0]["days"][0]
+        vials = " + ".join(f"{v['count']} × {v['size_g']:g} g" for v in day["vials"])
+
+        assert (303, 2, "privigen", True, True) == (
+            response.status_code, len(plan["courses"][0]["days"]), plan["product"]["id"],
+            bool(vials) and vials in html, f"<td>{day['minutes']}</td>" in html,
+        )
+
+    def test_bad_request_is_refused_at_its_field(self, world: World, doc: Browser) -> None:
+        """A dose of 9 g/kg is refused at the induction dose; the seed's request is kept."""
+        before = doc.get(f"/api/patients/{world.seed}/ivig-request").json()
+
+        response = doc.submit(f"/patients/{world.seed}/ivig", {
+            "induction_dose": "9", "induction_dose_unit": "g/kg", "induction_days": "5",
+        })
+
+        assert (422, True, before) == (
+            response.status_code,
+            "outside 0-5 g/kg" in " ".join(field_errors(response.text, "induction_dose")),
+            doc.get(f"/api/patients/{world.seed}/ivig-request").json(),
+        )
+
+    def test_no_weight_means_no_plan(self, world: World, doc: Browser) -> None:
+        """Without a weight the page says why no plan can be made (the planner's words)."""
+        doc.api("PUT", f"/api/patients/{world.seed}/details",
+                {"as_of": "2019-06-01", "patient": {"sex": "female", "age": 47}})
+
+        html = doc.get(f"/patients/{world.seed}/ivig").text
+        api = doc.get(f"/api/patients/{world.seed}/ivig-plan")
+
+        assert ("No plan can be made yet" in html, 422) == (True, api.status_code)
+
+    def test_no_request(self, world: World, doc: Browser) -> None:
+        """After the request is removed, the page offers the form and the API says 404."""
+        doc.submit(f"/patients/{world.seed}/ivig/clear")
+
+        assert ("Request a plan" in doc.get(f"/patients/{world.seed}/ivig").text, 404) == (
+            True, doc.get(f"/api/patients/{world.seed}/ivig-plan").status_code
+        )

@@ -14,6 +14,14 @@ suit a laptop: SQLite in the working directory, the server on loopback port 8000
 | `CLEPATH_LOGIN_ATTEMPTS` | `login_attempts` | `5` failures per window before sign-in pauses |
 | `CLEPATH_LOGIN_WINDOW_MINUTES` | `login_window_minutes` | `15` |
 | `CLEPATH_LOG_LEVEL` | `log_level` | `info` |
+| `CLEPATH_CDS_BASE_URL` | `cds_base_url` | `http://HOST:PORT` (token `aud` must match) |
+| `CLEPATH_CDS_ISSUERS_FILE` | `cds_issuers_file` | none: every CDS call is refused (401) |
+| `CLEPATH_CDS_CORS_ORIGINS` | `cds_cors_origins` | none (comma-separated browser origins) |
+| `CLEPATH_CDS_FHIR_SERVERS` | `cds_fhir_servers` | any https server (comma-separated) |
+| `CLEPATH_CDS_ALLOW_HTTP_FHIR` | `cds_allow_http_fhir` | `false` |
+
+The issuers file is JSON: `[{"iss": "https://ehr.example/cds", "jwks_file": "ehr-jwks.json"}]`
+or with `"jwks_url"` instead of `"jwks_file"`; relative paths are read from the file's folder.
 """
 
 from __future__ import annotations
@@ -51,6 +59,11 @@ class Settings:
     login_attempts: int = 5
     login_window_minutes: float = 15.0
     log_level: str = "info"
+    cds_base_url: str | None = None
+    cds_issuers_file: str | None = None
+    cds_cors_origins: tuple[str, ...] = ()
+    cds_fhir_servers: tuple[str, ...] = ()
+    cds_allow_http_fhir: bool = False
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -79,6 +92,14 @@ class Settings:
     def is_sqlite(self) -> bool:
         """True when the database is a SQLite file (the default)."""
         return self.database_url.startswith("sqlite")
+
+    @property
+    def public_base_url(self) -> str:
+        """The URL the CDS endpoints hang from (`aud` of EHR tokens is checked against it)."""
+        if self.cds_base_url:
+            return self.cds_base_url.rstrip("/")
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
 
     @property
     def on_loopback(self) -> bool:
@@ -130,6 +151,10 @@ def _text(raw: str) -> str:
     return raw
 
 
+def _list(raw: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in raw.split(",") if item.strip())
+
+
 _READERS = {
     "database_url": _text,
     "secret_key": _text,
@@ -140,4 +165,9 @@ _READERS = {
     "login_attempts": _count,
     "login_window_minutes": _positive,
     "log_level": _text,
+    "cds_base_url": _text,
+    "cds_issuers_file": _text,
+    "cds_cors_origins": _list,
+    "cds_fhir_servers": _list,
+    "cds_allow_http_fhir": _bool,
 }

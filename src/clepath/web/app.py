@@ -7,17 +7,24 @@ load their scripts from a CDN and every asset here is served locally.
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
+from urllib.parse import quote
 
 from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from clepath import __version__
+from clepath.errors import CaseError, FieldProblem
+from clepath.fhir.cds.auth import TrustedIssuer
 from clepath.knowledge.base import KnowledgeBase
 from clepath.settings import Settings
 from clepath.store import make_engine, session_factory
+from clepath.web.cds import CdsConfig, build_cds_router
+from clepath.web.feedback import DatabaseFeedbackSink
 from clepath.web.handlers import install_handlers
 from clepath.web.middleware import RequestGuard
 from clepath.web.render import make_templates, static_dir
@@ -25,7 +32,7 @@ from clepath.web.routes import ROUTERS
 from clepath.web.state import AppState
 from clepath.web.throttle import LoginThrottle
 
-__all__ = ["create_app"]
+__all__ = ["cds_config", "create_app"]
 
 
 def create_app(
@@ -77,17 +84,58 @@ def create_app(
     for router in ROUTERS:
         app.include_router(router)
 
-    # --- CDS Hooks: include here -------------------------------------------------------------
-    # `clepath.web.cds.build_cds_router` serves discovery, the hooks and feedback. It checks the
-    # EHR's JWT itself, so it is included without the session/CSRF dependencies, and feedback
-    # goes to the database through `DatabaseFeedbackSink`. Once a CdsConfig is read from the
-    # settings (issuers, base URL, CORS origins), add:
-    #
-    #     from clepath.web.cds import build_cds_router
-    #     from clepath.web.feedback import DatabaseFeedbackSink
-    #     app.include_router(build_cds_router(
-    #         cds_config, feedback_sink=DatabaseFeedbackSink(state),
-    #         patient_link=lambda case_id: f"/patients?q={quote(case_id)}", kb=knowledge,
-    #     ))
-    # -----------------------------------------------------------------------------------------
+    # CDS Hooks checks the EHR's JWT itself, so it is included without the session and CSRF
+    # dependencies; feedback goes to the database.
+    app.include_router(
+        build_cds_router(
+            cds_config(settings),
+            feedback_sink=DatabaseFeedbackSink(state),
+            patient_link=lambda case_id: f"{settings.public_base_url}/patients?q={quote(case_id)}",
+            kb=knowledge,
+        )
+    )
     return app
+
+
+def cds_config(settings: Settings) -> CdsConfig:
+    """The CDS Hooks deployment described by the settings (issuers read from their file).
+
+    Raises:
+        CaseError: naming CLEPATH_CDS_ISSUERS_FILE when the file cannot be read or is malformed.
+    """
+    return CdsConfig(
+        base_url=settings.public_base_url,
+        issuers=_issuers(settings.cds_issuers_file),
+        cors_origins=settings.cds_cors_origins,
+        fhir_servers=settings.cds_fhir_servers,
+        allow_http_fhir=settings.cds_allow_http_fhir,
+    )
+
+
+def _issuers(path_text: str | None) -> tuple[TrustedIssuer, ...]:
+    if not path_text:
+        return ()
+    field = "CLEPATH_CDS_ISSUERS_FILE"
+    accepted = 'a JSON list of {"iss": ..., "jwks_file": ...} or {"iss": ..., "jwks_url": ...}'
+    path = Path(path_text)
+    try:
+        entries = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise CaseError(
+            FieldProblem(field, path_text, f"cannot be read ({exc})", accepted)
+        ) from None
+    if not isinstance(entries, list):
+        raise CaseError(FieldProblem(field, path_text, "is not a JSON list", accepted))
+    issuers: list[TrustedIssuer] = []
+    for index, entry in enumerate(entries):
+        where = f"{field}[{index}]"
+        if not isinstance(entry, dict) or not isinstance(entry.get("iss"), str):
+            raise CaseError(FieldProblem(where, entry, "needs an `iss`", accepted))
+        if isinstance(entry.get("jwks_file"), str):
+            jwks_path = path.parent / entry["jwks_file"]
+            issuers.append(TrustedIssuer.from_file(entry["iss"], jwks_path))
+        elif isinstance(entry.get("jwks_url"), str):
+            issuers.append(TrustedIssuer.from_url(entry["iss"], entry["jwks_url"]))
+        else:
+            raise CaseError(FieldProblem(where, entry, "needs `jwks_file` or `jwks_url`", accepted))
+    return tuple(issuers)

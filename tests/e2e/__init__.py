@@ -1,0 +1,1 @@
+"""End-to-end tests: the real server (`clepath serve`) driven by headless Chromium (Playwright)."""

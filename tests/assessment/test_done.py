@@ -190,3 +190,24 @@ class TestSafetyAlerts:
         a = assess(dataclasses.replace(case, therapies=(*case.therapies, course)), kb)
 
         assert "drug_trigger_current" in {x.code for x in a.alerts}
+
+
+class TestSingleClasiExam:
+    def test_one_exam_is_no_baseline_for_the_composite(self, kb: KnowledgeBase) -> None:
+        """With one CLASI-A of 4 and no earlier exam, composite (c) cannot be met."""
+        import dataclasses
+        import datetime as dt
+
+        from clepath.domain.case import ClasiExam, ClasiRegionScore
+
+        case = load_case(SEED_CASE, kb)
+        exam = ClasiExam(
+            date=dt.date(2019, 6, 1),
+            regions=(("hands", ClasiRegionScore(erythema=2, scale=2)),),
+        )
+
+        a = assess(dataclasses.replace(case, clasi=(exam,)), kb)
+
+        composite = next(d for d in a.refractory.definitions if "composite" in d.id)
+        assert composite.met is not True
+        assert not any("0% fall" in r for r in composite.reasons)

@@ -104,8 +104,11 @@ def assess(case: Case, kb: KnowledgeBase, *, sledai_window_days: int = 10) -> As
         gc_review,
         clasi_activity=latest.activity if latest else None,
         clasi_date=latest.date if latest else None,
+        # A baseline is an earlier exam than the latest: one exam alone shows no change.
         clasi_baseline_activity=(
-            clasi_summary.history[0].activity if clasi_summary and clasi_summary.history else None
+            clasi_summary.history[0].activity
+            if clasi_summary and len(clasi_summary.history) >= 2
+            else None
         ),
     )
     context = _option_context(case, therapy_review, cytopenia_list, egfr_result, eular_result)

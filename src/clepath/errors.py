@@ -13,7 +13,7 @@ The CLI turns each into an exit code and a message; nothing else catches them br
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 __all__ = [
     "AssessmentError",
@@ -37,7 +37,7 @@ class FieldProblem:
     value: object
     message: str
     accepted: str = ""
-    suggestions: tuple[str, ...] = field(default_factory=tuple)
+    suggestions: tuple[str, ...] = ()
 
     def __str__(self) -> str:
         text = f"{self.field}: {self.message} (got {self.value!r})"

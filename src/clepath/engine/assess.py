@@ -23,6 +23,7 @@ from clepath.knowledge.models.drugs import Drug, TriggerDrug
 from clepath.scores import clasi as clasi_module
 from clepath.scores import classification as classification_module
 from clepath.scores import eular_acr, labs, sledai, slicc
+from clepath.scores.labs import Cytopenia, EgfrResult
 
 __all__ = ["Assessment", "LabLine", "assess"]
 
@@ -73,8 +74,8 @@ class Assessment:
     eular_acr: eular_acr.EularAcrResult
     slicc: slicc.SliccResult
     labs: tuple[LabLine, ...]
-    egfr: labs.EgfrResult | None
-    cytopenias: tuple[labs.Cytopenia, ...]
+    egfr: EgfrResult | None
+    cytopenias: tuple[Cytopenia, ...]
     therapy: therapy_module.TherapyReview
     glucocorticoids: gc_module.GlucocorticoidReview
     refractory: refractory_module.RefractoryResult

@@ -177,7 +177,8 @@ def _refractory(a: Assessment) -> tuple[str, str]:
 
 
 def _options(a: Assessment, limit: int) -> list[Any]:
-    return [o for o in a.options if o.status in _NEXT and not o.line.endswith("topical")][:limit]
+    picked = [o for o in a.options if o.status in _NEXT and not (o.line or "").endswith("topical")]
+    return picked[:limit]
 
 
 def _patient_view(ctx: _Ctx, case: Case) -> None:

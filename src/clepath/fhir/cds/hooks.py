@@ -82,9 +82,9 @@ class HookSettings:
     source_label: str = "clepath CLE decision support"
     source_url: str | None = "https://clepath.org"
     sledai_window_days: int = 10
-    # Hydroxychloroquine doses are suggested in whole steps of this many mg per dose.
-    # A configurable default, unconfirmed (tablet strengths differ by market).
-    hcq_dose_step_mg: float = 100.0
+    # Hydroxychloroquine doses are suggested in whole steps of this many mg per dose; None
+    # takes the drugs pack's `hcq_dose_step_mg` (a configurable default, unconfirmed).
+    hcq_dose_step_mg: float | None = None
     ivig_policy: str | None = None  # dosing-weight policy when the case names none
     max_options: int = 3
 
@@ -275,7 +275,7 @@ def _hcq(ctx: _Ctx, case: Case, order: DraftOrder) -> None:
                                             card_id=order.reference, key="reduce",
                                             recommended=True))
             detail += (f"\n\nSuggested: {per_dose:g} mg per dose, {daily:g} mg/day = "
-                       f"{daily / weight:.2f} mg/kg/day (whole {ctx.settings.hcq_dose_step_mg:g}"
+                       f"{daily / weight:.2f} mg/kg/day (whole {_hcq_step(ctx):g}"
                        " mg steps: a configurable default, unconfirmed).")
         detail += "\n\nSources: " + "; ".join(s["citation"] for s in alert.sources)
         ctx.card("hcq_above_max", order.reference, title, indicator="warning",
@@ -292,8 +292,14 @@ def _hcq(ctx: _Ctx, case: Case, order: DraftOrder) -> None:
                                                            "specialist-agreed"))
 
 
+def _hcq_step(ctx: _Ctx) -> float:
+    if ctx.settings.hcq_dose_step_mg is not None:
+        return ctx.settings.hcq_dose_step_mg
+    return float(ctx.kb.value("drugs.hcq_dose_step_mg"))
+
+
 def _hcq_suggested_dose(ctx: _Ctx, order: DraftOrder, max_daily_mg: float) -> float | None:
-    step = ctx.settings.hcq_dose_step_mg
+    step = _hcq_step(ctx)
     per_week = order.doses_per_week or 7.0
     per_dose = math.floor(max_daily_mg * 7.0 / per_week / step + 1e-9) * step
     return per_dose if per_dose > 0 else None

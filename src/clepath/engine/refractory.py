@@ -76,6 +76,13 @@ class _Activity:
     missing: str | None
 
 
+
+def _w(weeks: float | None) -> str:
+    """Weeks for display: whole weeks from 20 on, one decimal below (so 11.6 is not "12")."""
+    if weeks is None:
+        return "?"
+    return f"{weeks:.0f}" if weeks >= 20 else f"{weeks:.1f}".removesuffix(".0")
+
 def both(values: Iterable[bool | None]) -> bool | None:
     """Three-valued AND: False if any is False, True if all are True, else None."""
     items = list(values)
@@ -153,7 +160,7 @@ def _ongoing_part(course: CourseReview, act: _Activity, weeks: float) -> _Part:
         return _Part(None, missing=(f"the start date of the ongoing {name} course",))
     if course.duration_weeks < weeks:
         return _Part(False, (
-            f"{name} ongoing for {course.duration_weeks:g} weeks, under {weeks:g}",
+            f"{name} ongoing for {_w(course.duration_weeks)} weeks, under {weeks:g}",
         ))
     if act.value is None:
         return _Part(None, missing=(f"a current CLASI-A to judge the response to ongoing {name}",))
@@ -163,7 +170,7 @@ def _ongoing_part(course: CourseReview, act: _Activity, weeks: float) -> _Part:
     if timed is False:
         return _Part(None, missing=(f"a CLASI-A taken after {weeks:g} weeks of {name}",))
     return _Part(True, (
-        f"{name} ongoing for {course.duration_weeks:g} weeks with CLASI-A {act.value}: counted as "
+        f"{name} ongoing for {_w(course.duration_weeks)} weeks with CLASI-A {act.value}: counted as "
         "an inadequate response",
     ))
 
@@ -181,9 +188,9 @@ def _duration_part(course: CourseReview, weeks: float) -> _Part:
             f"the duration of the {name} course ({word} reported without dates)",
         ))
     if course.duration_weeks >= weeks:
-        return _Part(True, (f"{name}: {word} after {course.duration_weeks:g} weeks",))
+        return _Part(True, (f"{name}: {word} after {_w(course.duration_weeks)} weeks",))
     return _Part(False, (
-        f"{name} stopped after {course.duration_weeks:g} weeks, short of {weeks:g}",
+        f"{name} stopped after {_w(course.duration_weeks)} weeks, short of {weeks:g}",
     ))
 
 
@@ -262,9 +269,9 @@ def _trial_length(course: CourseReview, weeks: float, what: str) -> _Part:
         return _Part(None, missing=(f"the duration of the {name} course ({what})",))
     if course.duration_weeks >= weeks:
         return _Part(True, (
-            f"{name} given for {course.duration_weeks:g} weeks ({course.outcome})",
+            f"{name} given for {_w(course.duration_weeks)} weeks ({course.outcome})",
         ))
-    return _Part(False, (f"{name} given for {course.duration_weeks:g} weeks, under {weeks:g}",))
+    return _Part(False, (f"{name} given for {_w(course.duration_weeks)} weeks, under {weeks:g}",))
 
 
 def _composite_a(case: Case, kb: KnowledgeBase, therapy: TherapyReview,

@@ -170,8 +170,8 @@ def _ongoing_part(course: CourseReview, act: _Activity, weeks: float) -> _Part:
     if timed is False:
         return _Part(None, missing=(f"a CLASI-A taken after {weeks:g} weeks of {name}",))
     return _Part(True, (
-        f"{name} ongoing for {_w(course.duration_weeks)} weeks with CLASI-A {act.value}: counted as "
-        "an inadequate response",
+        f"{name} ongoing for {_w(course.duration_weeks)} weeks with CLASI-A {act.value}: "
+        "counted as an inadequate response",
     ))
 
 

@@ -164,14 +164,16 @@ def _labs(a: Assessment, console: Console) -> None:
     table.add_column("date", no_wrap=True)
     table.add_column("result")
     table.add_column("flag")
-    cytopenic = {}
+    # test -> (condition, instruments): the name comes from the labs pack's threshold rows.
+    cytopenic: dict[str, tuple[str, list[str]]] = {}
     for c in a.cytopenias:
         if c.present:
-            cytopenic.setdefault(c.test, []).append(c.used_by)
+            cytopenic.setdefault(c.test, (c.condition, []))[1].append(c.used_by)
     for line in a.labs:
         flag = line.flag or ""
         if line.test in cytopenic:
-            flag = f"{c_name(line.test)} ({', '.join(sorted(cytopenic[line.test]))})"
+            condition, instruments = cytopenic[line.test]
+            flag = f"{condition} ({', '.join(sorted(instruments))})"
         style = "bold red" if flag and flag not in ("normal", "negative") else ""
         _row(table, line.label, line.date.isoformat(), line.shown, Text(flag, style))
     if a.egfr is not None:
@@ -196,16 +198,6 @@ def _dose_text(c: object) -> str:
     if daily is not None and frequency not in (None, "daily"):
         shown += f" (≈{_num(daily, 'mg/day')})"
     return shown
-
-
-def c_name(test: str) -> str:
-    """The cytopenia a low count of this test is called."""
-    return {
-        "wbc": "leukopenia",
-        "platelets": "thrombocytopenia",
-        "lymphocytes": "lymphopenia",
-        "neutrophils": "neutropenia",
-    }.get(test, "low")
 
 
 def _therapies(a: Assessment, console: Console) -> None:

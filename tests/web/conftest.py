@@ -54,7 +54,7 @@ def world(database_url: str, kb: KnowledgeBase) -> Iterator[World]:
     try:
         yield World(app, seed, scle)
     finally:
-        app.state.clepath.engine.dispose()
+        app.state.clepath.close()
 
 
 class Browser:

@@ -96,8 +96,9 @@ class TestMountedCds:
                 f"{summary_url}/feedback", json=feedback,
                 headers=signer.bearer(f"{summary_url}/feedback"),
             )
-        report = DatabaseFeedbackSink(app.state.clepath).rates()  # read back from the database
-        app.state.clepath.engine.dispose()
+        # read back from the database
+        report = DatabaseFeedbackSink(app.state.clepath.store).rates()
+        app.state.clepath.close()
 
         assert "clepath-cle-summary" in {s["id"] for s in services}
         assert 1 == len(cards) and "CLASI-A 12" in cards[0]["summary"]

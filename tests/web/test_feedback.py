@@ -18,7 +18,7 @@ BODY = {"feedback": [
 class TestDatabaseFeedbackSink:
     def test_items_are_stored_and_counted(self, world: World) -> None:
         """One accepted and one overridden card: rates 0.5 each, the reason code counted."""
-        sink = DatabaseFeedbackSink(world.app.state.clepath)
+        sink = DatabaseFeedbackSink(world.app.state.clepath.store)
         for item in parse_feedback(BODY):
             sink.record("clepath-refractory", {**item, "rule": "refractory"})
 

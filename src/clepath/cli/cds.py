@@ -63,17 +63,27 @@ def serve(
     allow_http_fhir: Annotated[bool, typer.Option(
         "--allow-http-fhir", help="Let the service read from http:// FHIR servers (local "
                                   "trials only).")] = False,
+    workers: Annotated[int, typer.Option(
+        min=1, max=32, help="Worker processes (used token ids, card rules and feedback are "
+                            "shared through the database).")] = 1,
+    database_url: Annotated[str | None, typer.Option(
+        "--database-url", help="Where token ids, card rules and feedback are kept (default: "
+                               "$CLEPATH_DATABASE_URL, else sqlite:///clepath.db).",
+        metavar="URL")] = None,
 ) -> None:
     """Run the CDS services on http://127.0.0.1:PORT (for trying them out)."""
+    import os
+
     import uvicorn
 
-    from clepath.fhir.cds.auth import TrustedIssuer
-    from clepath.web.cds import CdsConfig, create_cds_app
+    from clepath.cli.web import prepare_database
+    from clepath.settings import Settings
+    from clepath.web.cds_serve import ENV, serve_spec
 
-    issuers = []
+    issuers: list[dict[str, str]] = []
     if dev_keys is not None:
         key_path, jwks_path = _dev_keys(dev_keys)
-        issuers.append(TrustedIssuer.from_file(DEV_ISSUER, jwks_path))
+        issuers.append({"iss": DEV_ISSUER, "jwks_file": str(jwks_path)})
         Console(stderr=True, highlight=False).print(
             f"Trusting the development client {DEV_ISSUER} (key {key_path}).\nTry: clepath cds "
             f"call patient-view --demo scle --dev-keys {dev_keys} --url http://127.0.0.1:{port}",
@@ -83,16 +93,24 @@ def serve(
         if not sep or not iss or not source:
             raise CaseError(FieldProblem("--trust", item, "is not ISSUER=JWKS",
                                          "an issuer and a JWKS file or URL"))
-        issuers.append(TrustedIssuer.from_url(iss, source) if source.startswith("https://")
-                       else TrustedIssuer.from_file(iss, source))
+        if source.startswith("https://"):
+            issuers.append({"iss": iss, "jwks_url": source})
+        elif Path(source).is_file():
+            issuers.append({"iss": iss, "jwks_file": source})
+        else:
+            raise CaseError(FieldProblem("--trust", item, "names no JWKS file or https URL",
+                                         "ISSUER=PATH of a JWKS file, or ISSUER=https://..."))
     if not issuers:
         raise CaseError(FieldProblem("--trust", None, "no trusted client", "--dev-keys DIR or "
                                      "--trust ISSUER=JWKS"))
-    base = f"http://127.0.0.1:{port}"
-    config = CdsConfig(base_url=base, issuers=tuple(issuers),
-                       cors_origins=tuple(cors_origin or ()), allow_http_fhir=allow_http_fhir)
-    app = create_cds_app(config, patient_link=lambda pid: f"{base}/patients/{pid}")
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="info")
+    settings = Settings.from_env(database_url=database_url)
+    prepare_database(settings)
+    os.environ[ENV] = serve_spec(base_url=f"http://127.0.0.1:{port}", issuers=issuers,
+                                 database_url=settings.database_url,
+                                 cors_origins=cors_origin or (),
+                                 allow_http_fhir=allow_http_fhir)
+    uvicorn.run("clepath.web.cds_serve:app_from_env", factory=True, host="127.0.0.1",
+                port=port, workers=workers, log_level="info", server_header=False)
 
 
 def parse_order(text: str, patient_id: str, index: int, kb: Any) -> dict[str, Any]:

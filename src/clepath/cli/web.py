@@ -135,8 +135,19 @@ def serve(
             "--demo/--no-demo", help="On an empty SQLite database, add the demo patient and user."
         ),
     ] = True,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=32,
+            help="Worker processes. They share the database (sessions, CDS token ids, card "
+            "rules, feedback) and one secret key; sign-in throttling counts per process.",
+        ),
+    ] = 1,
 ) -> None:
     """Start the clinician web app (pages and JSON API)."""
+    import os
+
     import uvicorn
 
     from clepath.web import create_app
@@ -148,13 +159,31 @@ def serve(
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    options = {
+        "host": settings.host,
+        "port": settings.port,
+        "access_log": False,  # uvicorn's access log shows query strings; clepath.web logs routes
+        "log_level": settings.log_level,
+        "server_header": False,
+    }
+    if workers == 1:
+        uvicorn.run(create_app(settings, warm_up=True), **options)  # type: ignore[arg-type]
+        return
+    # Each worker builds the app from the environment: hand it the settings chosen here,
+    # including the secret key (a random one would differ per worker and void sessions).
+    os.environ.update(
+        {
+            "CLEPATH_DATABASE_URL": settings.database_url,
+            "CLEPATH_HOST": settings.host,
+            "CLEPATH_PORT": str(settings.port),
+            "CLEPATH_SECRET_KEY": settings.secret_key,
+        }
+    )
     uvicorn.run(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        access_log=False,  # uvicorn's access log shows query strings; clepath.web logs routes
-        log_level=settings.log_level,
-        server_header=False,
+        "clepath.web.app:app_from_env",
+        factory=True,
+        workers=workers,
+        **options,  # type: ignore[arg-type]
     )
 
 

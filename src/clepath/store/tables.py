@@ -34,7 +34,9 @@ __all__ = [
     "AssessmentRow",
     "AuditRow",
     "Base",
+    "CdsCardRow",
     "CdsFeedbackRow",
+    "CdsTokenUseRow",
     "ClasiExamRow",
     "ClasiRegionRow",
     "CleEntryRow",
@@ -353,3 +355,36 @@ class CdsFeedbackRow(Base):
     accepted_suggestions: Mapped[list[Any]] = mapped_column(JSON, nullable=False, default=list)
 
     __table_args__ = (Index("ix_cds_feedback_service_card", "service_id", "card_id"),)
+
+
+class CdsTokenUseRow(Base):
+    """A CDS client token id already used (replay protection shared by every server process).
+
+    Kept until the token expires (`expires_at`, seconds since the epoch, the clock skew
+    included); expired rows are purged from time to time.
+    """
+
+    __tablename__ = "cds_token_uses"
+
+    issuer: Mapped[str] = mapped_column(String(512), primary_key=True)
+    jti: Mapped[str] = mapped_column(String(255), primary_key=True)
+    expires_at: Mapped[float] = mapped_column(Float, nullable=False)
+
+    __table_args__ = (Index("ix_cds_token_uses_expires_at", "expires_at"),)
+
+
+class CdsCardRow(Base):
+    """A card the CDS service returned: which rule made it (for feedback rates per rule).
+
+    The uuid is deterministic (service, rule, patient, subject and day), so the same card
+    shown twice is one row. `issued_at` is seconds since the epoch; old rows are purged.
+    """
+
+    __tablename__ = "cds_cards"
+
+    uuid: Mapped[str] = mapped_column(String(128), primary_key=True)
+    service_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    rule: Mapped[str] = mapped_column(String(64), nullable=False)
+    issued_at: Mapped[float] = mapped_column(Float, nullable=False)
+
+    __table_args__ = (Index("ix_cds_cards_issued_at", "issued_at"),)

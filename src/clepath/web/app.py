@@ -7,6 +7,7 @@ load their scripts from a CDN and every asset here is served locally.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -32,7 +33,7 @@ from clepath.web.routes import ROUTERS
 from clepath.web.state import AppState
 from clepath.web.throttle import LoginThrottle
 
-__all__ = ["cds_config", "create_app"]
+__all__ = ["ISSUERS_ACCEPTED", "app_from_env", "cds_config", "create_app", "parse_issuers"]
 
 
 def create_app(
@@ -40,6 +41,7 @@ def create_app(
     *,
     knowledge: KnowledgeBase | None = None,
     password_hasher: PasswordHasher | None = None,
+    warm_up: bool = False,
 ) -> FastAPI:
     """The clepath web app for these settings.
 
@@ -47,6 +49,8 @@ def create_app(
         settings: database URL, secret key, cookie and sign-in policy.
         knowledge: the loaded packs (loaded here when not given; tests pass theirs).
         password_hasher: argon2 parameters for new hashes (argon2-cffi's defaults if None).
+        warm_up: when CDS clients are trusted, answer each hook once on the demo case before
+            serving (`clepath serve` does; tests need not).
     """
     if knowledge is None:
         from clepath.knowledge.loader import load_knowledge
@@ -66,7 +70,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
-        engine.dispose()
+        state.close()
 
     app = FastAPI(
         title="clepath",
@@ -86,12 +90,14 @@ def create_app(
 
     # CDS Hooks checks the EHR's JWT itself, so it is included without the session and CSRF
     # dependencies; feedback goes to the database.
+    config = cds_config(settings)
     app.include_router(
         build_cds_router(
-            cds_config(settings),
-            feedback_sink=DatabaseFeedbackSink(state),
+            dataclasses.replace(config, warm_up=warm_up and bool(config.issuers)),
+            feedback_sink=DatabaseFeedbackSink(state.store),
             patient_link=lambda case_id: f"{settings.public_base_url}/patients?q={quote(case_id)}",
             kb=knowledge,
+            shared_state=state.cds_state,
         )
     )
     return app
@@ -116,26 +122,44 @@ def _issuers(path_text: str | None) -> tuple[TrustedIssuer, ...]:
     if not path_text:
         return ()
     field = "CLEPATH_CDS_ISSUERS_FILE"
-    accepted = 'a JSON list of {"iss": ..., "jwks_file": ...} or {"iss": ..., "jwks_url": ...}'
     path = Path(path_text)
     try:
         entries = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise CaseError(
-            FieldProblem(field, path_text, f"cannot be read ({exc})", accepted)
+            FieldProblem(field, path_text, f"cannot be read ({exc})", ISSUERS_ACCEPTED)
         ) from None
+    return parse_issuers(entries, field=field, folder=path.parent, where=path_text)
+
+
+ISSUERS_ACCEPTED = (
+    'a JSON list of {"iss": ..., "jwks_file": ...} or {"iss": ..., "jwks_url": ...}'
+)
+
+
+def parse_issuers(
+    entries: object, *, field: str, folder: Path, where: str
+) -> tuple[TrustedIssuer, ...]:
+    """Trusted CDS clients from a list of `{"iss", "jwks_file" | "jwks_url"}` entries (files
+    relative to `folder`); a CaseError naming `field` for anything else."""
+    accepted = ISSUERS_ACCEPTED
     if not isinstance(entries, list):
-        raise CaseError(FieldProblem(field, path_text, "is not a JSON list", accepted))
+        raise CaseError(FieldProblem(field, where, "is not a JSON list", accepted))
     issuers: list[TrustedIssuer] = []
     for index, entry in enumerate(entries):
-        where = f"{field}[{index}]"
+        item = f"{field}[{index}]"
         if not isinstance(entry, dict) or not isinstance(entry.get("iss"), str):
-            raise CaseError(FieldProblem(where, entry, "needs an `iss`", accepted))
+            raise CaseError(FieldProblem(item, entry, "needs an `iss`", accepted))
         if isinstance(entry.get("jwks_file"), str):
-            jwks_path = path.parent / entry["jwks_file"]
-            issuers.append(TrustedIssuer.from_file(entry["iss"], jwks_path))
+            issuers.append(TrustedIssuer.from_file(entry["iss"], folder / entry["jwks_file"]))
         elif isinstance(entry.get("jwks_url"), str):
             issuers.append(TrustedIssuer.from_url(entry["iss"], entry["jwks_url"]))
         else:
-            raise CaseError(FieldProblem(where, entry, "needs `jwks_file` or `jwks_url`", accepted))
+            raise CaseError(FieldProblem(item, entry, "needs `jwks_file` or `jwks_url`", accepted))
     return tuple(issuers)
+
+
+def app_from_env() -> FastAPI:
+    """The app described by the `CLEPATH_*` variables, warmed up: the factory uvicorn calls in
+    each worker process of `clepath serve --workers N`."""
+    return create_app(Settings.from_env(), warm_up=True)

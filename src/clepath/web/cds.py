@@ -16,6 +16,14 @@ are never logged. CORS headers go only to allowlisted origins.
 
 `create_cds_app(config)` wraps the router in a FastAPI app with a trivial `/healthz` (for
 `clepath cds serve` and the latency benchmark).
+
+One process or several: used token ids and the rule of each card are kept in this process's
+memory unless a `shared_state` is given (`clepath.store.cdsstate.DatabaseCdsState`, in the
+database every worker process shares); then a token used at one worker is refused at every
+other, and feedback finds its card's rule whichever worker made the card. The response cache
+stays per process (it only saves work). With `CdsConfig.warm_up`, the router answers each
+hook once on the bundled demo case before serving, so the first EHR call does not pay for
+loading the unit registry and the knowledge tables.
 """
 
 from __future__ import annotations
@@ -33,12 +41,13 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import httpx
+import orjson
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.routing import APIRoute
 
 from clepath.errors import ClepathError
 from clepath.fhir.cds import feedback as feedback_rules
-from clepath.fhir.cds.auth import AuthFailure, TokenVerifier, TrustedIssuer
+from clepath.fhir.cds.auth import AuthFailure, ReplayStore, TokenVerifier, TrustedIssuer
 from clepath.fhir.cds.hooks import HookSettings, run_hook
 from clepath.fhir.cds.model import HookRequest, RequestProblem, parse_hook_request
 from clepath.fhir.cds.prefetch import DataUnavailable, PrefetchValue, classify_all, render
@@ -47,7 +56,9 @@ from clepath.fhir.rest import FetchFailed, FhirReader, server_allowed
 from clepath.knowledge.base import KnowledgeBase
 
 __all__ = [
+    "CardRuleStore",
     "CdsConfig",
+    "CdsSharedState",
     "FeedbackSink",
     "InMemoryFeedbackSink",
     "build_cds_router",
@@ -84,6 +95,7 @@ class CdsConfig:
     hooks: HookSettings = field(default_factory=HookSettings)
     clock: Callable[[], float] = time.time  # seconds since the epoch, for token times
     today: Callable[[], dt.date] | None = None  # the assessment date (default: clock's UTC day)
+    warm_up: bool = False  # answer each hook once on the demo case before serving
 
 
 class FeedbackSink(Protocol):
@@ -94,6 +106,20 @@ class FeedbackSink(Protocol):
 
     def rates(self) -> dict[str, Any]:
         """Accept and override rates, overall, per service and per card rule."""
+
+
+class CardRuleStore(Protocol):
+    """Which rule made each card (for feedback rates per rule)."""
+
+    def remember_cards(self, service_id: str, rules: Mapping[str, str]) -> None:
+        """Keep the rule of each card uuid of one response."""
+
+    def card_rule(self, uuid: str) -> tuple[str, str] | None:
+        """(service id, rule) of a card, or None when unknown."""
+
+
+class CdsSharedState(ReplayStore, CardRuleStore, Protocol):
+    """Replay protection and card rules shared by every server process."""
 
 
 class InMemoryFeedbackSink:
@@ -150,7 +176,7 @@ def _outcome(status: int, text: str, code: str = "processing") -> Response:
 
 
 def _json(body: Any) -> Response:
-    return Response(json.dumps(body, separators=(",", ":")), media_type=_JSON)
+    return Response(orjson.dumps(body), media_type=_JSON)
 
 
 def _cors_route(origins: tuple[str, ...]) -> type[APIRoute]:
@@ -183,15 +209,17 @@ class _Service:
     """The state behind the router: verifier, knowledge, caches, sink."""
 
     def __init__(self, config: CdsConfig, sink: FeedbackSink,
-                 patient_link: Callable[[str], str] | None, kb: KnowledgeBase) -> None:
+                 patient_link: Callable[[str], str] | None, kb: KnowledgeBase,
+                 shared: CdsSharedState | None) -> None:
         self.config = config
         self.sink = sink
         self.patient_link = patient_link
         self.kb = kb
+        self.shared = shared
         self.base = config.base_url.rstrip("/")
         self.verifier = TokenVerifier(config.issuers, skew_s=config.clock_skew_s,
                                       max_lifetime_s=config.max_token_lifetime_s,
-                                      clock=config.clock)
+                                      clock=config.clock, replay=shared)
         self.responses = _Lru(config.cache_size)
         self.card_rules = _Lru(50_000)
         self.prefetch_keys = sorted({k for s in SERVICES for k in s.prefetch})
@@ -220,8 +248,8 @@ class _Service:
         if len(raw) > _MAX_BODY:
             raise RequestProblem("the request body is too large")
         try:
-            return json.loads(raw), raw
-        except ValueError:
+            return orjson.loads(raw), raw
+        except orjson.JSONDecodeError:
             raise RequestProblem("the request body is not JSON") from None
 
     async def fetch_missing(self, hook: HookRequest,
@@ -263,17 +291,13 @@ class _Service:
         fetched = classify({key: data}, key)
         return PrefetchValue(fetched.state, fetched.resources, None, fetched.note, fetched=True)
 
-    def cache_key(self, service_id: str, hook: HookRequest, raw: bytes,
-                  values: Mapping[str, PrefetchValue]) -> str | None:
-        """A key for the response of a call answered from the request alone (None: some data
-        was read from the FHIR server, so the answer is not cached). The hookInstance differs
-        on every call and is left out; so is any access token."""
-        if any(v.fetched for v in values.values()):
-            return None
-        content = raw.replace(hook.hook_instance.encode(), b"")
-        if hook.fhir_authorization is not None:
-            content = content.replace(hook.fhir_authorization.access_token.encode(), b"")
-        digest = hashlib.sha256(content)
+    def cache_key(self, service_id: str, data: Mapping[str, Any]) -> str:
+        """The key of a call's response: the request re-serialised without its hookInstance
+        (new on every call) and its fhirAuthorization (a token), with the service and the day.
+        Only responses made from the request alone are stored under it (`call`)."""
+        content = {k: v for k, v in data.items() if k not in ("hookInstance",
+                                                              "fhirAuthorization")}
+        digest = hashlib.sha256(orjson.dumps(content))
         digest.update(f"\x1f{service_id}\x1f{self.today().isoformat()}".encode())
         return digest.hexdigest()
 
@@ -282,16 +306,18 @@ class _Service:
         if not hooks:
             return _outcome(404, f"no CDS service {service_id!r}", "not-found")
         try:
-            data, raw = await self.body(request)
+            data, _raw = await self.body(request)
             hook = parse_hook_request(data, hooks)
         except RequestProblem as exc:
             return _outcome(400, str(exc), "invalid")
         started = time.perf_counter()
-        values = classify_all(hook.prefetch, self.prefetch_keys)
-        values = await self.fetch_missing(hook, values)
-        key = self.cache_key(service_id, hook, raw, values)
-        cached = self.responses.get(key) if key else None
+        key = self.cache_key(service_id, data)
+        cached = self.responses.get(key)
         if cached is None:
+            # Same request content, same answer; an answer that needed reads from the FHIR
+            # server is never stored (the server's data may change between calls).
+            values = classify_all(hook.prefetch, self.prefetch_keys)
+            values = await self.fetch_missing(hook, values)
             try:
                 result = run_hook(service_id, hook, values, self.kb, today=self.today(),
                                   settings=self.config.hooks, patient_link=self.patient_link)
@@ -303,16 +329,17 @@ class _Service:
                 log.warning("cds: %s %s could not be answered (%s)", service_id, hook.hook,
                             type(exc).__name__)
                 return _outcome(422, str(exc), "processing")
-            cached = result.response, result.rules
-            if key:
+            cached = orjson.dumps(result.response), result.rules, len(result.response["cards"])
+            if not any(v.fetched for v in values.values()):
                 self.responses.put(key, cached)
-        response, rules = cached
+            if self.shared is not None:
+                self.shared.remember_cards(service_id, result.rules)
+        response, rules, count = cached
         for uuid, rule in rules.items():
             self.card_rules.put(uuid, (service_id, rule))
         log.info("cds: %s %s hookInstance=%s cards=%d in %.1f ms", service_id, hook.hook,
-                 hook.hook_instance, len(response["cards"]),
-                 (time.perf_counter() - started) * 1000)
-        return _json(response)
+                 hook.hook_instance, count, (time.perf_counter() - started) * 1000)
+        return Response(response, media_type=_JSON)
 
     async def feedback(self, service_id: str, request: Request) -> Response:
         if not hooks_of(service_id):
@@ -323,11 +350,48 @@ class _Service:
             return _outcome(400, str(exc), "invalid")
         for item in items:
             known = self.card_rules.get(item["card"])
+            if known is None and self.shared is not None:
+                known = self.shared.card_rule(item["card"])
             if known is not None and known[0] == service_id:
                 item["rule"] = known[1]
             self.sink.record(service_id, item)
         log.info("cds: feedback for %s: %d item(s)", service_id, len(items))
         return Response(status_code=200)
+
+
+def warm_up(kb: KnowledgeBase, settings: HookSettings | None = None) -> dict[str, int]:
+    """Answer patient-view and order-sign (hydroxychloroquine, prednisolone, IVIG) once on the
+    bundled SCLE demo case, outside any request, so the unit registry, the knowledge tables and
+    the FHIR models are loaded before the first EHR call. Returns the cards made per hook."""
+    from importlib import resources
+
+    from clepath.casefile import load_case
+    from clepath.fhir.cds import harness
+    from clepath.fhir.cds.services import ORDERS, PATIENT_VIEW
+    from clepath.fhir.export import case_to_bundle
+    from clepath.fhir.importer import collect_resources
+
+    started = time.perf_counter()
+    with resources.as_file(resources.files("clepath") / "demo" / "demo-scle-0001.yaml") as path:
+        case = load_case(path, kb)
+    today = dt.date.today()
+    found = collect_resources(case_to_bundle(case, kb, include_ivig=False).bundle)
+    context = {"userId": "Practitioner/warm-up", "patientId": "warm-up"}
+    prefetch = harness.prefetch_for(found, context, today=today)
+    orders = [harness.draft_order("hydroxychloroquine", 400, "mg", patient_id="warm-up"),
+              harness.draft_order("prednisolone", 20, "mg", patient_id="warm-up"),
+              harness.draft_order("IVIG", 30, "g", patient_id="warm-up", days=5)]
+    keys = sorted({k for s in SERVICES for k in s.prefetch})
+    made: dict[str, int] = {}
+    for service_id, hook, extra in ((PATIENT_VIEW, "patient-view", {}),
+                                    (ORDERS, "order-sign", {"draft_orders": orders})):
+        body = harness.request_body(hook, patient_id="warm-up", prefetch=prefetch, **extra)
+        request = parse_hook_request(orjson.loads(orjson.dumps(body)), hooks_of(service_id))
+        result = run_hook(service_id, request, classify_all(request.prefetch, keys), kb,
+                          today=today, settings=settings)
+        made[hook] = len(result.response["cards"])
+    log.info("cds: warmed up in %.2f s", time.perf_counter() - started)
+    return made
 
 
 def build_cds_router(
@@ -336,13 +400,17 @@ def build_cds_router(
     feedback_sink: FeedbackSink,
     patient_link: Callable[[str], str] | None = None,
     kb: KnowledgeBase | None = None,
+    shared_state: CdsSharedState | None = None,
 ) -> APIRouter:
-    """The CDS Hooks router (paths relative to `config.base_url`)."""
+    """The CDS Hooks router (paths relative to `config.base_url`); `shared_state` for a server
+    with several worker processes (module docstring)."""
     if kb is None:
         from clepath.knowledge.loader import load_knowledge
 
         kb = load_knowledge()
-    service = _Service(config, feedback_sink, patient_link, kb)
+    service = _Service(config, feedback_sink, patient_link, kb, shared_state)
+    if config.warm_up:
+        warm_up(service.kb, config.hooks)
     router = APIRouter(route_class=_cors_route(config.cors_origins), tags=["CDS Hooks"])
     base = service.base
 
@@ -378,12 +446,13 @@ def create_cds_app(
     feedback_sink: FeedbackSink | None = None,
     patient_link: Callable[[str], str] | None = None,
     kb: KnowledgeBase | None = None,
+    shared_state: CdsSharedState | None = None,
 ) -> FastAPI:
     """A FastAPI app with only the CDS router and a trivial `GET /healthz`."""
     app = FastAPI(title="clepath CDS Hooks", docs_url=None, redoc_url=None, openapi_url=None)
     app.include_router(build_cds_router(config, feedback_sink=feedback_sink or
                                         InMemoryFeedbackSink(), patient_link=patient_link,
-                                        kb=kb))
+                                        kb=kb, shared_state=shared_state))
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> Response:

@@ -8,11 +8,11 @@ accept and override rates are counted from what is stored.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from clepath.fhir.cds.feedback import rates as feedback_rates
-from clepath.store import CdsFeedback
-from clepath.web.state import AppState
+from clepath.store import CdsFeedback, Store
 
 __all__ = ["DatabaseFeedbackSink", "feedback_item", "feedback_record"]
 
@@ -56,20 +56,24 @@ def feedback_item(record: CdsFeedback) -> dict[str, Any]:
 
 
 class DatabaseFeedbackSink:
-    """Stores CDS feedback through the app's store; counts rates from the stored rows."""
+    """Stores CDS feedback through the app's store; counts rates from the stored rows.
 
-    def __init__(self, state: AppState) -> None:
-        self._state = state
+    `open_store` gives a new unit of work (the web app's `AppState.store`, or a Store over the
+    database of `clepath cds serve`).
+    """
+
+    def __init__(self, open_store: Callable[[], Store]) -> None:
+        self._open_store = open_store
 
     def record(self, service_id: str, feedback: dict[str, Any]) -> None:
         """Store one checked feedback item (its own transaction)."""
-        with self._state.store() as store:
+        with self._open_store() as store:
             store.feedback.record(feedback_record(service_id, feedback))
             store.commit()
 
     def rates(self) -> dict[str, Any]:
         """Accept and override rates, overall, per service and per card rule."""
-        with self._state.store() as store:
+        with self._open_store() as store:
             records = store.feedback.items()
         result: dict[str, Any] = feedback_rates([(r.service_id, feedback_item(r)) for r in records])
         return result

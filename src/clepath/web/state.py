@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from argon2 import PasswordHasher
 from fastapi.templating import Jinja2Templates
@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from clepath.knowledge.base import KnowledgeBase
 from clepath.settings import Settings
 from clepath.store import Store
+from clepath.store.cdsstate import DatabaseCdsState
 from clepath.web.throttle import LoginThrottle
 
 __all__ = ["AppState"]
@@ -28,7 +29,17 @@ class AppState:
     hasher: PasswordHasher
     throttle: LoginThrottle
     templates: Jinja2Templates
+    cds_state: DatabaseCdsState = field(init=False)
+
+    def __post_init__(self) -> None:
+        # CDS token ids and card rules, in the database every worker process shares.
+        object.__setattr__(self, "cds_state", DatabaseCdsState(self.engine))
 
     def store(self) -> Store:
         """A new unit of work (the caller closes it)."""
         return Store.open(self.sessions, self.knowledge, self.hasher)
+
+    def close(self) -> None:
+        """Release the database: the CDS state's connections, then the engine's pool."""
+        self.cds_state.close()
+        self.engine.dispose()

@@ -14,7 +14,9 @@ accepted only when all of these hold (cds-hooks best practices, RFC 7515/7517/75
 5. `exp` and `iat` are present; the token has not expired and was not issued in the future
    (a small clock skew allowed); its lifetime is at most `max_lifetime_s`; `nbf`, when sent
    (Epic does), has passed; `sub` is accepted but not required;
-6. `jti` is present and not seen before from that issuer (kept until the token expires);
+6. `jti` is present, at most 255 characters, and not seen before from that issuer (kept until
+   the token expires, in this process's memory or, with several server processes, in the
+   database they share);
 7. the `tenant`, when the issuer lists tenants, is one of them.
 
 Any failure is one AuthFailure whose reason is for the server log only (the client gets a bare
@@ -31,7 +33,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import jwt
 from cryptography.exceptions import InvalidSignature
@@ -46,6 +48,7 @@ __all__ = [
     "AuthFailure",
     "JwksSource",
     "ReplayCache",
+    "ReplayStore",
     "TokenVerifier",
     "TrustedIssuer",
     "VerifiedToken",
@@ -56,6 +59,7 @@ _MAX_TOKEN_BYTES = 16_384
 _BASE64URL = re.compile(r"[A-Za-z0-9_-]+")
 _MIN_RSA_BITS = 2048
 _ES384_SIG_BYTES = 96
+MAX_JTI_CHARS = 255
 
 
 class AuthFailure(ClepathError):
@@ -173,8 +177,18 @@ class TrustedIssuer:
         return cls(iss, JwksSource(url=url), allowed_jku=allowed, **kwargs)
 
 
+class ReplayStore(Protocol):
+    """Where used token ids are kept: this process's memory (`ReplayCache`) or a database
+    shared by every server process (`clepath.store.cdsstate.DatabaseCdsState`)."""
+
+    def use(self, iss: str, jti: str, until: float, now: float) -> bool:
+        """Record a token id until `until`; False when it was already used and has not
+        expired (a replay), or when the store cannot tell (it fails closed)."""
+
+
 class ReplayCache:
-    """Token ids already used, each kept until its token expires (thread-safe, bounded)."""
+    """Token ids already used, each kept until its token expires (thread-safe, bounded; one
+    process: a server with several worker processes needs a shared ReplayStore)."""
 
     def __init__(self, max_entries: int = 100_000) -> None:
         self._seen: dict[tuple[str, str], float] = {}
@@ -248,13 +262,13 @@ class TokenVerifier:
         skew_s: float = 60.0,
         max_lifetime_s: float = 3600.0,
         clock: Callable[[], float] = time.time,
-        replay: ReplayCache | None = None,
+        replay: ReplayStore | None = None,
     ) -> None:
         self.issuers = {i.iss: i for i in issuers}
         self.skew = skew_s
         self.max_lifetime = max_lifetime_s
         self.clock = clock
-        self.replay = replay or ReplayCache()
+        self.replay: ReplayStore = replay or ReplayCache()
 
     def verify(self, authorization: str | None, audience: str | Iterable[str]) -> VerifiedToken:
         """The verified token of an `Authorization` header value; AuthFailure otherwise.
@@ -373,6 +387,8 @@ class TokenVerifier:
         jti = claims.get("jti")
         if not isinstance(jti, str) or not jti:
             raise AuthFailure("no jti")
+        if len(jti) > MAX_JTI_CHARS:
+            raise AuthFailure("jti too long")
         if not self.replay.use(issuer.iss, jti, float(exp) + self.skew, now):
             raise AuthFailure("replayed jti")
         return VerifiedToken(issuer.iss, jti, tenant if isinstance(tenant, str) else None,

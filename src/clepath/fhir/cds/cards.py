@@ -102,8 +102,10 @@ def card(
     selection_behavior: str | None = None,
     override: Sequence[Mapping[str, str]] = (),
     links: Sequence[Mapping[str, Any]] = (),
+    extension: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """A card; raises ValueError if it would break one of the rules above."""
+    """A card; raises ValueError if it would break one of the rules above. `extension` is the
+    card's CDS Hooks extension object (keys named after their owner, e.g. `org.clepath.…`)."""
     out: dict[str, Any] = {"uuid": uuid, "summary": short_summary(summary),
                            "indicator": indicator, "source": dict(source)}
     if detail:
@@ -115,6 +117,8 @@ def card(
         out["overrideReasons"] = [dict(o) for o in override]
     if links:
         out["links"] = [dict(link) for link in links]
+    if extension:
+        out["extension"] = dict(extension)
     problems = card_problems(out)
     if problems:
         raise ValueError("; ".join(problems))

@@ -32,6 +32,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from clepath import __version__
 from clepath.domain.case import Case, IvigCourseRequest, IvigRequest, TherapyCourse
 from clepath.domain.dates import PartialDate
 from clepath.engine.alerts import alert_definition, make_alert
@@ -52,7 +53,16 @@ from clepath.knowledge.base import KnowledgeBase
 from clepath.knowledge.models.ivig import RegimenPreset
 from clepath.scores.labs import egfr
 
-__all__ = ["HookResult", "HookSettings", "RULES", "case_from_resources", "run_hook"]
+__all__ = [
+    "HookResult",
+    "HookSettings",
+    "KNOWLEDGE_EXTENSION",
+    "RULES",
+    "case_from_resources",
+    "knowledge_line",
+    "knowledge_versions",
+    "run_hook",
+]
 
 RULES = (
     "cle_summary",
@@ -73,6 +83,24 @@ _NOTE = ("Decision support, not a decision: check doses against the current labe
 _PRECHECKS = ("iga_not_recorded", "renal_function_not_recorded", "haemolysis_group_unknown",
               "age_not_recorded", "pre_pregnancy_weight_missing")
 _NEXT = ("recommended", "consider")
+
+
+KNOWLEDGE_EXTENSION = "org.clepath.knowledge"
+
+
+def knowledge_versions(kb: KnowledgeBase) -> dict[str, Any]:
+    """What made a card: clepath's version and every knowledge pack's version (the card's
+    `extension`, so an EHR can log it with the card)."""
+    return {"clepath": __version__, "packs": kb.versions()}
+
+
+def knowledge_line(kb: KnowledgeBase) -> str:
+    """The knowledge versions in one line of the card detail (packs grouped by version)."""
+    by_version: dict[str, list[str]] = {}
+    for pack, version in kb.versions().items():
+        by_version.setdefault(version, []).append(pack)
+    groups = "; ".join(f"{', '.join(packs)} {version}" for version, packs in by_version.items())
+    return f"clepath {__version__}, knowledge packs: {groups}."
 
 
 @dataclass(frozen=True)
@@ -128,8 +156,9 @@ class _Ctx:
         if self.missing:
             detail += ("\n\n**Not available:** " + ", ".join(self.missing)
                        + " (not prefetched and not readable from the FHIR server).")
-        detail = f"{detail}\n\n_{_NOTE}_".strip()
-        made = c.card(uuid=uuid, source=source, links=links, detail=detail, **fields)
+        detail = f"{detail}\n\n_{_NOTE}_\n\n{knowledge_line(self.kb)}".strip()
+        made = c.card(uuid=uuid, source=source, links=links, detail=detail,
+                      extension={KNOWLEDGE_EXTENSION: knowledge_versions(self.kb)}, **fields)
         self.cards.append(made)
         self.rules[uuid] = rule
         return made

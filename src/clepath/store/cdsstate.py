@@ -15,7 +15,11 @@ Expired token ids and cards older than `card_retention_s` are purged at most onc
 `purge_every_s` per process. The token-id insert runs on every call, so it uses one driver
 connection per thread, kept open, with a fixed statement (about 0.07 ms on SQLite against
 0.4 ms through a pooled SQLAlchemy transaction); a broken connection is replaced once, and any
-other database error refuses the token.
+other database error refuses the token. That connection must not wait for the disk on the
+request path: on PostgreSQL it commits with `synchronous_commit = off` (a server crash may
+forget the last fraction of a second of token ids, never corrupt anything; the tokens live
+minutes); on SQLite it leaves WAL checkpoints (which flush the file to disk, tens of
+milliseconds) to a background thread that runs one every `checkpoint_every_s`.
 """
 
 from __future__ import annotations
@@ -49,9 +53,13 @@ class DatabaseCdsState:
         *,
         purge_every_s: float = 60.0,
         card_retention_s: float = 30 * 86_400.0,
+        checkpoint_every_s: float = 1.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._engine = engine
+        self._checkpoint_every = checkpoint_every_s
+        self._checkpointer: threading.Thread | None = None
+        self._stop = threading.Event()
         self._purge_every = purge_every_s
         self._retention = card_retention_s
         self._clock = clock
@@ -98,9 +106,7 @@ class DatabaseCdsState:
         for attempt in (1, 2):
             connection = getattr(self._local, "connection", None)
             if connection is None:
-                connection = self._local.connection = self._engine.raw_connection()
-                with self._lock:
-                    self._opened.append(connection)
+                connection = self._local.connection = self._open_fast()
             try:
                 cursor = connection.cursor()
                 try:
@@ -120,6 +126,50 @@ class DatabaseCdsState:
                     raise
         return False  # pragma: no cover - the loop returns or raises
 
+    def _open_fast(self) -> Any:
+        """A driver connection for the token-id insert that does not wait for the disk."""
+        connection = self._engine.raw_connection()
+        with self._lock:
+            self._opened.append(connection)
+        cursor = connection.cursor()
+        try:
+            if self._engine.dialect.name == "postgresql":
+                cursor.execute("SET synchronous_commit TO OFF")
+            elif self._engine.dialect.name == "sqlite":
+                cursor.execute("PRAGMA wal_autocheckpoint=0")
+                self._start_checkpointer()
+        finally:
+            cursor.close()
+        connection.commit()
+        return connection
+
+    def _start_checkpointer(self) -> None:
+        with self._lock:
+            if self._checkpointer is not None or self._stop.is_set():
+                return
+            self._checkpointer = threading.Thread(target=self._checkpoints, daemon=True,
+                                                  name="clepath-cds-checkpoint")
+        self._checkpointer.start()
+
+    def _checkpoints(self) -> None:
+        """Background thread: a passive WAL checkpoint every `checkpoint_every_s` (SQLite)."""
+        connection = None
+        while not self._stop.wait(self._checkpoint_every):
+            try:
+                if connection is None:
+                    connection = self._engine.raw_connection()
+                cursor = connection.cursor()
+                try:
+                    cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                finally:
+                    cursor.close()
+            except Exception as exc:  # noqa: BLE001 - retried next time; never kills the thread
+                log.warning("cds: WAL checkpoint failed (%s)", type(exc).__name__)
+                connection = None
+        if connection is not None:
+            with contextlib.suppress(Exception):
+                connection.close()
+
     @property
     def engine(self) -> Engine:
         """The engine the state reads and writes through."""
@@ -127,8 +177,12 @@ class DatabaseCdsState:
 
     def close(self) -> None:
         """Give back the driver connections of every thread (the engine stays the caller's)."""
+        self._stop.set()
         with self._lock:
             opened, self._opened = self._opened, []
+            checkpointer = self._checkpointer
+        if checkpointer is not None:
+            checkpointer.join(timeout=10)
         for connection in opened:
             with contextlib.suppress(Exception):
                 connection.close()

@@ -31,9 +31,11 @@ from __future__ import annotations
 import asyncio
 import collections
 import datetime as dt
+import gc
 import hashlib
 import json
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -169,6 +171,43 @@ class _Lru:
             self._data.popitem(last=False)
 
 
+# The hookInstance value and the fhirAuthorization object (flat: strings and a number), found
+# in the raw request for the response cache's key (`_Service.cache_key`).
+_HOOK_INSTANCE = re.compile(rb'"hookInstance"\s*:\s*"((?:[^"\\\x00-\x1f]|\\.)*)"')
+_FHIR_AUTHORIZATION = re.compile(rb'"fhirAuthorization"\s*:\s*(\{[^{}]*\})\s*,?')
+
+
+@dataclass(frozen=True)
+class _Spans:
+    """What the cache key left out of a request: the hookInstance text, the fhirAuthorization
+    object's text (None: none found)."""
+
+    instance: bytes
+    authorization: bytes | None
+
+
+def _parse_json(raw: bytes) -> Any:
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise RequestProblem("the request body is not JSON") from None
+
+
+def _spans_are_top_level(spans: _Spans, data: Mapping[str, Any]) -> bool:
+    """True when the spans the key left out are the parsed request's own hookInstance and
+    fhirAuthorization (and nothing else), so that equal keys mean equal requests apart from
+    those two."""
+    if spans.instance != str(data.get("hookInstance")).encode("utf-8"):
+        return False  # escaped characters, or a nested "hookInstance" found first
+    given = data.get("fhirAuthorization")
+    if spans.authorization is None:
+        return given is None
+    try:
+        return given is not None and orjson.loads(spans.authorization) == given
+    except orjson.JSONDecodeError:
+        return False
+
+
 def _outcome(status: int, text: str, code: str = "processing") -> Response:
     body = {"resourceType": "OperationOutcome",
             "issue": [{"severity": "error", "code": code, "details": {"text": text}}]}
@@ -240,17 +279,18 @@ class _Service:
                  token.tenant, request.url.path)
         return None
 
-    async def body(self, request: Request) -> tuple[Any, bytes]:
+    async def raw_body(self, request: Request) -> bytes:
         length = request.headers.get("content-length")
         if length is not None and length.isdigit() and int(length) > _MAX_BODY:
             raise RequestProblem("the request body is too large")
         raw = await request.body()
         if len(raw) > _MAX_BODY:
             raise RequestProblem("the request body is too large")
-        try:
-            return orjson.loads(raw), raw
-        except orjson.JSONDecodeError:
-            raise RequestProblem("the request body is not JSON") from None
+        return raw
+
+    async def body(self, request: Request) -> tuple[Any, bytes]:
+        raw = await self.raw_body(request)
+        return _parse_json(raw), raw
 
     async def fetch_missing(self, hook: HookRequest,
                             values: dict[str, PrefetchValue]) -> dict[str, PrefetchValue]:
@@ -291,29 +331,50 @@ class _Service:
         fetched = classify({key: data}, key)
         return PrefetchValue(fetched.state, fetched.resources, None, fetched.note, fetched=True)
 
-    def cache_key(self, service_id: str, data: Mapping[str, Any]) -> str:
-        """The key of a call's response: the request re-serialised without its hookInstance
-        (new on every call) and its fhirAuthorization (a token), with the service and the day.
-        Only responses made from the request alone are stored under it (`call`)."""
-        content = {k: v for k, v in data.items() if k not in ("hookInstance",
-                                                              "fhirAuthorization")}
-        digest = hashlib.sha256(orjson.dumps(content))
+    def cache_key(self, service_id: str, raw: bytes) -> tuple[str, _Spans] | None:
+        """The key of a call's response, from the request's bytes without the value of its
+        hookInstance (new on every call) and without its fhirAuthorization (a token), plus the
+        service and the day; and the spans taken out (None: no hookInstance found).
+
+        The spans are found by pattern, before the body is parsed, so that a repeated call is
+        answered without parsing it. A response is stored under the key only after the parsed
+        request showed that the spans were its top-level hookInstance and fhirAuthorization
+        (`_spans_are_top_level`); were a span found elsewhere, the key keeps the real
+        hookInstance and so matches no other call."""
+        instance = _HOOK_INSTANCE.search(raw)
+        if instance is None:
+            return None
+        content = raw[:instance.start(1)] + raw[instance.end(1):]
+        auth = _FHIR_AUTHORIZATION.search(content)
+        auth_text = None
+        if auth is not None:
+            auth_text = auth.group(1)
+            content = content[:auth.start()] + content[auth.end():]
+        digest = hashlib.sha256(content)
         digest.update(f"\x1f{service_id}\x1f{self.today().isoformat()}".encode())
-        return digest.hexdigest()
+        return digest.hexdigest(), _Spans(instance.group(1), auth_text)
 
     async def call(self, service_id: str, request: Request) -> Response:
         hooks = hooks_of(service_id)
         if not hooks:
             return _outcome(404, f"no CDS service {service_id!r}", "not-found")
         try:
-            data, _raw = await self.body(request)
-            hook = parse_hook_request(data, hooks)
+            raw = await self.raw_body(request)
         except RequestProblem as exc:
             return _outcome(400, str(exc), "invalid")
         started = time.perf_counter()
-        key = self.cache_key(service_id, data)
-        cached = self.responses.get(key)
-        if cached is None:
+        keyed = self.cache_key(service_id, raw)
+        cached = self.responses.get(keyed[0]) if keyed else None
+        if cached is not None and keyed is not None:
+            instance = keyed[1].instance.decode("utf-8", "replace")
+            hook_name = next(iter(hooks)) if len(hooks) == 1 else "/".join(sorted(hooks))
+        else:
+            try:
+                data = _parse_json(raw)
+                hook = parse_hook_request(data, hooks)
+            except RequestProblem as exc:
+                return _outcome(400, str(exc), "invalid")
+            instance, hook_name = hook.hook_instance, hook.hook
             # Same request content, same answer; an answer that needed reads from the FHIR
             # server is never stored (the server's data may change between calls).
             values = classify_all(hook.prefetch, self.prefetch_keys)
@@ -330,15 +391,16 @@ class _Service:
                             type(exc).__name__)
                 return _outcome(422, str(exc), "processing")
             cached = orjson.dumps(result.response), result.rules, len(result.response["cards"])
-            if not any(v.fetched for v in values.values()):
-                self.responses.put(key, cached)
+            if (keyed is not None and not any(v.fetched for v in values.values())
+                    and _spans_are_top_level(keyed[1], data)):
+                self.responses.put(keyed[0], cached)
             if self.shared is not None:
                 self.shared.remember_cards(service_id, result.rules)
         response, rules, count = cached
         for uuid, rule in rules.items():
             self.card_rules.put(uuid, (service_id, rule))
-        log.info("cds: %s %s hookInstance=%s cards=%d in %.1f ms", service_id, hook.hook,
-                 hook.hook_instance, count, (time.perf_counter() - started) * 1000)
+        log.info("cds: %s %s hookInstance=%s cards=%d in %.1f ms", service_id, hook_name,
+                 instance, count, (time.perf_counter() - started) * 1000)
         return Response(response, media_type=_JSON)
 
     async def feedback(self, service_id: str, request: Request) -> Response:
@@ -411,6 +473,11 @@ def build_cds_router(
     service = _Service(config, feedback_sink, patient_link, kb, shared_state)
     if config.warm_up:
         warm_up(service.kb, config.hooks)
+        # What is loaded now (knowledge, unit registry, FHIR models) lives as long as the
+        # process: keep it out of the collector's full passes, which otherwise walk all of it
+        # and stall every request in flight.
+        gc.collect()
+        gc.freeze()
     router = APIRouter(route_class=_cors_route(config.cors_origins), tags=["CDS Hooks"])
     base = service.base
 

@@ -49,6 +49,12 @@ class TestAttacks:
 
         assert _bare_401(cds.post(SUMMARY, cds.body("patient-view"), token=token))
 
+    def test_overlong_jti(self, cds: Harness) -> None:
+        """A jti longer than 255 characters is refused (it could not be kept for replay)."""
+        token = cds.signer.token(cds.url(), jti="j" * 256)
+
+        assert _bare_401(cds.discovery(token))
+
     def test_replayed_jti(self, cds: Harness) -> None:
         """The same token twice: the first call passes, the replay is refused."""
         token = cds.signer.token(cds.url())

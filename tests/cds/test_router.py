@@ -113,3 +113,130 @@ class TestCallCommand:
         assert 0 == result.returncode, result.stderr
         assert '"summary": "CLASI-A 12' in result.stdout
         assert "card rules: all kept" in result.stderr
+
+
+class TestResponseCache:
+    """A repeated call is answered without parsing or assessing it again, never across
+    patients."""
+
+    def test_new_hook_instance_and_token_are_answered_from_the_cache(
+        self, cds: Harness, monkeypatch
+    ) -> None:  # type: ignore[no-untyped-def]
+        """Same content, new hookInstance and a new FHIR access token: one assessment."""
+        import clepath.web.cds as router
+
+        calls: list[str] = []
+        real = router.run_hook
+
+        def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
+            calls.append(args[0])
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(router, "run_hook", counting)
+        bodies = [cds.body("patient-view") for _ in range(3)]
+        for number, body in enumerate(bodies):
+            body["fhirServer"] = "https://fhir.example.org/r4"
+            body["fhirAuthorization"] = {"access_token": f"token-{number}",
+                                         "token_type": "Bearer", "expires_in": 300,
+                                         "scope": "patient/*.read", "subject": "clepath"}
+
+        cards = [cds.post(SUMMARY, body).json()["cards"] for body in bodies]
+
+        assert ([SUMMARY], cards[0], cards[0]) == (calls, cards[1], cards[2])
+
+    def test_patient_id_equal_to_the_hook_instance_never_shares_an_answer(
+        self, cds: Harness
+    ) -> None:
+        """Two calls whose patientId repeats their own hookInstance differ in the patient:
+        each card links to its own patient."""
+        links = []
+        for patient in ("p-1", "p-2"):
+            body = cds.body("patient-view")
+            body["hookInstance"] = patient
+            body["context"]["patientId"] = patient
+            card = cds.post(SUMMARY, body).json()["cards"][0]
+            links.append(card["links"][0]["url"])
+
+        assert ["https://clepath.example.org/p/p-1", "https://clepath.example.org/p/p-2"] == links
+
+
+class TestCacheKey:
+    """The key is made from the request's bytes; it is trusted only when the parsed request
+    shows the spans left out were its own top-level hookInstance and fhirAuthorization."""
+
+    @staticmethod
+    def _service(kb):  # type: ignore[no-untyped-def]
+        from clepath.web.cds import CdsConfig, InMemoryFeedbackSink, _Service
+
+        return _Service(CdsConfig(base_url="http://127.0.0.1:1", issuers=()),
+                        InMemoryFeedbackSink(), None, kb, None)
+
+    def test_hook_instance_and_authorization_are_left_out(self, kb) -> None:  # type: ignore[no-untyped-def]
+        """Bodies differing only there share a key; another patient does not."""
+        import orjson
+
+        service = self._service(kb)
+
+        def key(instance: str, token: str, patient: str) -> str:
+            body = {"hookInstance": instance, "hook": "patient-view",
+                    "fhirServer": "https://fhir.example.org",
+                    "fhirAuthorization": {"access_token": token, "token_type": "Bearer"},
+                    "context": {"userId": "Practitioner/1", "patientId": patient}}
+            keyed = service.cache_key(SUMMARY, orjson.dumps(body))
+            assert keyed is not None
+            return keyed[0]
+
+        assert (key("a", "t1", "x") == key("b", "t2", "x"), key("a", "t1", "x") == key(
+            "a", "t1", "y")) == (True, False)
+
+    def test_a_nested_hook_instance_is_not_trusted(self, kb) -> None:  # type: ignore[no-untyped-def]
+        """A "hookInstance" inside the context, before the real one, is what the pattern
+        finds first; the parsed request shows it is not the top-level one."""
+        import orjson
+
+        from clepath.web.cds import _spans_are_top_level
+
+        body = {"context": {"hookInstance": "decoy", "patientId": "x", "userId": "u"},
+                "hookInstance": "real", "hook": "patient-view"}
+        keyed = self._service(kb).cache_key(SUMMARY, orjson.dumps(body))
+
+        assert keyed is not None
+        assert (b"decoy", False) == (keyed[1].instance, _spans_are_top_level(keyed[1], body))
+
+    def test_own_spans_are_trusted(self, kb) -> None:  # type: ignore[no-untyped-def]
+        """The usual request: the spans are its own."""
+        import orjson
+
+        from clepath.web.cds import _spans_are_top_level
+
+        body = {"hookInstance": "d1c5b2a0", "hook": "patient-view",
+                "fhirServer": "https://fhir.example.org",
+                "fhirAuthorization": {"access_token": "t", "token_type": "Bearer",
+                                      "expires_in": 300},
+                "context": {"patientId": "x", "userId": "u"}}
+        keyed = self._service(kb).cache_key(SUMMARY, orjson.dumps(body))
+
+        assert keyed is not None and _spans_are_top_level(keyed[1], body)
+
+
+class TestKnowledgeVersions:
+    def test_every_card_states_the_knowledge_it_came_from(self, cds: Harness, kb) -> None:  # type: ignore[no-untyped-def]
+        """The card's extension carries clepath's and every pack's version; the detail says
+        them in words."""
+        from clepath import __version__
+
+        card = cds.post(SUMMARY, cds.body("patient-view")).json()["cards"][0]
+        versions = card["extension"]["org.clepath.knowledge"]
+
+        assert ({"clepath": __version__, "packs": kb.versions()}, True) == (
+            versions, f"clepath {__version__}, knowledge packs: " in card["detail"])
+
+
+class TestWarmUp:
+    def test_warm_up_answers_each_hook_on_the_demo_case(self, kb) -> None:  # type: ignore[no-untyped-def]
+        """The demo SCLE patient gets its summary card; the three draft orders get cards."""
+        from clepath.web.cds import warm_up
+
+        made = warm_up(kb)
+
+        assert (1, True) == (made["patient-view"], made["order-sign"] >= 3)

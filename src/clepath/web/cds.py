@@ -273,10 +273,10 @@ class _Service:
         try:
             token = self.verifier.verify(request.headers.get("authorization"), audiences)
         except AuthFailure as exc:
-            log.warning("cds: token refused (%s) on %s", exc, request.url.path)
+            log.warning("cds: token refused (%s) on %s", exc, request.scope.get("path"))
             return Response(status_code=401, headers={"WWW-Authenticate": "Bearer"})
         log.info("cds: caller iss=%s jti=%s tenant=%s on %s", token.iss, token.jti,
-                 token.tenant, request.url.path)
+                 token.tenant, request.scope.get("path"))
         return None
 
     async def raw_body(self, request: Request) -> bytes:

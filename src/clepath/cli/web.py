@@ -140,8 +140,8 @@ def serve(
         typer.Option(
             min=1,
             max=32,
-            help="Worker processes. They share the database (sessions, CDS token ids, card "
-            "rules, feedback) and one secret key; sign-in throttling counts per process.",
+            help="Worker processes. They share the database (sessions, failed sign-ins, CDS "
+            "token ids, card rules, feedback) and one secret key.",
         ),
     ] = 1,
 ) -> None:

@@ -43,6 +43,7 @@ __all__ = [
     "FindingRow",
     "IvigRequestRow",
     "LabRow",
+    "LoginFailureRow",
     "LoginSessionRow",
     "PatientRow",
     "TherapyRow",
@@ -388,3 +389,17 @@ class CdsCardRow(Base):
     issued_at: Mapped[float] = mapped_column(Float, nullable=False)
 
     __table_args__ = (Index("ix_cds_cards_issued_at", "issued_at"),)
+
+
+class LoginFailureRow(Base):
+    """One failed sign-in against a key (`user:<name>` or `address:<ip>`), for throttling
+    shared by every server process. `at` is seconds since the epoch; rows older than the
+    window are purged."""
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), nullable=False)
+    at: Mapped[float] = mapped_column(Float, nullable=False)
+
+    __table_args__ = (Index("ix_login_failures_key_at", "key", "at"),)

@@ -24,6 +24,7 @@ from clepath.fhir.cds.auth import TrustedIssuer
 from clepath.knowledge.base import KnowledgeBase
 from clepath.settings import Settings
 from clepath.store import make_engine, session_factory
+from clepath.store.throttle import DatabaseLoginThrottle
 from clepath.web.cds import CdsConfig, build_cds_router
 from clepath.web.feedback import DatabaseFeedbackSink
 from clepath.web.handlers import install_handlers
@@ -31,7 +32,6 @@ from clepath.web.middleware import RequestGuard
 from clepath.web.render import make_templates, static_dir
 from clepath.web.routes import ROUTERS
 from clepath.web.state import AppState
-from clepath.web.throttle import LoginThrottle
 
 __all__ = ["ISSUERS_ACCEPTED", "app_from_env", "cds_config", "create_app", "parse_issuers"]
 
@@ -63,7 +63,9 @@ def create_app(
         engine=engine,
         sessions=session_factory(engine),
         hasher=password_hasher or PasswordHasher(),
-        throttle=LoginThrottle(settings.login_attempts, settings.login_window_minutes * 60),
+        throttle=DatabaseLoginThrottle(
+            engine, settings.login_attempts, settings.login_window_minutes * 60
+        ),
         templates=make_templates(),
     )
 

@@ -341,11 +341,13 @@ class _Service:
         request showed that the spans were its top-level hookInstance and fhirAuthorization
         (`_spans_are_top_level`); were a span found elsewhere, the key keeps the real
         hookInstance and so matches no other call."""
-        instance = _HOOK_INSTANCE.search(raw)
+        at = raw.find(b'"hookInstance"')  # a plain scan first: the pattern starts here
+        instance = _HOOK_INSTANCE.match(raw, at) if at >= 0 else None
         if instance is None:
             return None
         content = raw[:instance.start(1)] + raw[instance.end(1):]
-        auth = _FHIR_AUTHORIZATION.search(content)
+        at = content.find(b'"fhirAuthorization"')
+        auth = _FHIR_AUTHORIZATION.match(content, at) if at >= 0 else None
         auth_text = None
         if auth is not None:
             auth_text = auth.group(1)

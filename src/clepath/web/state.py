@@ -13,7 +13,7 @@ from clepath.knowledge.base import KnowledgeBase
 from clepath.settings import Settings
 from clepath.store import Store
 from clepath.store.cdsstate import DatabaseCdsState
-from clepath.web.throttle import LoginThrottle
+from clepath.store.throttle import DatabaseLoginThrottle
 
 __all__ = ["AppState"]
 
@@ -27,7 +27,7 @@ class AppState:
     engine: Engine
     sessions: sessionmaker[Session]
     hasher: PasswordHasher
-    throttle: LoginThrottle
+    throttle: DatabaseLoginThrottle
     templates: Jinja2Templates
     cds_state: DatabaseCdsState = field(init=False)
 

@@ -234,9 +234,13 @@ class TestKnowledgeVersions:
 
 class TestWarmUp:
     def test_warm_up_answers_each_hook_on_the_demo_case(self, kb) -> None:  # type: ignore[no-untyped-def]
-        """The demo SCLE patient gets its summary card; the three draft orders get cards."""
+        """The demo SCLE patient (176 lb) gets its summary card; hydroxychloroquine 400 mg/day
+        is 5.01 mg/kg, above 5 mg/kg; prednisolone 20 mg/day is above the maintenance target;
+        the IVIG order has no regimen in the case and gets the safety checks."""
         from clepath.web.cds import warm_up
 
         made = warm_up(kb)
 
-        assert (1, True) == (made["patient-view"], made["order-sign"] >= 3)
+        assert {"patient-view": ["cle_summary"],
+                "order-sign": ["gc_above_target", "hcq_above_max", "ivig_no_regimen",
+                               "ivig_safety"]} == made

@@ -69,6 +69,7 @@ __all__ = [
 
 log = logging.getLogger("clepath.web.cds")
 _JSON = "application/json"
+_PREFETCH_KEYS = sorted({k for s in SERVICES for k in s.prefetch})
 _MAX_BODY = 5_000_000
 
 
@@ -261,7 +262,7 @@ class _Service:
                                       clock=config.clock, replay=shared)
         self.responses = _Lru(config.cache_size)
         self.card_rules = _Lru(50_000)
-        self.prefetch_keys = sorted({k for s in SERVICES for k in s.prefetch})
+        self.prefetch_keys = _PREFETCH_KEYS
         self.templates = {k: v for s in SERVICES for k, v in s.prefetch.items()}
 
     def today(self) -> dt.date:
@@ -423,10 +424,11 @@ class _Service:
         return Response(status_code=200)
 
 
-def warm_up(kb: KnowledgeBase, settings: HookSettings | None = None) -> dict[str, int]:
+def warm_up(kb: KnowledgeBase, settings: HookSettings | None = None) -> dict[str, list[str]]:
     """Answer patient-view and order-sign (hydroxychloroquine, prednisolone, IVIG) once on the
     bundled SCLE demo case, outside any request, so the unit registry, the knowledge tables and
-    the FHIR models are loaded before the first EHR call. Returns the cards made per hook."""
+    the FHIR models are loaded before the first EHR call. Returns the rules of the cards made,
+per hook."""
     from importlib import resources
 
     from clepath.casefile import load_case
@@ -445,15 +447,14 @@ def warm_up(kb: KnowledgeBase, settings: HookSettings | None = None) -> dict[str
     orders = [harness.draft_order("hydroxychloroquine", 400, "mg", patient_id="warm-up"),
               harness.draft_order("prednisolone", 20, "mg", patient_id="warm-up"),
               harness.draft_order("IVIG", 30, "g", patient_id="warm-up", days=5)]
-    keys = sorted({k for s in SERVICES for k in s.prefetch})
-    made: dict[str, int] = {}
+    made: dict[str, list[str]] = {}
     for service_id, hook, extra in ((PATIENT_VIEW, "patient-view", {}),
                                     (ORDERS, "order-sign", {"draft_orders": orders})):
         body = harness.request_body(hook, patient_id="warm-up", prefetch=prefetch, **extra)
         request = parse_hook_request(orjson.loads(orjson.dumps(body)), hooks_of(service_id))
-        result = run_hook(service_id, request, classify_all(request.prefetch, keys), kb,
-                          today=today, settings=settings)
-        made[hook] = len(result.response["cards"])
+        result = run_hook(service_id, request, classify_all(request.prefetch, _PREFETCH_KEYS),
+                          kb, today=today, settings=settings)
+        made[hook] = sorted(result.rules.values())
     log.info("cds: warmed up in %.2f s", time.perf_counter() - started)
     return made
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from clepath.domain.case import Case
+from clepath.domain.future import future_dates
 from clepath.domain.units import convert
 from clepath.engine import glucocorticoids as gc_module
 from clepath.engine import options as options_module
@@ -85,8 +86,18 @@ class Assessment:
     parameters: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
-def assess(case: Case, kb: KnowledgeBase, *, sledai_window_days: int = 10) -> Assessment:
-    """Assess one case with the loaded knowledge (pure: reads nothing but its arguments)."""
+def assess(
+    case: Case,
+    kb: KnowledgeBase,
+    *,
+    sledai_window_days: int = 10,
+    today: dt.date | None = None,
+) -> Assessment:
+    """Assess one case with the loaded knowledge (pure: reads nothing but its arguments).
+
+    `today` is the real date, passed by the interface (the core never reads the clock): every
+    date of the case after it raises a `future_date` alert. None skips that check.
+    """
     kb = kb.session()
     clasi_summary = clasi_module.summarise(case, kb)
     sledai_result = sledai.score(case, kb, window_days=sledai_window_days)
@@ -128,6 +139,10 @@ def assess(case: Case, kb: KnowledgeBase, *, sledai_window_days: int = 10) -> As
         eular_result,
         clasi_summary,
     )
+    # --- dates after today (issue 9 item 5) ---
+    if today is not None:
+        alerts += _future_date_alerts(case, kb, today)
+    # --- end dates after today ---
     parameters = _parameters_in_force(kb)
     alerts += tuple(
         make_alert(
@@ -395,6 +410,23 @@ def _alerts(
             )
         )
     return tuple(out)
+
+
+def _future_date_alerts(case: Case, kb: KnowledgeBase, today: dt.date) -> tuple[Alert, ...]:
+    """One `future_date` alert per date of the case after `today` (issue 9 item 5)."""
+    return tuple(
+        make_alert(
+            kb,
+            "future_date",
+            {
+                "what": found.what[:1].upper() + found.what[1:],
+                "value": found.value,
+                "field": found.field,
+                "today": today.isoformat(),
+            },
+        )
+        for found in future_dates(case, today)
+    )
 
 
 def _parameters_in_force(kb: KnowledgeBase) -> dict[str, dict[str, Any]]:

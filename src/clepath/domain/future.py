@@ -28,7 +28,8 @@ class FutureDate:
     today: dt.date
 
     def __str__(self) -> str:
-        return f"{self.field} = {self.value} ({self.what}) is after today ({self.today.isoformat()})"
+        today = self.today.isoformat()
+        return f"{self.field} = {self.value} ({self.what}) is after today ({today})"
 
 
 def _after(value: dt.date | PartialDate | None, today: dt.date) -> bool:

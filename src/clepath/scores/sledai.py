@@ -63,7 +63,8 @@ class SledaiResult:
     band_unconfirmed: bool
     excluded: tuple[str, ...]  # e.g. "leukopenia: attributed to azathioprine (...)"
     not_recorded: tuple[str, ...]  # descriptor ids with no data at all in the window
-    recorded_not_used: tuple[str, ...] = ()  # e.g. "proteinuria: upcr ...: recorded, not used (...)"
+    # e.g. "proteinuria: upcr 0.9 mg/mg on ...: recorded, not used (spot UPCR is not ...)"
+    recorded_not_used: tuple[str, ...] = ()
 
 
 def score(case: Case, kb: KnowledgeBase, window_days: int = 10) -> SledaiResult:

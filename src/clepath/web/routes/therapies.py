@@ -14,7 +14,9 @@ from fastapi.responses import JSONResponse, Response
 from clepath.errors import CaseError
 from clepath.knowledge.base import KnowledgeBase
 from clepath.web import forms
+from clepath.web.clock import Today
 from clepath.web.deps import EditorSession, Form, Knowledge, PatientRef, ReaderSession, StoreDep
+from clepath.web.future import entry_warnings
 from clepath.web.render import page
 from clepath.web.routes import _observations as obs
 from clepath.web.routes._common import choices, commit, observation_json, see_other
@@ -74,9 +76,10 @@ def add_therapy(
     store: StoreDep,
     kb: Knowledge,
     form: Form,
+    today: Today,
 ) -> Response:
     """Add a therapy course from the form."""
-    return obs.add_from_form(THERAPIES, request, auth, store, patient, form, _context(kb))
+    return obs.add_from_form(THERAPIES, request, auth, store, patient, form, _context(kb), today)
 
 
 @router.get("/patients/{patient_id}/therapies/{course_id}/edit", include_in_schema=False)
@@ -107,8 +110,10 @@ def edit_therapy(
     store: StoreDep,
     kb: Knowledge,
     form: Form,
+    today: Today,
 ) -> Response:
-    """Replace one course with the form's values (checked first; nothing changes if refused)."""
+    """Replace one course with the form's values (checked first; nothing changes if refused;
+    a start or stop after today is confirmed first)."""
     try:
         changed = store.observations.replace(
             patient.id, "therapies", course_id, forms.therapy_entry(form)
@@ -122,6 +127,14 @@ def edit_therapy(
         )
     if changed is None:
         raise HTTPException(404, "There is no such therapy course.")
+    # --- dates after today (issue 9 item 5) ---
+    warnings = entry_warnings(form, changed.item, today)
+    if warnings:
+        store.rollback()
+        return page(
+            request, "observations/therapy_edit.html", auth, status=422, patient=patient,
+            course_id=course_id, form=form, future_warnings=warnings, **_context(kb),
+        )
     commit(store, auth.user, "update", "therapy", patient_id=patient.id, resource_id=course_id)
     return see_other(f"/patients/{patient.id}/therapies")
 

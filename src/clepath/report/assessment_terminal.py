@@ -126,7 +126,11 @@ def _scores(a: Assessment, console: Console) -> None:
             )
         _row(table, "CLASI", f"A {latest.activity} ({latest.severity}) · D {latest.damage}", detail)
     s = a.sledai
-    descriptors = ", ".join(f"{d.label} {d.weight}" for d in s.descriptors) or "none"
+    # Each descriptor names its source (finding, lab or CLASI examination, with its date).
+    descriptors = "; ".join(f"{d.label} {d.weight} ({d.evidence})" for d in s.descriptors)
+    descriptors = descriptors or "none"
+    if s.recorded_not_used:
+        descriptors += "; " + "; ".join(s.recorded_not_used)
     band = f" ({s.band}, scheme {s.band_scheme}{', unconfirmed' if s.band_unconfirmed else ''})"
     _row(
         table,

@@ -81,6 +81,24 @@ class TestAcleCase:
             for d in descriptors
         ]
 
+    def test_json_matches_the_schema(self, kb: KnowledgeBase) -> None:
+        """The ACLE assessment, with provenance and a future date alert, validates."""
+        import json
+        from importlib import resources
+
+        import jsonschema
+
+        schema = json.loads(
+            resources.files("clepath.schemas").joinpath("assessment.schema.json").read_text()
+        )
+        subject = _with_exams(case([lab("upcr", AS_OF, 0.9, "mg/mg")],
+                                   cle_entries=[cle("ACLE_LOCALIZED")]), ACLE_EXAM)
+
+        document = assessment_to_json(assess(subject, kb, today=AS_OF - dt.timedelta(days=1)))
+
+        jsonschema.validate(document, schema)
+        assert {"future_date"} <= {a["code"] for a in document["alerts"]}
+
     def test_terminal_report_names_the_examination(self, kb: KnowledgeBase) -> None:
         """The terminal report shows SLEDAI-2K 6 with 'CLASI examination on 2024-03-15'."""
         from rich.console import Console

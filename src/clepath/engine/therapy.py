@@ -12,12 +12,14 @@ actual body weight (EULAR 2023; AAO 2016).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
 from clepath.domain.case import Case, TherapyCourse
 from clepath.domain.dates import PartialDate
 from clepath.engine import doses as doses_module
+from clepath.engine.alerts import alert_definition
 from clepath.knowledge.base import KnowledgeBase
 from clepath.knowledge.models.drugs import Drug, RouteClass, TriggerDrug
 
@@ -327,9 +329,14 @@ def review_therapies(case: Case, kb: KnowledgeBase) -> TherapyReview:
     for k, (course, window) in enumerate(zip(case.therapies, windows, strict=True)):
         if window is None:
             continue
+        problems = tuple(
+            p if p.severity is not None
+            else dataclasses.replace(p, severity=alert_definition(kb, p.code).severity)
+            for p in check.problems[k]
+        )
         courses.append(_review(
             kb, rows, case, course, window, drugs[k],
-            problems=check.problems[k],
+            problems=problems,
             summed_daily=check.summed_daily_mg[k] if check.overlapping[k] else None,
             overlaps_with=tuple(position[m] for m in check.overlapping[k] if m in position),
         ))

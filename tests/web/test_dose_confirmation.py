@@ -48,7 +48,7 @@ class TestConfirmation:
         )
 
     def test_editing_to_15000_mg_asks_first(self, world: World, doc: Browser) -> None:
-        """Changing deflazacort to methotrexate 15,000 mg weekly re-asks; the course is unchanged."""
+        """Changing deflazacort to methotrexate 15,000 mg weekly re-asks; nothing changes."""
         courses = _courses(doc, world)
         deflazacort = next(c for c in courses if c["stored"]["drug"] == "deflazacort")
 

@@ -230,7 +230,9 @@ def _overlap(a: Span | None, b: Span | None) -> bool:
 def _course_text(
     label: str, course: TherapyCourse, span: Span | None, frequency_labels: Mapping[str, str]
 ) -> str:
-    dose = course.dose_text or (f"{_num(course.dose_mg)} mg" if course.dose_mg else "dose not recorded")
+    dose = course.dose_text or (
+        f"{_num(course.dose_mg)} mg" if course.dose_mg else "dose not recorded"
+    )
     if course.frequency:
         dose += " " + frequency_labels.get(course.frequency, course.frequency)
     start = str(course.start) if course.start is not None else "start not recorded"

@@ -37,9 +37,9 @@ from clepath.domain.case import Case, IvigCourseRequest, IvigRequest, TherapyCou
 from clepath.domain.dates import PartialDate
 from clepath.engine.alerts import alert_definition, make_alert
 from clepath.engine.assess import Assessment, assess
+from clepath.engine.doses import course_problems
 from clepath.engine.glucocorticoids import review_glucocorticoids
 from clepath.engine.ivig import plan_for_case
-from clepath.engine.doses import course_problems
 from clepath.engine.therapy import drug_rows, effective_drug, review_therapies
 from clepath.errors import ClepathError
 from clepath.fhir import terminology as t

@@ -203,50 +203,85 @@ class TestExamplesStayQuiet:
 def _limited() -> list[Drug]:
     return [
         r for r in drug_rows(_KB).values()
-        if r.limits is not None and r.limits.maximum is not None
+        if r.limits is not None
+        and (r.limits.maximum is not None or r.limits.maximum_per_kg is not None)
     ]
+
+
+_PER_WEEK = {
+    "daily": 7.0, "twice_daily": 14.0, "three_times_daily": 21.0, "every_other_day": 3.5,
+    "weekly": 1.0, "every_2_weeks": 0.5, "every_4_weeks": 0.25, "monthly": 0.23,
+}
+
+
+def _ceiling_per_administration(row: Drug, per_week: float, weight_kg: float) -> float:
+    """The largest single dose that keeps every maximum of the row at this frequency."""
+    limits = row.limits
+    assert limits is not None
+    ceilings = []
+    for limit in (limits.maximum, limits.maximum_per_kg):
+        if limit is None:
+            continue
+        amount = limit.mg if limit.mg is not None else (limit.mg_per_kg or 0) * weight_kg
+        per_admin = {"day": max(1.0, per_week / 7), "week": max(1.0, per_week), "dose": 1.0}[
+            limit.per]
+        ceilings.append(amount / per_admin)
+    return min(ceilings)
 
 
 class TestProperties:
     @given(
         row=st.sampled_from(_limited()),
+        data=st.data(),
         fraction=st.floats(min_value=0.01, max_value=1.0),
+        weight=st.floats(min_value=30.0, max_value=150.0),
     )
     def test_within_the_maximum_at_an_allowed_frequency_no_alert(
-        self, row: Drug, fraction: float
+        self, row: Drug, data: st.DataObject, fraction: float, weight: float
     ) -> None:
-        """Any dose up to the maximum, at an allowed frequency and route, raises no problem."""
+        """Any dose up to every maximum, at any allowed frequency and route, raises nothing."""
         limits = row.limits
-        assert limits is not None and limits.maximum is not None and limits.maximum.mg
-        frequency = limits.frequencies.allowed[0] if limits.frequencies else "daily"
-        per_week = {"daily": 7.0, "twice_daily": 14.0, "weekly": 1.0, "every_4_weeks": 0.25,
-                    "every_2_weeks": 0.5, "three_times_daily": 21.0, "monthly": 0.23,
-                    "every_other_day": 3.5}[frequency]
-        per_admin = {"day": max(1.0, per_week / 7), "week": max(1.0, per_week), "dose": 1.0}[
-            limits.maximum.per]
-        dose = limits.maximum.mg * fraction / per_admin
+        assert limits is not None
+        frequency = data.draw(st.sampled_from(
+            limits.frequencies.allowed if limits.frequencies else ("daily",)
+        ))
+        route = data.draw(st.sampled_from(limits.routes.allowed if limits.routes else (None,)))
+        per_week = _PER_WEEK[frequency]
+        dose = _ceiling_per_administration(row, per_week, weight) * fraction
         c = dataclasses.replace(
             course(row.id, dose_mg=dose, frequency=frequency, start="2024-01-01"),
-            doses_per_week=per_week,
-            route=limits.routes.allowed[0] if limits.routes else None,
+            doses_per_week=per_week, route=route,
         )
 
         assert () == course_problems(
-            row, c, weight_kg=70.0, frequency_labels={}, route_labels={}
+            row, c, weight_kg=weight, frequency_labels={}, route_labels={}
         )
 
     @given(
         row=st.sampled_from(_limited()),
+        data=st.data(),
         factor=st.floats(min_value=1.001, max_value=999.0),
+        weight=st.floats(min_value=30.0, max_value=150.0),
     )
-    def test_above_the_maximum_always_one_alert(self, row: Drug, factor: float) -> None:
-        """Any single administration above the absolute maximum gives one `dose_above_maximum`."""
+    def test_above_the_maximum_always_one_alert(
+        self, row: Drug, data: st.DataObject, factor: float, weight: float
+    ) -> None:
+        """Any dose above a maximum, at an allowed frequency, gives exactly one
+        `dose_above_maximum` and no other problem (and is not refused as a unit slip)."""
         limits = row.limits
-        assert limits is not None and limits.maximum is not None and limits.maximum.mg
-        c = course(row.id, dose_mg=limits.maximum.mg * factor, start="2024-01-01")
+        assert limits is not None
+        frequency = data.draw(st.sampled_from(
+            limits.frequencies.allowed if limits.frequencies else ("daily",)
+        ))
+        per_week = _PER_WEEK[frequency]
+        dose = _ceiling_per_administration(row, per_week, weight) * factor
+        c = dataclasses.replace(
+            course(row.id, dose_mg=dose, frequency=frequency, start="2024-01-01"),
+            doses_per_week=per_week,
+        )
 
         codes = [p.code for p in course_problems(
-            row, c, weight_kg=70.0, frequency_labels={}, route_labels={}
+            row, c, weight_kg=weight, frequency_labels={}, route_labels={}
         )]
 
         assert ["dose_above_maximum"] == codes

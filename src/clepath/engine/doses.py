@@ -39,6 +39,7 @@ __all__ = [
     "unit_slip",
 ]
 
+_TOLERANCE = 1 + 1e-9  # a dose equal to the maximum is within it, float rounding aside
 _PER_UNIT = {"day": "mg/day", "week": "mg/week", "dose": "mg per dose"}
 _PER_KG_UNIT = {"day": "mg/kg/day", "week": "mg/kg/week", "dose": "mg/kg per dose"}
 
@@ -127,7 +128,7 @@ def _above(
 ) -> DoseProblem | None:
     plus = " (overlapping courses summed)" if summed else ""
     if limit.mg is not None:
-        if amount <= limit.mg:
+        if amount <= limit.mg * _TOLERANCE:
             return None
         unit = _PER_UNIT[limit.per]
         shown, maximum = f"{_num(amount)} {unit}", f"{_num(limit.mg)} {unit}"
@@ -136,7 +137,7 @@ def _above(
         if weight_kg is None or weight_kg <= 0:
             return None
         per_kg = amount / weight_kg
-        if per_kg <= limit.mg_per_kg:
+        if per_kg <= limit.mg_per_kg * _TOLERANCE:
             return None
         unit = _PER_KG_UNIT[limit.per]
         shown = f"{_num(round(per_kg, 2))} {unit} ({_num(amount)} mg for {_num(weight_kg)} kg)"

@@ -47,6 +47,16 @@ class TestConfirmation:
             len(after), after[-1]["stored"]["drug"], after[-1]["stored"]["frequency"]
         )
 
+    def test_patient_page_shows_the_critical_alert(self, world: World, doc: Browser) -> None:
+        """After a confirmed daily-methotrexate course the patient page shows a critical
+        `dose_frequency_not_allowed` alert and the course as `implausible_dose`."""
+        doc.submit(f"/patients/{world.seed}/therapies", {**_DAILY_MTX, "confirm_dose": "1"})
+
+        page = html_lib.unescape(doc.get(f"/patients/{world.seed}").text)
+
+        assert 'class="alert alert-critical" data-code="dose_frequency_not_allowed"' in page
+        assert "implausible_dose: not an adequate trial: methotrexate once daily" in page
+
     def test_editing_to_15000_mg_asks_first(self, world: World, doc: Browser) -> None:
         """Changing deflazacort to methotrexate 15,000 mg weekly re-asks; nothing changes."""
         courses = _courses(doc, world)

@@ -7,7 +7,10 @@ shortest duration the dates allow, so a trial is never called adequate on a gues
 reported without dates counts as reported, but its adequacy is `undocumented`. Nothing dated
 after the case's `as_of` is used: a course starting later is left out, and a course whose stop
 date lies after `as_of` is reviewed as ongoing at `as_of`. Antimalarial dose per kilogram uses
-actual body weight (EULAR 2023; AAO 2016).
+actual body weight (EULAR 2023; AAO 2016). Every course is also checked against its drug's dose
+limits (`clepath.engine.doses`): a course with a dose above the maximum, or a schedule or route
+not allowed, is `implausible_dose` whatever its length, and overlapping courses of one active
+moiety are summed for the per-kg figures.
 """
 
 from __future__ import annotations
@@ -321,7 +324,7 @@ def review_therapies(case: Case, kb: KnowledgeBase) -> TherapyReview:
         labels=kb.vocabulary("drug").labels,
     )
     # Reviewed courses skip those dated after as_of: map history indexes to review indexes.
-    position = {}
+    position: dict[int, int] = {}
     for k, window in enumerate(windows):
         if window is not None:
             position[k] = len(position)

@@ -17,8 +17,14 @@ id: doses-cli
 as_of: 2024-06-01
 patient: {{sex: female, age: 40, weight: 70 kg}}
 therapies:
-  - {{drug: methotrexate, dose: {mtx}, frequency: {freq}, start: 2023-01-01, stop: 2023-09-01, outcome: failed}}
-  - {{drug: hydroxychloroquine, dose: 400 mg, frequency: daily, start: 2024-01-01, outcome: ongoing}}
+  - drug: methotrexate
+    dose: {mtx}
+    frequency: {freq}
+    start: 2023-01-01
+    stop: 2023-09-01
+    outcome: failed
+  - {{drug: hydroxychloroquine, dose: 400 mg, frequency: daily, start: 2024-01-01,
+     outcome: ongoing}}
   - {{drug: Plaquenil, dose: 400 mg, frequency: daily, start: 2024-02-01, outcome: ongoing}}
 """
 

@@ -8,7 +8,7 @@ engine.therapy, engine.glucocorticoids, engine.refractory, engine.options).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from clepath.domain.case import Case
@@ -272,9 +272,16 @@ def _alerts(
 ) -> tuple[Alert, ...]:
     out: list[Alert] = []
     current = [c for c in therapy.courses if c.outcome == "ongoing"]
-    for course in current:
-        if course.drug not in _ANTIMALARIALS_WITH_MAX:
+    # --- dose plausibility and overlapping courses (engine/doses.py) ---
+    out += _dose_alerts(kb, therapy)
+    # --- end dose plausibility ---
+    alerted: set[int] = set()
+    for index, course in enumerate(therapy.courses):
+        if course.outcome != "ongoing" or course.drug not in _ANTIMALARIALS_WITH_MAX:
             continue
+        if alerted & set(course.overlaps_with):
+            continue  # one alert for overlapping courses: it already gave their summed dose
+        alerted.add(index)
         if course.above_max:
             code = (
                 "hcq_dose_above_5_mg_per_kg"
@@ -286,7 +293,11 @@ def _alerts(
                     kb,
                     code,
                     {
-                        "daily_mg": course.daily_dose_mg,
+                        "daily_mg": (
+                            course.summed_daily_dose_mg
+                            if course.summed_daily_dose_mg is not None
+                            else course.daily_dose_mg
+                        ),
                         "mg_per_kg": course.dose_mg_per_kg,
                         "weight_kg": case.patient.weight_kg,
                     },
@@ -427,6 +438,20 @@ def _future_date_alerts(case: Case, kb: KnowledgeBase, today: dt.date) -> tuple[
         )
         for found in future_dates(case, today)
     )
+# --- dose plausibility and overlapping courses (engine/doses.py) ---
+def _dose_alerts(kb: KnowledgeBase, therapy: therapy_module.TherapyReview) -> list[Alert]:
+    """One alert per limit a course breaks, and one `duplicate_therapy` per overlapping pair."""
+    out: list[Alert] = []
+    for course in therapy.courses:
+        for problem in course.dose_problems:
+            alert = make_alert(kb, problem.code, problem.values)
+            if problem.severity is not None and problem.severity != alert.severity:
+                alert = replace(alert, severity=problem.severity)
+            out.append(alert)
+    for overlap in therapy.overlaps:
+        out.append(make_alert(kb, "duplicate_therapy", {"courses": overlap.text}))
+    return out
+# --- end dose plausibility ---
 
 
 def _parameters_in_force(kb: KnowledgeBase) -> dict[str, dict[str, Any]]:

@@ -220,6 +220,8 @@ def _therapies(a: Assessment, console: Console) -> None:
             dose += f" = {c.dose_mg_per_kg:.2f} mg/kg"
             if c.above_max:
                 dose += f" (> {c.max_mg_per_kg:g})"
+        if c.summed_daily_dose_mg is not None:
+            dose += " (overlapping courses summed)"
         minimum = f" (min {c.min_trial_weeks:g} wk)" if c.min_trial_weeks else ""
         if c.adequacy_note and c.adequacy_note not in notes:
             notes.append(c.adequacy_note)

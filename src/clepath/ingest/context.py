@@ -19,63 +19,114 @@ __all__ = ["Cue", "find_cues", "statuses_for"]
 
 _FORWARD: dict[str, tuple[str, ...]] = {
     "failed": (
-        r"failed to respond to", r"failure of", r"refractory to", r"resistant to",
-        r"unresponsive to", r"(?:did|does) not respond to", r"no response to", r"despite",
-        r"inadequate response to", r"non-?responsive to", r"lack of response to",
+        r"failed to respond to",
+        r"failure of",
+        r"refractory to",
+        r"resistant to",
+        r"unresponsive to",
+        r"(?:(?:had|has|have|did|does|do|was|were) )?not respond(?:ed)? to",
+        r"no response to",
+        r"despite",
+        r"inadequate response to",
+        r"non-?responsive to",
+        r"lack of response to",
     ),
     "partial": (r"partial response to", r"partially responded to"),
     "responded": (
-        r"responded(?: well)? to", r"(?:improved|improvement|remission|resolution|cleared) "
-        r"(?:with|on|after|following)", r"good response to",
+        r"(?<!not )responded(?: well)? to",
+        r"(?:improved|improvement|remission|resolution|cleared) "
+        r"(?:with|on|after|following)",
+        r"good response to",
     ),
     "ongoing": (
-        r"(?:was|is|were|are) receiving", r"receiving", r"currently (?:on|taking|receiving)",
+        r"(?:was|is|were|are) receiving",
+        r"receiving",
+        r"currently (?:on|taking|receiving)",
         r"current (?:treatment|therapy|medications?) (?:includes?|included|consists? of|was|is)",
-        r"maintained on", r"continued(?: on)?", r"(?:was|is) (?:still )?on", r"baseline regimen",
+        r"maintained on",
+        r"continued(?: on)?",
+        r"(?:was|is) (?:still )?on",
+        r"baseline regimen",
     ),
     "history": (
         r"previous (?:treatments?|therapies|therapy) (?:included|includes?|with|were|was)",
-        r"previously (?:treated|received|given|on)", r"prior (?:treatment|therapy) with",
-        r"had (?:previously )?received", r"history of (?:treatment with)?",
+        r"previously (?:treated|received|given|on)",
+        r"prior (?:treatment|therapy) with",
+        r"had (?:previously )?received",
+        r"history of (?:treatment with)?",
     ),
     "started": (
-        r"started(?: on)?", r"initiat\w*(?: on)?", r"introduc\w*", r"commenced(?: on)?",
-        r"treated with", r"reintroduc\w*", r"administered", r"decision was made to \w+",
-        r"switched to", r"added",
+        r"started(?: on)?",
+        r"initiat\w*(?: on)?",
+        r"introduc\w*",
+        r"commenced(?: on)?",
+        r"treated with",
+        r"reintroduc\w*",
+        r"administered",
+        r"decision was made to \w+",
+        r"switched to",
+        r"added",
     ),
     "stopped": (r"discontinu\w*", r"stopped", r"withdr[ae]w\w*", r"tapered off"),
-    "intolerant": (r"intoleran\w* (?:to|of)", r"allergic to", r"allergy to", r"hypersensitivity to"),
+    "intolerant": (
+        r"intoleran\w* (?:to|of)",
+        r"allergic to",
+        r"allergy to",
+        r"hypersensitivity to",
+    ),
     "negated": (
-        r"\bno\b", r"\bnot\b", r"\bwithout\b", r"\bnever\b", r"\bdenied\b", r"negative for",
-        r"free of", r"absence of", r"ruled out",
+        r"\bno\b",
+        r"\bnot\b",
+        r"\bwithout\b",
+        r"\bnever\b",
+        r"\bdenied\b",
+        r"negative for",
+        r"free of",
+        r"absence of",
+        r"ruled out",
     ),
     "cause": (
-        r"induced by", r"triggered by", r"caused by", r"secondary to", r"attributed to",
+        r"induced by",
+        r"triggered by",
+        r"caused by",
+        r"secondary to",
+        r"attributed to",
         r"after (?:starting|initiation of|exposure to)",
     ),
-}  # fmt: skip
+}
 
 _BACKWARD: dict[str, tuple[str, ...]] = {
     "failed": (
-        r"\bfailed\b", r"(?:was|were) (?:all )?ineffective", r"without (?:any )?(?:response|"
-        r"improvement|benefit|effect)", r"with no (?:response|improvement|benefit|effect)",
-        r"(?:was|were) unsuccessful", r"did not (?:help|work|improve)", r"no response",
+        r"\bfailed\b",
+        r"(?:was|were) (?:all )?ineffective",
+        r"without (?:any )?(?:response|"
+        r"improvement|benefit|effect)",
+        r"with no (?:response|improvement|benefit|effect)",
+        r"(?:was|were) unsuccessful",
+        r"did not (?:help|work|improve)",
+        r"no response",
         r"had no effect",
     ),
     "partial": (r"partially improved", r"partial(?:ly)? (?:response|effective|improvement)"),
     "responded": (
-        r"(?<!partially )improved", r"led to (?:\w+ )?(?:improvement|resolution|remission)",
-        r"with (?:complete )?resolution", r"resolved", r"(?:was|were) effective",
+        r"(?<!partially )improved",
+        r"led to (?:\w+ )?(?:improvement|resolution|remission)",
+        r"with (?:complete )?resolution",
+        r"resolved",
+        r"(?:was|were) effective",
         r"with (?:a )?(?:good|marked|significant|complete) (?:response|improvement)",
     ),
     "started": (
         r"(?:was|were) (?:then )?(?:started|introduced|initiated|administered|given|added|"
-        r"commenced)", r"\binitiation\b", r"(?:was|were) resumed",
+        r"commenced)",
+        r"\binitiation\b",
+        r"(?:was|were) resumed",
     ),
     "stopped": (r"(?:was|were) (?:temporarily |then )?(?:discontinued|stopped|withdrawn)",),
     "intolerant": (
         r"(?:discontinued|stopped|withdrawn)(?: \w+){0,3} (?:due to|because of|owing to)",
-        r"(?:was|were) not tolerated", r"poorly tolerated",
+        r"(?:was|were) not tolerated",
+        r"poorly tolerated",
     ),
     "negated": (r"(?:was|were) negative", r"\bnegative\b", r"(?:was|were) not (?:given|used)"),
     "cause": (r"-?induced\b", r"-related\b", r"-associated\b", r"-triggered\b"),
@@ -95,14 +146,18 @@ class Cue:
 
 
 def _compile(table: dict[str, tuple[str, ...]]) -> list[tuple[str, re.Pattern[str]]]:
-    return [(status, re.compile(rf"(?<![\w-])(?:{p})", re.IGNORECASE))
-            for status, patterns in table.items() for p in patterns]  # fmt: skip
+    return [
+        (status, re.compile(rf"(?<![\w-])(?:{p})", re.IGNORECASE))
+        for status, patterns in table.items()
+        for p in patterns
+    ]
 
 
 _FORWARD_RE = _compile(_FORWARD)
 _BACKWARD_RE = _compile(_BACKWARD)
-_NEGATED_RESPONSE = re.compile(r"(?:without|no)\s+(?:any\s+)?(?:response|improvement|benefit)",
-                               re.IGNORECASE)  # fmt: skip
+_NEGATED_RESPONSE = re.compile(
+    r"(?:without|no)\s+(?:any\s+)?(?:response|improvement|benefit)", re.IGNORECASE
+)
 
 
 def find_cues(text: str, start: int, end: int) -> list[Cue]:

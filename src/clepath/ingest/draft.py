@@ -104,8 +104,11 @@ def write_outputs(result: IngestResult, out: Path) -> list[Path]:
         cohort_path = out / f"{name}-cohort.json"
         cohort_path.write_text(
             json.dumps(
-                {"report": name, "knowledge": result.knowledge,
-                 "cohorts": result.extraction.cohorts},  # fmt: skip
+                {
+                    "report": name,
+                    "knowledge": result.knowledge,
+                    "cohorts": result.extraction.cohorts,
+                },
                 indent=2,
                 ensure_ascii=False,
             ),

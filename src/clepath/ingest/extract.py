@@ -22,22 +22,37 @@ __all__ = ["Extraction", "PatientDraft", "extract"]
 
 # Words for a finding that names a lab result (the test and its direction).
 _FINDING_LABS: dict[str, tuple[str, str]] = {
-    "leukopenia": ("wbc", "low"), "leucopenia": ("wbc", "low"), "leukocytosis": ("wbc", "high"),
-    "lymphopenia": ("lymphocytes", "low"), "lymphocytopenia": ("lymphocytes", "low"),
-    "neutropenia": ("neutrophils", "low"), "thrombocytopenia": ("platelets", "low"),
-    "hypocomplementemia": ("c3", "low"), "hypocomplementaemia": ("c3", "low"),
-}  # fmt: skip
+    "leukopenia": ("wbc", "low"),
+    "leucopenia": ("wbc", "low"),
+    "leukocytosis": ("wbc", "high"),
+    "lymphopenia": ("lymphocytes", "low"),
+    "lymphocytopenia": ("lymphocytes", "low"),
+    "neutropenia": ("neutrophils", "low"),
+    "thrombocytopenia": ("platelets", "low"),
+    "hypocomplementemia": ("c3", "low"),
+    "hypocomplementaemia": ("c3", "low"),
+}
 _MODIFIER = re.compile(
     r"\b(low|high|elevated|raised|increased|decreased|reduced|positive|negative|normal|"
     r"undetectable|detectable|strongly positive|weakly positive)\b",
     re.IGNORECASE,
 )
 _RESULT = {
-    "low": "low", "decreased": "low", "reduced": "low", "undetectable": "low",
-    "high": "high", "elevated": "high", "raised": "high", "increased": "high",
-    "positive": "positive", "strongly positive": "positive", "weakly positive": "positive",
-    "detectable": "positive", "negative": "negative", "normal": "normal",
-}  # fmt: skip
+    "low": "low",
+    "decreased": "low",
+    "reduced": "low",
+    "undetectable": "low",
+    "high": "high",
+    "elevated": "high",
+    "raised": "high",
+    "increased": "high",
+    "positive": "positive",
+    "strongly positive": "positive",
+    "weakly positive": "positive",
+    "detectable": "positive",
+    "negative": "negative",
+    "normal": "normal",
+}
 _AGE = re.compile(r"\b(?P<n>\d{1,3})[- ](?P<u>year|month)s?[- ]old\b", re.IGNORECASE)
 _SEX = re.compile(r"\b(?:(?P<f>woman|female|girl|lady)|(?P<m>man|male|boy|gentleman))\b", re.I)
 _WEIGHT = re.compile(
@@ -51,31 +66,74 @@ _DURATION = re.compile(
     re.IGNORECASE,
 )
 _SLE = re.compile(r"\b(?:systemic lupus(?: erythematosus)?|SLE)\b")
-_LUPUS = re.compile(r"\b(?:muco)?cutaneous lupus(?: erythematosus)?\b|\blupus erythematosus\b"
-                    r"|\bCLE\b", re.IGNORECASE)  # fmt: skip
+_LUPUS = re.compile(
+    r"\b(?:muco)?cutaneous lupus(?: erythematosus)?\b|\blupus erythematosus\b"
+    r"|\bCLE\b",
+    re.IGNORECASE,
+)
 _LESION = re.compile(r"\b(?:plaques?|lesions?|rash|erythema|papules?|patch(?:es)?)\b", re.I)
 _BODY_WORDS = re.compile(r"\b(face|trunk|extremities|limbs|body|neck|palms?|soles?)\b", re.I)
 _TAPER = re.compile(r"\btaper(?:ed|ing)?\b(?:\s+down)?", re.IGNORECASE)
 _IMPROVED = re.compile(r"\b(?:improve\w*|remission|resol\w+|cleared|softening|response)\b", re.I)
-_NOT_IMPROVED = re.compile(r"\b(?:no|not|without|failed to)\s+(?:\w+\s+){0,2}(?:improve\w*|"
-                           r"remission|resol\w+|response)\b", re.I)  # fmt: skip
+_NOT_IMPROVED = re.compile(
+    r"\b(?:no|not|without|failed to)\s+(?:\w+\s+){0,2}(?:improve\w*|"
+    r"remission|resol\w+|response)\b",
+    re.I,
+)
 _CLASI = re.compile(
     r"\bCLASI(?:-(?P<part>[AD]))?\b(?:\s+(?:score\s+)?(?:increased|decreased|improved|fell|rose|"
     r"went|changed)?\s*from\s+(?P<a>\d+(?:\.\d+)?)\s+to\s+(?P<b>\d+(?:\.\d+)?)|\s*(?:of|was|=|:)?"
     r"\s*(?P<c>\d+(?:\.\d+)?)\b)",
     re.IGNORECASE,
 )
-_UNITLESS = re.compile(r"\b(?:from\s+(?P<a>\d+(?:\.\d+)?)\s+to\s+(?P<b>\d+(?:\.\d+)?)|"
-                       r"at\s+(?P<c>\d+(?:\.\d+)?)|of\s+(?P<d>\d+(?:\.\d+)?))(?!\s*[a-zA-Z/%])")
-_COHORT = re.compile(r"\b(?P<n>\d+)\s+(?:consecutive\s+|adult\s+|paediatric\s+|pediatric\s+)?"
-                     r"(?P<w>patients|cases|subjects|women|men|children)\b", re.IGNORECASE)
-_SUGGEST = re.compile(r"\b(?:sodium\s+)?[a-z]*(?:mab|nib|limus|pril|sartan|statin|olone|isone|"
-                      r"amole|thiosulfate|azole|cillin|mycin|quine|parin)\b", re.IGNORECASE)
+_UNITLESS = re.compile(
+    r"\b(?:from\s+(?P<a>\d+(?:\.\d+)?)\s+to\s+(?P<b>\d+(?:\.\d+)?)|"
+    r"at\s+(?P<c>\d+(?:\.\d+)?)|of\s+(?P<d>\d+(?:\.\d+)?))(?!\s*[a-zA-Z/%])"
+)
+_COHORT = re.compile(
+    r"\b(?P<n>\d+)\s+(?:consecutive\s+|adult\s+|paediatric\s+|pediatric\s+)?"
+    r"(?P<w>patients|cases|subjects|women|men|children)\b",
+    re.IGNORECASE,
+)
+_SUGGEST = re.compile(
+    r"\b(?:sodium\s+)?[a-z]*(?:mab|nib|limus|pril|sartan|statin|olone|isone|"
+    r"amole|thiosulfate|azole|cillin|mycin|quine|parin)\b",
+    re.IGNORECASE,
+)
 _ANTI = re.compile(r"\banti-?\s?(?P<x>[A-Za-z0-9]+)(?:/(?P<y>[A-Za-z0-9]+))?")
-_SHORT_LAB_STOP = {"ro", "la", "sm", "ld", "cr", "hb", "pcr", "ssa", "ssb", "rnp", "ck", "dat",
-                   "lac", "alt", "ana", "plt", "alc", "anc", "tlc", "gfr"}  # fmt: skip
-_TREATMENT_STATUSES = ("failed", "partial", "responded", "ongoing", "history", "started",
-                       "stopped", "intolerant", "taper")  # fmt: skip
+_SHORT_LAB_STOP = {
+    "ro",
+    "la",
+    "sm",
+    "ld",
+    "cr",
+    "hb",
+    "pcr",
+    "ssa",
+    "ssb",
+    "rnp",
+    "ck",
+    "dat",
+    "lac",
+    "alt",
+    "ana",
+    "plt",
+    "alc",
+    "anc",
+    "tlc",
+    "gfr",
+}
+_TREATMENT_STATUSES = (
+    "failed",
+    "partial",
+    "responded",
+    "ongoing",
+    "history",
+    "started",
+    "stopped",
+    "intolerant",
+    "taper",
+)
 
 
 @dataclass
@@ -126,8 +184,9 @@ def _matcher(kb_id: int, vocabulary: str, terms: tuple[tuple[str, str], ...]) ->
     )
 
 
-def _vocab_mentions(kb: KnowledgeBase, vocabulary: str, text: str, start: int, end: int,
-                    kind: str) -> list[_Mention]:  # fmt: skip
+def _vocab_mentions(
+    kb: KnowledgeBase, vocabulary: str, text: str, start: int, end: int, kind: str
+) -> list[_Mention]:
     vocab = kb.vocabulary(vocabulary)
     terms = tuple(sorted(vocab.terms.items()))
     pattern = _matcher(id(kb), vocabulary, terms)
@@ -162,8 +221,16 @@ def _lab_mentions(kb: KnowledgeBase, text: str, start: int, end: int) -> list[_M
             found.append(_Mention("lab", canonical, s, e, "lab_test vocabulary (anti-X)"))
     for word, (test, result) in _FINDING_LABS.items():
         for m in re.finditer(rf"\b{word}\b", text[start:end], re.IGNORECASE):
-            found.append(_Mention("lab", test, start + m.start(), start + m.end(),
-                                  "finding word naming a lab result", result))  # fmt: skip
+            found.append(
+                _Mention(
+                    "lab",
+                    test,
+                    start + m.start(),
+                    start + m.end(),
+                    "finding word naming a lab result",
+                    result,
+                )
+            )
     found.sort(key=lambda x: (x.start, -(x.end - x.start)))
     out: list[_Mention] = []
     for mention in found:  # drop mentions inside a longer one
@@ -181,26 +248,37 @@ class _Builder:
         self.notes: list[dict[str, Any]] = []
         self.suggestions: list[dict[str, Any]] = []
 
-    def prov(self, path: str, value: Any, unit: str | None, start: int, end: int, rule: str,
-             **extra: Any) -> dict[str, Any]:  # fmt: skip
+    def prov(
+        self, path: str, value: Any, unit: str | None, start: int, end: int, rule: str, **extra: Any
+    ) -> dict[str, Any]:
         s, e = self.n.original_span(start, end)
-        item = {"field": path, "value": value, "unit": unit, "span": [s, e],
-                "text": self.n.original[s:e], "matched": self.n.text[start:end], "rule": rule}  # fmt: skip
+        item = {
+            "field": path,
+            "value": value,
+            "unit": unit,
+            "span": [s, e],
+            "text": self.n.original[s:e],
+            "matched": self.n.text[start:end],
+            "rule": rule,
+        }
         item.update(extra)
         return item
 
-    def add(self, path: str, value: Any, unit: str | None, start: int, end: int, rule: str,
-            **extra: Any) -> dict[str, Any]:  # fmt: skip
+    def add(
+        self, path: str, value: Any, unit: str | None, start: int, end: int, rule: str, **extra: Any
+    ) -> dict[str, Any]:
         item = self.prov(path, value, unit, start, end, rule, **extra)
         self.fields.append(item)
         return item
 
-    def note(self, kind: str, value: Any, unit: str | None, start: int, end: int, rule: str,
-             **extra: Any) -> None:  # fmt: skip
+    def note(
+        self, kind: str, value: Any, unit: str | None, start: int, end: int, rule: str, **extra: Any
+    ) -> None:
         self.notes.append(self.prov(kind, value, unit, start, end, rule, **extra))
 
-    def missing(self, path: str, reason: str, start: int | None = None, end: int | None = None,
-                **extra: Any) -> None:  # fmt: skip
+    def missing(
+        self, path: str, reason: str, start: int | None = None, end: int | None = None, **extra: Any
+    ) -> None:
         item: dict[str, Any] = {"field": path, "reason": reason}
         if start is not None and end is not None:
             s, e = self.n.original_span(start, end)
@@ -211,8 +289,12 @@ class _Builder:
 
 def _cue_json(n: Normalised, cue: Cue) -> dict[str, Any]:
     s, e = n.original_span(cue.start, cue.end)
-    return {"status": cue.status, "cue": n.original[s:e], "span": [s, e],
-            "direction": "forward" if cue.forward else "backward"}  # fmt: skip
+    return {
+        "status": cue.status,
+        "cue": n.original[s:e],
+        "span": [s, e],
+        "direction": "forward" if cue.forward else "backward",
+    }
 
 
 def _patient_draft(n: Normalised, patient: Patient, kb: KnowledgeBase, name: str) -> PatientDraft:
@@ -232,8 +314,14 @@ def _patient_draft(n: Normalised, patient: Patient, kb: KnowledgeBase, name: str
                 sx = _SEX.search(text, m.end(), min(s.end, m.end() + 20))
                 if sx:
                     demographics["sex"] = "female" if sx.group("f") else "male"
-                    b.add("patient.sex", demographics["sex"], None, sx.start(), sx.end(),
-                          "sex word after the age")  # fmt: skip
+                    b.add(
+                        "patient.sex",
+                        demographics["sex"],
+                        None,
+                        sx.start(),
+                        sx.end(),
+                        "sex word after the age",
+                    )
         if "weight" not in demographics and (m := _WEIGHT.search(text, s.start, s.end)):
             q = re.sub(r"\s+", " ", m.group("q"))
             demographics["weight"] = q
@@ -252,8 +340,12 @@ def _patient_draft(n: Normalised, patient: Patient, kb: KnowledgeBase, name: str
         if m := _DURATION.search(text, s.start, s.end):
             years = int(m.group("a") or m.group("b") or m.group("c"))
             b.note("disease.duration", years, "a", m.start(), m.end(), "disease duration phrase")
-            b.missing("cle[0].since", "the text gives a duration, not a date; set the year of onset",
-                      m.start(), m.end())  # fmt: skip
+            b.missing(
+                "cle[0].since",
+                "the text gives a duration, not a date; set the year of onset",
+                m.start(),
+                m.end(),
+            )
             break
     subtypes: list[_Mention] = []
     for s in sentences:
@@ -270,19 +362,31 @@ def _patient_draft(n: Normalised, patient: Patient, kb: KnowledgeBase, name: str
                 sites.append(mention)
         for m in _BODY_WORDS.finditer(text, s.start, s.end):
             if kb.vocabulary("clasi_region").resolve(m.group(1)) is None:
-                b.missing("cle[0].sites", f"'{m.group(1)}' spans several CLASI regions; choose them",
-                          m.start(), m.end())  # fmt: skip
+                b.missing(
+                    "cle[0].sites",
+                    f"'{m.group(1)}' spans several CLASI regions; choose them",
+                    m.start(),
+                    m.end(),
+                )
     cle: list[dict[str, Any]] = []
     if subtypes:
         for i, mention in enumerate(subtypes):
             cle.append({"subtype": mention.value})
-            b.add(f"cle[{i}].subtype", mention.value, None, mention.start, mention.end, mention.rule)
+            b.add(
+                f"cle[{i}].subtype", mention.value, None, mention.start, mention.end, mention.rule
+            )
     else:
         lupus = next((m for s in sentences if (m := _LUPUS.search(text, s.start, s.end))), None)
         if lupus is not None:
             cle.append({"subtype": "unspecified"})
-            b.add("cle[0].subtype", "unspecified", None, lupus.start(), lupus.end(),
-                  "lupus named without a CLE subtype")  # fmt: skip
+            b.add(
+                "cle[0].subtype",
+                "unspecified",
+                None,
+                lupus.start(),
+                lupus.end(),
+                "lupus named without a CLE subtype",
+            )
         else:
             b.missing("cle", "no cutaneous lupus subtype is named")
     if cle and sites:
@@ -305,25 +409,39 @@ def _patient_draft(n: Normalised, patient: Patient, kb: KnowledgeBase, name: str
                 cues.append(Cue(m.start(), m.end(), "taper", True, m.group(0)))
             in_clause = [d for d in sentence_drugs if clause.start <= d.start < clause.end]
             for i, mention in enumerate(in_clause):
-                nxt = next((d.start for d in in_clause[i + 1 :] if d.value != mention.value),
-                           clause.end)  # fmt: skip
+                nxt = next(
+                    (d.start for d in in_clause[i + 1 :] if d.value != mention.value), clause.end
+                )
                 _drug_mention(b, drugs, mention, cues, clause.end, nxt, index, s)
             in_clause_labs = [x for x in sentence_labs if clause.start <= x.start < clause.end]
-            _labs_in_clause(b, labs, in_clause_labs, cues, clause.start, clause.end, kb,
-                            after_treatment)  # fmt: skip
+            _labs_in_clause(
+                b, labs, in_clause_labs, cues, clause.start, clause.end, kb, after_treatment
+            )
         for m in _CLASI.finditer(text, s.start, s.end):
             part = f"CLASI-{m.group('part').upper()}" if m.group("part") else "CLASI"
             values = [v for v in (m.group("a"), m.group("b"), m.group("c")) if v is not None]
             for v in values:
-                b.note("reported_score", float(v), None, m.start(), m.end(),
-                       "score named with its value", instrument=part)  # fmt: skip
+                b.note(
+                    "reported_score",
+                    float(v),
+                    None,
+                    m.start(),
+                    m.end(),
+                    "score named with its value",
+                    instrument=part,
+                )
         for m in _SUGGEST.finditer(text, s.start, s.end):
             if kb.vocabulary("drug").resolve(m.group(0)) is None and not any(
                 d.start <= m.start() < d.end for d in sentence_drugs
             ):
                 s0, e0 = n.original_span(m.start(), m.end())
-                b.suggestions.append({"text": n.original[s0:e0], "span": [s0, e0],
-                                      "kind": "drug name not in the drug vocabulary"})  # fmt: skip
+                b.suggestions.append(
+                    {
+                        "text": n.original[s0:e0],
+                        "span": [s0, e0],
+                        "kind": "drug name not in the drug vocabulary",
+                    }
+                )
     therapies, ivig = _therapies(b, drugs, sentences, text)
     if labs:
         case["labs"] = labs
@@ -331,45 +449,76 @@ def _patient_draft(n: Normalised, patient: Patient, kb: KnowledgeBase, name: str
         case["therapies"] = therapies
     if ivig:
         case["requests"] = {"ivig": ivig}
-    return PatientDraft(patient.number, patient.label, case, b.fields, b.unresolved, b.notes,
-                        b.suggestions)  # fmt: skip
+    return PatientDraft(
+        patient.number, patient.label, case, b.fields, b.unresolved, b.notes, b.suggestions
+    )
 
 
 def _first_treatment_sentence(text: str, sentences: list[Sentence]) -> int | None:
-    pattern = re.compile(r"\b(?:was|were) (?:then )?(?:started|introduced|initiated)\b|"
-                         r"\binitiation\b|\bwas treated with\b", re.I)  # fmt: skip
+    pattern = re.compile(
+        r"\b(?:was|were) (?:then )?(?:started|introduced|initiated)\b|"
+        r"\binitiation\b|\bwas treated with\b",
+        re.I,
+    )
     for i, s in enumerate(sentences):
         if pattern.search(text, s.start, s.end):
             return i
     return None
 
 
-def _drug_mention(b: _Builder, drugs: dict[str, dict[str, Any]], mention: _Mention,
-                  cues: list[Cue], clause_end: int, window_end: int, index: int,
-                  sentence: Sentence) -> None:  # fmt: skip
+def _drug_mention(
+    b: _Builder,
+    drugs: dict[str, dict[str, Any]],
+    mention: _Mention,
+    cues: list[Cue],
+    clause_end: int,
+    window_end: int,
+    index: int,
+    sentence: Sentence,
+) -> None:
     text = b.n.text
     entry = drugs.setdefault(mention.value, {"mentions": [], "courses": []})
     governing = statuses_for(cues, mention.start, mention.end)
     statuses = [c.status for c in governing]
-    entry["mentions"].append({"mention": mention, "statuses": statuses, "cues": governing,
-                              "sentence": index})  # fmt: skip
-    dose = find_dose(text, mention.end, window_end)
-    if dose is not None and dose.start - mention.end > 40:
-        dose = None
-    if dose is None:
-        return
-    regimen = find_regimen(text, dose.end, clause_end)
+    entry["mentions"].append(
+        {"mention": mention, "statuses": statuses, "cues": governing, "sentence": index}
+    )
+    doses = []
+    cursor = mention.end
+    while (dose := find_dose(text, cursor, window_end)) is not None:
+        if not doses and dose.start - mention.end > 40:
+            break
+        doses.append(dose)
+        cursor = dose.end
     taper = "taper" in statuses and any(
         c.status == "taper" and c.end <= mention.start for c in governing
     )
-    entry["courses"].append({"mention": mention, "dose": dose, "regimen": regimen,
-                             "statuses": statuses, "cues": governing, "taper": taper,
-                             "sentence": index})  # fmt: skip
+    for i, dose in enumerate(doses):
+        regimen_end = doses[i + 1].start if i + 1 < len(doses) else clause_end
+        regimen = find_regimen(text, dose.end, regimen_end)
+        entry["courses"].append(
+            {
+                "mention": mention,
+                "dose": dose,
+                "regimen": regimen,
+                "statuses": statuses,
+                "cues": governing,
+                "taper": taper,
+                "sentence": index,
+            }
+        )
 
 
-def _labs_in_clause(b: _Builder, labs: list[dict[str, Any]], mentions: list[_Mention],
-                    cues: list[Cue], start: int, end: int, kb: KnowledgeBase,
-                    after_treatment: bool) -> None:  # fmt: skip
+def _labs_in_clause(
+    b: _Builder,
+    labs: list[dict[str, Any]],
+    mentions: list[_Mention],
+    cues: list[Cue],
+    start: int,
+    end: int,
+    kb: KnowledgeBase,
+    after_treatment: bool,
+) -> None:
     text = b.n.text
     previous_result: tuple[str, int, int] | None = None
     previous_end = start
@@ -385,8 +534,11 @@ def _labs_in_clause(b: _Builder, labs: list[dict[str, Any]], mentions: list[_Men
             m = mods[-1]
             result = (_RESULT[m.group(1).lower()], m.start(), m.end())
         after = _MODIFIER.search(text, mention.end, min(nxt, mention.end + 25))
-        if result is None and after and re.match(r"^[\s\w-]*?(?:was|were|is|are)?\s*$",
-                                                 text[mention.end : after.start()]):  # fmt: skip
+        if (
+            result is None
+            and after
+            and re.match(r"^[\s\w-]*?(?:was|were|is|are)?\s*$", text[mention.end : after.start()])
+        ):
             result = (_RESULT[after.group(1).lower()], after.start(), after.end())
         if result is None and previous_result and re.fullmatch(r"\s*(?:,|and|or|, and)\s*", gap):
             result = previous_result  # "positive anti-dsDNA and anti-Ro": the modifier is shared
@@ -401,39 +553,79 @@ def _labs_in_clause(b: _Builder, labs: list[dict[str, Any]], mentions: list[_Men
             result = ("negative", mention.start, mention.end)
         if after_treatment:
             unitless = _UNITLESS.search(text, mention.end, min(end, mention.end + 60))
-            b.note("follow_up_lab", mention.value, None, mention.start, mention.end,
-                   "lab named after treatment began (not a baseline result)",
-                   result=result[0] if result else None,
-                   values_without_unit=[v for v in unitless.groups() if v] if unitless else [])  # fmt: skip
+            b.note(
+                "follow_up_lab",
+                mention.value,
+                None,
+                mention.start,
+                mention.end,
+                "lab named after treatment began (not a baseline result)",
+                result=result[0] if result else None,
+                values_without_unit=[v for v in unitless.groups() if v] if unitless else [],
+            )
             continue
         lab_kind = _lab_kind(kb, mention.value)
         if value is not None and value.quantity is not None:
             row["value"] = value.quantity.value
             row["unit"] = value.quantity.unit
-            b.add(f"{path}.value", value.quantity.value, value.quantity.unit, value.start,
-                  value.end, "lab value with a unit after the test")  # fmt: skip
+            b.add(
+                f"{path}.value",
+                value.quantity.value,
+                value.quantity.unit,
+                value.start,
+                value.end,
+                "lab value with a unit after the test",
+            )
         elif value is not None and value.titre is not None:
             row["value"] = f"1:{value.titre}"
-            b.add(f"{path}.value", f"1:{value.titre}", None, value.start, value.end,
-                  "titre after the test")  # fmt: skip
+            b.add(
+                f"{path}.value",
+                f"1:{value.titre}",
+                None,
+                value.start,
+                value.end,
+                "titre after the test",
+            )
         elif result is not None:
             row["result"] = result[0]
-            b.add(f"{path}.result", result[0], None, result[1], result[2],
-                  "result word governing the test" if result[1] != mention.start
-                  else mention.rule)  # fmt: skip
+            b.add(
+                f"{path}.result",
+                result[0],
+                None,
+                result[1],
+                result[2],
+                "result word governing the test" if result[1] != mention.start else mention.rule,
+            )
         elif lab_kind in ("qualitative", "numeric") and mention.value.startswith("anti"):
             row["result"] = "positive"
-            b.add(f"{path}.result", "positive", None, mention.start, mention.end,
-                  "antibody named as present (no result word)")  # fmt: skip
+            b.add(
+                f"{path}.result",
+                "positive",
+                None,
+                mention.start,
+                mention.end,
+                "antibody named as present (no result word)",
+            )
         else:
             unitless = _UNITLESS.search(text, mention.end, min(end, mention.end + 60))
             if unitless:
                 numbers = [v for v in unitless.groups() if v is not None]
-                b.missing(f"{path}.value", "a number without a unit; the unit is not stated",
-                          unitless.start(), unitless.end(), test=mention.value, values=numbers)  # fmt: skip
+                b.missing(
+                    f"{path}.value",
+                    "a number without a unit; the unit is not stated",
+                    unitless.start(),
+                    unitless.end(),
+                    test=mention.value,
+                    values=numbers,
+                )
             else:
-                b.missing(f"{path}", "test named without a value or result", mention.start,
-                          mention.end, test=mention.value)  # fmt: skip
+                b.missing(
+                    f"{path}",
+                    "test named without a value or result",
+                    mention.start,
+                    mention.end,
+                    test=mention.value,
+                )
             continue
         b.add(f"{path}.test", mention.value, None, mention.start, mention.end, mention.rule)
         b.missing(f"{path}.date", "no date in the text")
@@ -448,16 +640,21 @@ def _lab_kind(kb: KnowledgeBase, test: str) -> str | None:
 
 
 def _outcome(statuses: set[str]) -> str | None:
-    for status, outcome in (("failed", "failed"), ("intolerant", "intolerant"),
-                            ("partial", "partial"), ("responded", "responded"),
-                            ("ongoing", "ongoing")):  # fmt: skip
+    for status, outcome in (
+        ("failed", "failed"),
+        ("intolerant", "intolerant"),
+        ("partial", "partial"),
+        ("responded", "responded"),
+        ("ongoing", "ongoing"),
+    ):
         if status in statuses:
             return outcome
     return None
 
 
-def _look_ahead_outcome(text: str, sentences: list[Sentence], index: int,
-                        start: int) -> tuple[str, int, int] | None:  # fmt: skip
+def _look_ahead_outcome(
+    text: str, sentences: list[Sentence], index: int, start: int
+) -> tuple[str, int, int] | None:
     for s in sentences[index : index + 3]:
         lo = max(s.start, start) if s is sentences[index] else s.start
         for m in _IMPROVED.finditer(text, lo, s.end):
@@ -469,8 +666,9 @@ def _look_ahead_outcome(text: str, sentences: list[Sentence], index: int,
     return None
 
 
-def _therapies(b: _Builder, drugs: dict[str, dict[str, Any]], sentences: list[Sentence],
-               text: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:  # fmt: skip
+def _therapies(
+    b: _Builder, drugs: dict[str, dict[str, Any]], sentences: list[Sentence], text: str
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     therapies: list[dict[str, Any]] = []
     ivig: dict[str, Any] = {}
     for drug, entry in drugs.items():
@@ -480,12 +678,20 @@ def _therapies(b: _Builder, drugs: dict[str, dict[str, Any]], sentences: list[Se
         cue_json = [_cue_json(b.n, c) for m in mentions for c in m["cues"]]
         treatment = statuses & set(_TREATMENT_STATUSES)
         if "cause" in statuses and not (treatment - {"stopped"}):
-            b.note("cause_of_disease", drug, None, first.start, first.end,
-                   "drug named as a cause, not a treatment", cues=cue_json)  # fmt: skip
+            b.note(
+                "cause_of_disease",
+                drug,
+                None,
+                first.start,
+                first.end,
+                "drug named as a cause, not a treatment",
+                cues=cue_json,
+            )
             continue
         if statuses == {"negated"}:
-            b.note("negated_drug", drug, None, first.start, first.end, "drug negated",
-                   cues=cue_json)  # fmt: skip
+            b.note(
+                "negated_drug", drug, None, first.start, first.end, "drug negated", cues=cue_json
+            )
             continue
         outcome = _outcome(statuses - {"taper"})
         outcome_span: tuple[int, int] | None = None
@@ -500,8 +706,16 @@ def _therapies(b: _Builder, drugs: dict[str, dict[str, Any]], sentences: list[Se
             ivig = _ivig_request(b, courses)
         base = len(therapies)
         row: dict[str, Any] = {"drug": drug}
-        b.add(f"therapies[{base}].drug", drug, None, first.start, first.end, first.rule,
-              status=sorted(statuses), cues=cue_json)  # fmt: skip
+        b.add(
+            f"therapies[{base}].drug",
+            drug,
+            None,
+            first.start,
+            first.end,
+            first.rule,
+            status=sorted(statuses),
+            cues=cue_json,
+        )
         course = next((c for c in courses if not c["dose"].per_kg), None)
         if course is None and drug != "intravenous immunoglobulin" and courses:
             course = courses[0]
@@ -509,28 +723,59 @@ def _therapies(b: _Builder, drugs: dict[str, dict[str, Any]], sentences: list[Se
             _dose_fields(b, row, f"therapies[{base}]", course)
         if outcome is not None:
             row["outcome"] = outcome
-            span = outcome_span or next(((c.start, c.end) for m in mentions for c in m["cues"]
-                                         if c.status == _status_of(outcome)), (first.start, first.end))  # fmt: skip
-            b.add(f"therapies[{base}].outcome", outcome, None, span[0], span[1],
-                  "assertion cue in the clause" if outcome_span is None
-                  else "improvement named after the last mention")  # fmt: skip
+            span = outcome_span or next(
+                (
+                    (c.start, c.end)
+                    for m in mentions
+                    for c in m["cues"]
+                    if c.status == _status_of(outcome)
+                ),
+                (first.start, first.end),
+            )
+            b.add(
+                f"therapies[{base}].outcome",
+                outcome,
+                None,
+                span[0],
+                span[1],
+                "assertion cue in the clause"
+                if outcome_span is None
+                else "improvement named after the last mention",
+            )
         else:
             row["outcome"] = None
-            b.missing(f"therapies[{base}].outcome", "the text gives no outcome for this drug"
-                      + (" (named as previous treatment)" if "history" in statuses else ""),
-                      first.start, first.end, drug=drug)  # fmt: skip
+            b.missing(
+                f"therapies[{base}].outcome",
+                "the text gives no outcome for this drug"
+                + (" (named as previous treatment)" if "history" in statuses else ""),
+                first.start,
+                first.end,
+                drug=drug,
+            )
         therapies.append(row)
         for course in taper_courses:
             index = len(therapies)
             tapered: dict[str, Any] = {"drug": drug}
-            b.add(f"therapies[{index}].drug", drug, None, course["mention"].start,
-                  course["mention"].end, "tapered to a new dose")  # fmt: skip
+            b.add(
+                f"therapies[{index}].drug",
+                drug,
+                None,
+                course["mention"].start,
+                course["mention"].end,
+                "tapered to a new dose",
+            )
             _dose_fields(b, tapered, f"therapies[{index}]", course)
             tapered["outcome"] = "ongoing"
             tapered["note"] = "dose after a taper"
             taper_cue = next(c for c in course["cues"] if c.status == "taper")
-            b.add(f"therapies[{index}].outcome", "ongoing", None, taper_cue.start,
-                  course["dose"].end, "taper to a new dose (the course goes on)")  # fmt: skip
+            b.add(
+                f"therapies[{index}].outcome",
+                "ongoing",
+                None,
+                taper_cue.start,
+                course["dose"].end,
+                "taper to a new dose (the course goes on)",
+            )
             therapies.append(tapered)
     return therapies, ivig
 
@@ -542,8 +787,15 @@ def _status_of(outcome: str) -> str:
 def _dose_fields(b: _Builder, row: dict[str, Any], path: str, course: dict[str, Any]) -> None:
     dose = course["dose"]
     if dose.high is not None:
-        b.missing(f"{path}.dose", "a dose range; choose the dose given", dose.start, dose.end,
-                  low=dose.value, high=dose.high, unit=dose.unit)  # fmt: skip
+        b.missing(
+            f"{path}.dose",
+            "a dose range; choose the dose given",
+            dose.start,
+            dose.end,
+            low=dose.value,
+            high=dose.high,
+            unit=dose.unit,
+        )
         return
     unit = dose.unit
     value = dose.value
@@ -562,8 +814,16 @@ def _dose_fields(b: _Builder, row: dict[str, Any], path: str, course: dict[str, 
         b.add(f"{path}.frequency", word, None, s, e, "frequency words after the dose")
     if regimen.duration is not None:
         duration, s, e = regimen.duration
-        b.notes.append(b.prov(f"{path}.duration", duration.split()[0], duration.split()[1], s, e,
-                              "duration phrase after the dose"))  # fmt: skip
+        b.notes.append(
+            b.prov(
+                f"{path}.duration",
+                duration.split()[0],
+                duration.split()[1],
+                s,
+                e,
+                "duration phrase after the dose",
+            )
+        )
 
 
 def _ivig_request(b: _Builder, courses: list[dict[str, Any]]) -> dict[str, Any]:
@@ -578,26 +838,58 @@ def _ivig_request(b: _Builder, courses: list[dict[str, Any]]) -> dict[str, Any]:
                 per_day_g = dose.value / 1000 if dose.unit.startswith("mg") else dose.value
                 total = round(per_day_g * days, 6)
                 out["induction"] = {"dose": f"{total:g} g/kg", "days": days}
-                b.add("requests.ivig.induction.dose", total, "g/kg", dose.start, de,
-                      "per-day dose x days (derived)", derived=True,
-                      components={"per_day": dose.value, "unit": dose.unit, "days": days})  # fmt: skip
+                b.add(
+                    "requests.ivig.induction.dose",
+                    total,
+                    "g/kg",
+                    dose.start,
+                    de,
+                    "per-day dose x days (derived)",
+                    derived=True,
+                    components={"per_day": dose.value, "unit": dose.unit, "days": days},
+                )
             else:
                 out["induction"] = {"dose": f"{dose.value:g} {dose.unit}", "days": days}
-                b.add("requests.ivig.induction.dose", dose.value, dose.unit, dose.start,
-                      dose.end, "course dose followed by 'over N days'")  # fmt: skip
+                b.add(
+                    "requests.ivig.induction.dose",
+                    dose.value,
+                    dose.unit,
+                    dose.start,
+                    dose.end,
+                    "course dose followed by 'over N days'",
+                )
             b.add("requests.ivig.induction.days", days, "d", ds, de, "over/x N days")
         elif regimen.every is not None and "maintenance" not in out:
             every, es, ee = regimen.every
             out["maintenance"] = {"dose": f"{dose.value:g} {dose.unit}", "every": every}
-            b.add("requests.ivig.maintenance.dose", dose.value, dose.unit, dose.start, dose.end,
-                  "dose followed by an interval")  # fmt: skip
-            b.add("requests.ivig.maintenance.every", every.split()[0], every.split()[1], es, ee,
-                  "interval words (monthly = 1 mo)")  # fmt: skip
+            b.add(
+                "requests.ivig.maintenance.dose",
+                dose.value,
+                dose.unit,
+                dose.start,
+                dose.end,
+                "dose followed by an interval",
+            )
+            b.add(
+                "requests.ivig.maintenance.every",
+                float(every.split()[0]),
+                every.split()[1],
+                es,
+                ee,
+                "interval words (monthly = 1 mo)",
+                word=b.n.text[es:ee],
+            )
             if regimen.cycles is not None:
                 cycles, cs, ce = regimen.cycles
                 out["maintenance"]["cycles"] = cycles
-                b.add("requests.ivig.maintenance.cycles", cycles, None, cs, ce,
-                      "for N months of a monthly dose = N cycles")  # fmt: skip
+                b.add(
+                    "requests.ivig.maintenance.cycles",
+                    cycles,
+                    None,
+                    cs,
+                    ce,
+                    "for N months of a monthly dose = N cycles",
+                )
             else:
                 b.missing("requests.ivig.maintenance.cycles", "the number of cycles is not stated")
     return out
@@ -611,10 +903,18 @@ def _cohorts(n: Normalised, sentences: tuple[Sentence, ...], patients: int) -> l
             if count < 2 or count <= patients:
                 continue
             a, e = n.original_span(m.start(), m.end())
-            out.append({"kind": "cohort", "n": count, "unit": m.group("w").lower(),
-                        "span": [a, e], "text": n.original[a:e], "matched": m.group(0),
-                        "sentence": n.original_text(s.start, s.end),
-                        "rule": "a count of patients: a cohort summary, never a case file"})  # fmt: skip
+            out.append(
+                {
+                    "kind": "cohort",
+                    "n": count,
+                    "unit": m.group("w").lower(),
+                    "span": [a, e],
+                    "text": n.original[a:e],
+                    "matched": m.group(0),
+                    "sentence": n.original_text(s.start, s.end),
+                    "rule": "a count of patients: a cohort summary, never a case file",
+                }
+            )
     return out
 
 
@@ -624,8 +924,9 @@ def extract(text: str, kb: KnowledgeBase, name: str = "report") -> Extraction:
     seg = segment(n.text)
     individual = [p for p in seg.patients if _is_individual(n.text, p)]
     cohorts = _cohorts(n, seg.sentences, len(individual))
-    if cohorts and not any(_AGE.search(n.text, s.start, s.end) for p in individual
-                           for s in p.sentences):  # fmt: skip
+    if cohorts and not any(
+        _AGE.search(n.text, s.start, s.end) for p in individual for s in p.sentences
+    ):
         individual = []  # a cohort summary with no individual patient story
     drafts = [_patient_draft(n, p, kb, name) for p in individual]
     background: list[dict[str, Any]] = []
@@ -634,8 +935,14 @@ def extract(text: str, kb: KnowledgeBase, name: str = "report") -> Extraction:
             continue
         for mention in _vocab_mentions(kb, "drug", n.text, s.start, s.end, "drug"):
             a, e = n.original_span(mention.start, mention.end)
-            background.append({"drug": mention.value, "span": [a, e], "text": n.original[a:e],
-                               "why_not_story": s.reason})  # fmt: skip
+            background.append(
+                {
+                    "drug": mention.value,
+                    "span": [a, e],
+                    "text": n.original[a:e],
+                    "why_not_story": s.reason,
+                }
+            )
     return Extraction(name, n, drafts, cohorts, background)
 
 

@@ -27,7 +27,9 @@ _DOSE = re.compile(
     r"(?P<perkg>\s*/\s*kg)?(?P<per>\s*/\s*(?:day|d|24\s*h|week|wk|dose))?(?![\w])",
     re.IGNORECASE,
 )
-_OVER_DAYS = re.compile(rf"(?:over|x|for|during|across)\s+(?P<n>{_NUM})\s*(?:consecutive\s+)?days?\b", re.I)
+_OVER_DAYS = re.compile(
+    rf"(?:over|x|for|during|across)\s+(?P<n>{_NUM})\s*(?:consecutive\s+)?days?\b", re.I
+)
 _EVERY = re.compile(
     rf"\b(?:(?P<monthly>monthly)|every\s+(?P<n>{_NUM})\s*(?P<u>weeks?|days?|months?)|"
     r"(?P<month1>every month|once a month)|(?P<weeks>(?P<wn>\d+)-weekly))\b",
@@ -35,7 +37,10 @@ _EVERY = re.compile(
 )
 _FOR_MONTHS = re.compile(rf"\bfor\s+(?P<n>{_NUM})\s*(?P<u>months?|cycles?|courses?|doses?)\b", re.I)
 _CYCLES = re.compile(rf"\b(?P<n>{_NUM})\s*(?:cycles?|courses?|infusions?)\b", re.I)
-_DURATION = re.compile(rf"\bfor\s+(?:the\s+)?(?:past|last)?\s*(?P<n>{_NUM})\s*(?P<u>days?|weeks?|months?|years?)\b", re.I)
+_DURATION = re.compile(
+    rf"\bfor\s+(?:the\s+)?(?:past|last)?\s*(?P<n>{_NUM})\s*(?P<u>days?|weeks?|months?|years?)\b",
+    re.I,
+)
 _LAB_VALUE = re.compile(
     rf"(?<![\w.:/])(?P<num>\d{{1,3}}(?:,\d{{3}})+|{_NUM})\s*"
     r"(?P<unit>(?:cells\s*)?/\s*(?:mm3|mm\^3|uL|µL|mcL)|x\s*10\^?9\s*/\s*L|10\^9/L|"
@@ -88,8 +93,10 @@ class LabValue:
 
 
 def _number(text: str) -> float:
-    return float(text.replace(",", "")) if re.fullmatch(r"\d{1,3}(,\d{3})+", text) else float(
-        text.replace(",", ".")
+    return (
+        float(text.replace(",", ""))
+        if re.fullmatch(r"\d{1,3}(,\d{3})+", text)
+        else float(text.replace(",", "."))
     )
 
 
@@ -112,8 +119,16 @@ def find_dose(text: str, start: int, end: int) -> Dose | None:
     except UnitProblem:
         return None
     high = _number(m.group("hi")) if m.group("hi") else None
-    return Dose(m.start(), m.end(), m.group(0), quantity.value, high, quantity.unit,
-                bool(m.group("perkg")), per_day)  # fmt: skip
+    return Dose(
+        m.start(),
+        m.end(),
+        m.group(0),
+        quantity.value,
+        high,
+        quantity.unit,
+        bool(m.group("perkg")),
+        per_day,
+    )
 
 
 def find_regimen(text: str, start: int, end: int) -> Regimen:

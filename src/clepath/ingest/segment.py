@@ -24,9 +24,17 @@ __all__ = ["Clause", "Patient", "Segmented", "Sentence", "clauses", "segment"]
 _ABBREVIATIONS = ("al", "fig", "figs", "e.g", "i.e", "dr", "vs", "approx", "no", "ref", "resp")
 _BOUNDARY = re.compile(r"[.!?](?=\s+[A-Z0-9\[(\"'])")
 _ORDINALS = {
-    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
-    "eighth": 8, "ninth": 9, "tenth": 10,
-}  # fmt: skip
+    "first": 1,
+    "second": 2,
+    "third": 3,
+    "fourth": 4,
+    "fifth": 5,
+    "sixth": 6,
+    "seventh": 7,
+    "eighth": 8,
+    "ninth": 9,
+    "tenth": 10,
+}
 _MARKER = re.compile(
     r"^\s*(?:(?:in\s+)?(?:patient|case)\s+(?P<num>\d+)\b|(?:in\s+)?the\s+(?P<ord>"
     + "|".join(_ORDINALS)
@@ -113,7 +121,11 @@ def _sentence_spans(text: str, offset: int) -> list[tuple[int, int]]:
         last_word = re.split(r"[\s(]", before.strip())[-1].lower() if before.strip() else ""
         if last_word.rstrip(".") in _ABBREVIATIONS:
             continue
-        if match.group(0) == "." and re.search(r"\d$", before) and text[cut:].lstrip()[:1].isdigit():
+        if (
+            match.group(0) == "."
+            and re.search(r"\d$", before)
+            and text[cut:].lstrip()[:1].isdigit()
+        ):
             continue
         if text[start:cut].strip():
             spans.append((offset + start, offset + cut))

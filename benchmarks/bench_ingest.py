@@ -47,9 +47,11 @@ def expected_facts(patient: dict[str, Any], kb: KnowledgeBase) -> dict[str, set[
         facts["sex"].add((patient["sex"]["value"],))
     subtype = patient.get("disease", {}).get("cle_subtype")
     for item in subtype if isinstance(subtype, list) else []:
-        resolved = kb.vocabulary("cle_subtype").resolve(
-            item.replace("lupus_panniculitis", "lupus panniculitis")
-        )
+        # the expected files spell subtypes loosely (dle_generalised); try the usual spellings
+        words = item.replace("_", " ")
+        tries = (item, words, words.replace("generalised", "generalized"),
+                 " ".join(reversed(words.split())))  # fmt: skip
+        resolved = next((r for t in tries if (r := kb.vocabulary("cle_subtype").resolve(t))), None)
         facts["cle_subtype"].add((resolved or item,))
     for name in patient.get("failed_drugs", []) or []:
         facts["failed_drug"].add((drug(name) or name,))

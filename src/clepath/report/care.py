@@ -124,10 +124,23 @@ def build_care_report(case: Case, kb: KnowledgeBase, *, include_notes: bool = Fa
     keywords = list(dict.fromkeys(keywords))[:6]
 
     sections: list[Section] = []
-    sections.append(Section("3", "Abstract", [PLACEHOLDER + " (what this case adds; main "
-                            "findings, interventions and outcomes; the take-away lesson)"]))  # fmt: skip
-    sections.append(Section("4", "Introduction", [PLACEHOLDER + " (background with references "
-                            "to the relevant literature)"]))  # fmt: skip
+    sections.append(
+        Section(
+            "3",
+            "Abstract",
+            [
+                PLACEHOLDER + " (what this case adds; main "
+                "findings, interventions and outcomes; the take-away lesson)"
+            ],
+        )
+    )
+    sections.append(
+        Section(
+            "4",
+            "Introduction",
+            [PLACEHOLDER + " (background with references to the relevant literature)"],
+        )
+    )
 
     # 5 patient information
     p = case.patient
@@ -189,25 +202,36 @@ def build_care_report(case: Case, kb: KnowledgeBase, *, include_notes: bool = Fa
         freq = f" {_label(kb, 'frequency', course.frequency)}" if course.frequency else ""
         name = _label(kb, "drug", course.drug)
         if course.start is not None and course.start.precision == "day":
-            rows.append(((course.start.earliest - days.day0).days, "therapy started",
-                         f"{name}{dose}{freq}"))  # fmt: skip
+            rows.append(
+                ((course.start.earliest - days.day0).days, "therapy started", f"{name}{dose}{freq}")
+            )
         if course.stop is not None and course.stop.precision == "day":
-            rows.append(((course.stop.earliest - days.day0).days, "therapy stopped",
-                         f"{name} ({_label(kb, 'outcome', course.outcome)})"))  # fmt: skip
+            rows.append(
+                (
+                    (course.stop.earliest - days.day0).days,
+                    "therapy stopped",
+                    f"{name} ({_label(kb, 'outcome', course.outcome)})",
+                )
+            )
     if case.ivig_request is not None and case.ivig_request.start is not None:
         rows.append(((case.ivig_request.start - days.day0).days, "IVIG", "first infusion"))
     rows.sort(key=lambda r: (r[0], r[1]))
-    sections.append(Section(
-        "7", "Timeline",
-        ["Days are counted from the first dated entry of the record (day 0)."],
-        table=(["day", "event", "detail"], [[str(d), k, t] for d, k, t in rows]),
-    ))  # fmt: skip
+    sections.append(
+        Section(
+            "7",
+            "Timeline",
+            ["Days are counted from the first dated entry of the record (day 0)."],
+            table=(["day", "event", "detail"], [[str(d), k, t] for d, k, t in rows]),
+        )
+    )
 
     # 8 diagnostic assessment
     diag = Section("8", "Diagnostic assessment")
     lab_rows = sorted(a.labs, key=lambda x: (x.date, x.label))
-    diag.table = (["day", "test", "result", "flag"],
-                  [[str((x.date - days.day0).days), x.label, x.shown, x.flag or ""] for x in lab_rows])  # fmt: skip
+    diag.table = (
+        ["day", "test", "result", "flag"],
+        [[str((x.date - days.day0).days), x.label, x.shown, x.flag or ""] for x in lab_rows],
+    )
     eular = a.eular_acr
     if eular.classified is not None:
         diag.bullets.append(
@@ -263,8 +287,9 @@ def build_care_report(case: Case, kb: KnowledgeBase, *, include_notes: bool = Fa
     trend_rows: list[list[str]] = []
     damage = {pt.date: pt.shown for pt in timeline.clasi_damage.points}
     for pt in timeline.clasi_activity.points:
-        trend_rows.append([days.day(pt.date), "CLASI", f"activity {pt.shown}, damage "
-                           f"{damage.get(pt.date, '?')}"])  # fmt: skip
+        trend_rows.append(
+            [days.day(pt.date), "CLASI", f"activity {pt.shown}, damage {damage.get(pt.date, '?')}"]
+        )
     for pt in timeline.sledai.points:
         trend_rows.append([days.day(pt.date), "SLEDAI-2K", pt.shown])
     trend_rows.sort(key=lambda r: int(r[0].split()[1]))
@@ -279,14 +304,35 @@ def build_care_report(case: Case, kb: KnowledgeBase, *, include_notes: bool = Fa
             f"CLASI activity changed by {-ch.points:+d} points{pct} from "
             f"{days.day(ch.baseline_date)} to {days.day(a.clasi.latest.date)}."
         )
-    fu.closing.append(PLACEHOLDER + " (adherence, tolerability, adverse and unanticipated events)")  # fmt: skip
+    fu.closing.append(PLACEHOLDER + " (adherence, tolerability, adverse and unanticipated events)")
     sections.append(fu)
-    sections.append(Section("11", "Discussion", [PLACEHOLDER + " (strengths and limitations, "
-                            "literature, rationale for conclusions, take-away lessons)"]))  # fmt: skip
-    sections.append(Section("12", "Patient perspective", [PLACEHOLDER + " (the patient's own "
-                            "account, where the patient wishes to give one)"]))  # fmt: skip
-    sections.append(Section("13", "Informed consent", ["[Confirm that the patient gave written "
-                            "informed consent to publication, and keep the signed form.]"]))  # fmt: skip
+    sections.append(
+        Section(
+            "11",
+            "Discussion",
+            [
+                PLACEHOLDER + " (strengths and limitations, "
+                "literature, rationale for conclusions, take-away lessons)"
+            ],
+        )
+    )
+    sections.append(
+        Section(
+            "12",
+            "Patient perspective",
+            [PLACEHOLDER + " (the patient's own account, where the patient wishes to give one)"],
+        )
+    )
+    sections.append(
+        Section(
+            "13",
+            "Informed consent",
+            [
+                "[Confirm that the patient gave written "
+                "informed consent to publication, and keep the signed form.]"
+            ],
+        )
+    )
     return CareReport(
         title=title,
         keywords=keywords,
@@ -303,8 +349,10 @@ def _md_cell(text: str) -> str:
 def care_markdown(report: CareReport) -> str:
     """The draft as Markdown."""
     out = [f"# {report.title}", "", "**Keywords:** " + "; ".join(report.keywords), ""]
-    out.append("*Draft generated by clepath from a recorded case: de-identified (no names, no "
-               "record numbers, no calendar dates). Check every statement before submission.*")  # fmt: skip
+    out.append(
+        "*Draft generated by clepath from a recorded case: de-identified (no names, no "
+        "record numbers, no calendar dates). Check every statement before submission.*"
+    )
     out.append("")
     for section in report.sections:
         out += [f"## {section.number}. {section.title}", ""]
@@ -334,8 +382,13 @@ def care_pdf(report: CareReport) -> bytes:
     from clepath.report.pdf import _bullets, _build, _p, _table
 
     story: list[Any] = [_p(report.title, "title"), _p("Keywords: " + "; ".join(report.keywords))]
-    story.append(_p("Draft generated by clepath from a recorded case: de-identified (no names, "
-                    "no record numbers, no calendar dates). Check every statement.", "small"))  # fmt: skip
+    story.append(
+        _p(
+            "Draft generated by clepath from a recorded case: de-identified (no names, "
+            "no record numbers, no calendar dates). Check every statement.",
+            "small",
+        )
+    )
     for section in report.sections:
         story.append(_p(f"{section.number}. {section.title}", "h2"))
         story += [_p(x) for x in section.paragraphs]

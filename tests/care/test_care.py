@@ -104,7 +104,7 @@ class TestContent:
         assert ("over 89 years" in text, "93" in text) == (True, False)
 
     def test_notes_left_out_unless_asked(self, kb: KnowledgeBase) -> None:
-        """The finding note 'worsening scaly erythematous plaques' appears only with include_notes."""
+        """The seed's finding note (free text) appears only when notes are asked for."""
         case = load_case(SEED_CASE, kb)
         note = "worsening scaly erythematous plaques"
 

@@ -379,7 +379,7 @@ def care_markdown(report: CareReport) -> str:
 
 def care_pdf(report: CareReport) -> bytes:
     """The draft as a PDF (reportlab, the project's document styles)."""
-    from clepath.report.pdf import _bullets, _build, _p, _table
+    from clepath.report.pdf import _build, _bullets, _p, _table
 
     story: list[Any] = [_p(report.title, "title"), _p("Keywords: " + "; ".join(report.keywords))]
     story.append(

@@ -350,3 +350,61 @@ class TestCommand:
             "REPORT" in result.stderr,
             "Traceback" in result.stderr,
         )
+
+
+class TestTraps:
+    def test_ivig_as_cause_of_the_rash_is_not_a_treatment(self, kb: KnowledgeBase) -> None:
+        """IVIG given for myositis and blamed for new SCLE is a cause, with no course or request."""
+        text = (
+            "A 58-year-old woman with dermatomyositis received IVIG 2 g/kg. Two weeks after the "
+            "third IVIG infusion she developed annular SCLE lesions on the arms, which we "
+            "attributed to IVIG. IVIG was discontinued and the lesions resolved."
+        )
+        draft = extract(text, kb, "t").patients[0]
+
+        assert (None, None, ["intravenous immunoglobulin"]) == (
+            draft.case.get("therapies"),
+            draft.case.get("requests"),
+            [n["value"] for n in draft.notes if n["field"] == "cause_of_disease"],
+        )
+
+    def test_absolute_dose_range_is_left_unresolved(self, kb: KnowledgeBase) -> None:
+        """'five–ten g/day' is a 5-10 g/d range: listed unresolved, no dose in the draft."""
+        text = "A 40-year-old man with refractory DLE was treated with IVIG five–ten g/day."
+        draft = extract(text, kb, "t").patients[0]
+        ranges = [(u["low"], u["high"], u["unit"]) for u in draft.unresolved if "low" in u]
+
+        assert ([(5.0, 10.0, "g/d")], None) == (ranges, draft.case["therapies"][0].get("dose"))
+
+    def test_no_dose_stated_means_no_dose_drafted(self, kb: KnowledgeBase) -> None:
+        """A report naming IVIG without a dose drafts no dose and no IVIG regimen."""
+        text = "A 33-year-old woman with SCLE was given intravenous immunoglobulin and improved."
+        draft = extract(text, kb, "t").patients[0]
+
+        assert ([{"drug": "intravenous immunoglobulin", "outcome": "responded"}], None) == (
+            draft.case["therapies"],
+            draft.case.get("requests"),
+        )
+
+    def test_literature_sentence_in_the_story_is_background(self, kb: KnowledgeBase) -> None:
+        """Thalidomide cited from the literature ([3]) is a background mention, not a course."""
+        text = (
+            "A 33-year-old woman with SCLE was given hydroxychloroquine 200 mg twice daily. "
+            "Thalidomide has been used in refractory cases [3]."
+        )
+        result = extract(text, kb, "t")
+
+        assert (["hydroxychloroquine"], ["thalidomide"]) == (
+            [t["drug"] for t in result.patients[0].case["therapies"]],
+            [b["drug"] for b in result.background],
+        )
+
+    def test_negated_history_is_not_a_course(self, kb: KnowledgeBase) -> None:
+        """'no history of hydroxychloroquine use' drafts no hydroxychloroquine course."""
+        text = "A 61-year-old woman had SCLE. She had no history of hydroxychloroquine use."
+        draft = extract(text, kb, "t").patients[0]
+
+        assert (None, ["hydroxychloroquine"]) == (
+            draft.case.get("therapies"),
+            [n["value"] for n in draft.notes if n["field"] == "negated_drug"],
+        )

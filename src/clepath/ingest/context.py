@@ -66,6 +66,7 @@ _FORWARD: dict[str, tuple[str, ...]] = {
         r"decision was made to \w+",
         r"switched to",
         r"added",
+        r"(?<!had )(?<!previously )received",
     ),
     "stopped": (r"discontinu\w*", r"stopped", r"withdr[ae]w\w*", r"tapered off"),
     "intolerant": (
@@ -129,7 +130,14 @@ _BACKWARD: dict[str, tuple[str, ...]] = {
         r"poorly tolerated",
     ),
     "negated": (r"(?:was|were) negative", r"\bnegative\b", r"(?:was|were) not (?:given|used)"),
-    "cause": (r"-?induced\b", r"-related\b", r"-associated\b", r"-triggered\b"),
+    "cause": (
+        r"-induced\b",
+        r"-related\b",
+        r"-associated\b",
+        r"-triggered\b",
+        r"induced\b",
+        r"(?:was|were) (?:the )?(?:cause|trigger|culprit)",
+    ),
     "history": (r"\bpreviously\b", r"in the past"),
 }
 
@@ -146,8 +154,9 @@ class Cue:
 
 
 def _compile(table: dict[str, tuple[str, ...]]) -> list[tuple[str, re.Pattern[str]]]:
+    # a cue starting with a hyphen ("-induced") attaches to the word before it
     return [
-        (status, re.compile(rf"(?<![\w-])(?:{p})", re.IGNORECASE))
+        (status, re.compile(p if p.startswith("-") else rf"(?<![\w-])(?:{p})", re.IGNORECASE))
         for status, patterns in table.items()
         for p in patterns
     ]

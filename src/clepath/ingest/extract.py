@@ -479,6 +479,16 @@ def _drug_mention(
     text = b.n.text
     entry = drugs.setdefault(mention.value, {"mentions": [], "courses": []})
     governing = statuses_for(cues, mention.start, mention.end)
+    stop = next((c for c in governing if c.status == "stopped" and not c.forward), None)
+    if stop is not None:
+        # "X was discontinued and the lesions resolved": improvement after withdrawal, which
+        # speaks for X as a cause, not for X as a treatment
+        governing = [
+            Cue(c.start, c.end, "improved_after_withdrawal", c.forward, c.text)
+            if c.status == "responded" and c.start > stop.start
+            else c
+            for c in governing
+        ]
     statuses = [c.status for c in governing]
     entry["mentions"].append(
         {"mention": mention, "statuses": statuses, "cues": governing, "sentence": index}
@@ -676,8 +686,20 @@ def _therapies(
         statuses = {st for m in mentions for st in m["statuses"]}
         first = mentions[0]["mention"]
         cue_json = [_cue_json(b.n, c) for m in mentions for c in m["cues"]]
-        treatment = statuses & set(_TREATMENT_STATUSES)
-        if "cause" in statuses and not (treatment - {"stopped"}):
+        explicit = statuses & {"failed", "partial", "responded", "ongoing", "intolerant"}
+        outcome = _outcome(statuses - {"taper"})
+        outcome_span: tuple[int, int] | None = None
+        if (
+            "started" in statuses
+            and outcome in (None, "ongoing")
+            and "improved_after_withdrawal" not in statuses
+        ):
+            last = mentions[-1]
+            found = _look_ahead_outcome(text, sentences, last["sentence"], last["mention"].end)
+            if found:
+                outcome, outcome_span = found[0], (found[1], found[2])
+        if "cause" in statuses and not explicit and outcome_span is None:
+            # named as the cause of the rash or flare: not a treatment of the disease
             b.note(
                 "cause_of_disease",
                 drug,
@@ -688,18 +710,11 @@ def _therapies(
                 cues=cue_json,
             )
             continue
-        if statuses == {"negated"}:
+        if "negated" in statuses and not explicit:
             b.note(
                 "negated_drug", drug, None, first.start, first.end, "drug negated", cues=cue_json
             )
             continue
-        outcome = _outcome(statuses - {"taper"})
-        outcome_span: tuple[int, int] | None = None
-        if "started" in statuses and outcome in (None, "ongoing"):
-            last = mentions[-1]
-            found = _look_ahead_outcome(text, sentences, last["sentence"], last["mention"].end)
-            if found:
-                outcome, outcome_span = found[0], (found[1], found[2])
         courses = [c for c in entry["courses"] if not c["taper"]]
         taper_courses = [c for c in entry["courses"] if c["taper"]]
         if drug == "intravenous immunoglobulin":

@@ -12,10 +12,10 @@ from typing import Annotated
 
 import typer
 
-from clepath.cli.common import knowledge_with
+from clepath.cli.common import DEMO_CASES, knowledge_with, load_case_arg
 from clepath.errors import CaseError, FieldProblem
 
-__all__ = ["ingest", "register"]
+__all__ = ["ingest", "register", "similar"]
 
 
 def _read_text(path: Path) -> str:
@@ -76,6 +76,52 @@ def ingest(
     typer.echo("Drafts are unconfirmed: check each field against the report before use.")
 
 
+def similar(
+    case: Annotated[Path | None, typer.Argument(help="Case file (YAML or JSON).")] = None,
+    demo: Annotated[
+        str | None,
+        typer.Option(
+            "--demo", help=f"Use a bundled example: {', '.join(DEMO_CASES)}.", metavar="NAME"
+        ),
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", help="How many reports to list.")] = 5,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """List published IVIG case reports similar to a case (subtype, failed drugs, rescue agent)."""
+    import dataclasses
+    import json
+
+    from clepath.ingest.similar import similar_cases
+
+    if limit < 1:
+        raise CaseError(FieldProblem("--limit", limit, "must be at least 1", "a whole number"))
+    kb = knowledge_with(None)
+    loaded = load_case_arg(case, demo, kb)
+    found = similar_cases(loaded, kb, limit=limit)
+    versions = {k: v for k, v in kb.versions().items() if k == "evidence"}
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {"knowledge": kb.versions(), "similar": [dataclasses.asdict(s) for s in found]},
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
+        return
+    typer.echo(
+        f"Similar published cases (evidence@{versions.get('evidence', '?')}; "
+        "a reading aid, not a measure of evidence):"
+    )
+    if not found:
+        typer.echo("  none share the subtype, the failed drugs or the rescue agent")
+    for item in found:
+        typer.echo(f"- {item.citation}  [score {item.score:g}; response {item.response}]")
+        for reason in item.reasons:
+            typer.echo(f"    • {reason}")
+        typer.echo(f"    regimen: {item.regimen}")
+
+
 def register(app: typer.Typer) -> None:
-    """Add the `ingest` command to the clepath application."""
+    """Add the `ingest` and `similar` commands to the clepath application."""
     app.command("ingest")(ingest)
+    app.command("similar")(similar)

@@ -38,6 +38,13 @@ def ingest(
     out: Annotated[
         Path, typer.Option("--out", help="Folder for the drafts and provenance files.")
     ] = Path("."),
+    evidence: Annotated[
+        bool,
+        typer.Option(
+            "--evidence-row",
+            help="Also write a candidate evidence-pack row for each patient treated with IVIG.",
+        ),
+    ] = False,
 ) -> None:
     """Draft a case file per patient (plus provenance) from a published case report's text."""
     from clepath.ingest import ingest_text, write_outputs
@@ -48,7 +55,7 @@ def ingest(
     name = re.sub(r"[^A-Za-z0-9._-]+", "-", report.stem).strip("-") or "report"
     kb = knowledge_with(None)
     result = ingest_text(text, kb, name)
-    written = write_outputs(result, out)
+    written = write_outputs(result, out, evidence=evidence, kb=kb)
     extraction = result.extraction
     typer.echo(
         f"{report}: {len(extraction.patients)} patient draft(s), "

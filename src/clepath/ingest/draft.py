@@ -87,8 +87,14 @@ def _yaml(draft: PatientDraft, result: IngestResult) -> str:
     return header + yaml.safe_dump(draft.case, sort_keys=False, allow_unicode=True, width=100)
 
 
-def write_outputs(result: IngestResult, out: Path) -> list[Path]:
-    """Write DIR/<report>-<n>.yaml and .provenance.json per patient, or DIR/<report>-cohort.json."""
+def write_outputs(
+    result: IngestResult, out: Path, *, evidence: bool = False, kb: KnowledgeBase | None = None
+) -> list[Path]:
+    """Write DIR/<report>-<n>.yaml and .provenance.json per patient, or DIR/<report>-cohort.json.
+
+    With `evidence` (and `kb`), also DIR/<report>-<n>.evidence.yaml: a candidate row for the
+    evidence pack's IVIG reports, for patients treated with IVIG.
+    """
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     name = result.extraction.name
@@ -100,6 +106,20 @@ def write_outputs(result: IngestResult, out: Path) -> list[Path]:
             json.dumps(provenance(result, draft), indent=2, ensure_ascii=False), encoding="utf-8"
         )
         written += [case_path, prov_path]
+        if evidence and kb is not None:
+            from clepath.ingest.evidence import evidence_row
+
+            row = evidence_row(
+                draft, kb, result.extraction.normalised.original, f"{name}-{draft.number}"
+            )
+            if row is not None:
+                row_path = out / f"{name}-{draft.number}.evidence.yaml"
+                row_path.write_text(
+                    "# Candidate row for packs/evidence/ivig_reports.yaml (tag U until checked).\n"
+                    + yaml.safe_dump([row], sort_keys=False, allow_unicode=True, width=100),
+                    encoding="utf-8",
+                )
+                written.append(row_path)
     if result.extraction.cohorts:
         cohort_path = out / f"{name}-cohort.json"
         cohort_path.write_text(

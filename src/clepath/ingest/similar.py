@@ -80,7 +80,9 @@ def similar_cases(case: Case, kb: KnowledgeBase, limit: int = 5) -> list[Similar
             reasons.append("same subtype: " + ", ".join(sorted(same)))
         elif patient_groups & report_groups:
             score += 1
-            reasons.append("same subtype group: " + ", ".join(sorted(patient_groups & report_groups)))
+            reasons.append(
+                "same subtype group: " + ", ".join(sorted(patient_groups & report_groups))
+            )
         text = report.prior_therapy
         prior = {m.value for m in _vocab_mentions(kb, "drug", text, 0, len(text), "drug")}
         shared = failed & prior

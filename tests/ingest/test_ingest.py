@@ -408,3 +408,44 @@ class TestTraps:
             draft.case.get("therapies"),
             [n["value"] for n in draft.notes if n["field"] == "negated_drug"],
         )
+
+
+ORDINAL_PATIENTS = (
+    "We describe two patients with refractory cutaneous lupus. The first patient, a "
+    "34-year-old woman with DLE, had failed hydroxychloroquine and thalidomide. She received "
+    "IVIG 0.4 g/kg/day for 5 days every 4 weeks for 6 cycles with marked improvement. The second "
+    "patient, a 51-year-old man with SCLE, was treated with mepacrine 100 mg daily; azathioprine "
+    "was discontinued due to hepatotoxicity. His C3 was 0.6 g/L and anti-Ro antibodies were "
+    "negative."
+)
+
+
+class TestNarrative:
+    def test_ordinal_patients_and_their_failed_drugs(self, kb: KnowledgeBase) -> None:
+        """'The first/second patient' split the text; 'had failed' marks HCQ and thalidomide."""
+        first, second = extract(ORDINAL_PATIENTS, kb, "n").patients
+        failed = [t["drug"] for t in first.case["therapies"] if t["outcome"] == "failed"]
+
+        assert (["hydroxychloroquine", "thalidomide"], 51) == (
+            failed,
+            second.case["patient"]["age"],
+        )
+
+    def test_baseline_labs_after_a_treatment_sentence_are_kept(self, kb: KnowledgeBase) -> None:
+        """C3 0.6 g/L and a negative anti-Ro, stated after a treatment sentence, stay labs."""
+        second = extract(ORDINAL_PATIENTS, kb, "n").patients[1]
+
+        assert [
+            {"test": "c3", "date": None, "value": 0.6, "unit": "g/L"},
+            {"test": "anti_ro", "date": None, "result": "negative"},
+        ] == second.case["labs"]
+
+    def test_group_subtype_and_repeated_course_are_left_to_confirm(self, kb: KnowledgeBase) -> None:
+        """'DLE' names no single subtype and 0.4 g/kg/day x 5 every 4 weeks x 6 is not guessed."""
+        first = extract(ORDINAL_PATIENTS, kb, "n").patients[0]
+        open_fields = {u["field"] for u in first.unresolved}
+
+        assert (
+            {"cle[0].subtype", "requests.ivig.maintenance"} <= open_fields,
+            {"induction": {"dose": "2 g/kg", "days": 5}},
+        ) == (True, first.case["requests"]["ivig"])

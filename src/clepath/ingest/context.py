@@ -28,6 +28,8 @@ _FORWARD: dict[str, tuple[str, ...]] = {
         r"no response to",
         r"despite",
         r"inadequate response to",
+        r"(?:had|has|have) (?:previously |already )?failed",
+        r"failed (?:treatment|therapy|trials?|courses?) (?:with|of)",
         r"non-?responsive to",
         r"lack of response to",
     ),

@@ -73,6 +73,12 @@ _LUPUS = re.compile(
 )
 _LESION = re.compile(r"\b(?:plaques?|lesions?|rash|erythema|papules?|patch(?:es)?)\b", re.I)
 _BODY_WORDS = re.compile(r"\b(face|trunk|extremities|limbs|body|neck|palms?|soles?)\b", re.I)
+_FOLLOW_UP = re.compile(
+    r"\b(?:normali[sz]\w*|improv\w*|after|follow-?up|subsequent\w*|later|since|decreased|"
+    r"increased|rose|fell|resolved|stabili[sz]ed|remission|repeat\w*)\b",
+    re.IGNORECASE,
+)
+_GROUP_WORD = re.compile(r"\b(?:SCLE|ACLE|CCLE|DLE|discoid lupus|subacute cutaneous lupus)\b")
 _TAPER = re.compile(r"\btaper(?:ed|ing)?\b(?:\s+down)?", re.IGNORECASE)
 _IMPROVED = re.compile(r"\b(?:improve\w*|remission|resol\w+|cleared|softening|response)\b", re.I)
 _NOT_IMPROVED = re.compile(
@@ -377,6 +383,17 @@ def _patient_draft(n: Normalised, patient: Patient, kb: KnowledgeBase, name: str
             )
     else:
         lupus = next((m for s in sentences if (m := _LUPUS.search(text, s.start, s.end))), None)
+        group = next(
+            (m for s in sentences if (m := _GROUP_WORD.search(text, s.start, s.end))), None
+        )
+        if group is not None:
+            lupus = lupus or group
+            b.missing(
+                "cle[0].subtype",
+                f"'{group.group(0)}' names a group of subtypes; choose one",
+                group.start(),
+                group.end(),
+            )
         if lupus is not None:
             cle.append({"subtype": "unspecified"})
             b.add(
@@ -400,7 +417,11 @@ def _patient_draft(n: Normalised, patient: Patient, kb: KnowledgeBase, name: str
     drugs: dict[str, dict[str, Any]] = {}
     labs: list[dict[str, Any]] = []
     for index, s in enumerate(sentences):
-        after_treatment = first_treatment is not None and index > first_treatment
+        after_treatment = (
+            first_treatment is not None
+            and index > first_treatment
+            and bool(_FOLLOW_UP.search(text, s.start, s.end))
+        )
         sentence_drugs = _vocab_mentions(kb, "drug", text, s.start, s.end, "drug")
         sentence_labs = _lab_mentions(kb, text, s.start, s.end)
         for clause in clauses(text, s.start, s.end):
@@ -874,6 +895,16 @@ def _ivig_request(b: _Builder, courses: list[dict[str, Any]]) -> dict[str, Any]:
                     "course dose followed by 'over N days'",
                 )
             b.add("requests.ivig.induction.days", days, "d", ds, de, "over/x N days")
+            if regimen.every is not None:
+                every, es, ee = regimen.every
+                b.missing(
+                    "requests.ivig.maintenance",
+                    f"the course repeats every {every}"
+                    + (f" for {regimen.cycles[0]} cycles" if regimen.cycles else "")
+                    + "; enter the repeat courses as maintenance if that is meant",
+                    es,
+                    (regimen.cycles[2] if regimen.cycles else ee),
+                )
         elif regimen.every is not None and "maintenance" not in out:
             every, es, ee = regimen.every
             out["maintenance"] = {"dose": f"{dose.value:g} {dose.unit}", "every": every}
@@ -915,7 +946,7 @@ def _cohorts(n: Normalised, sentences: tuple[Sentence, ...], patients: int) -> l
     for s in sentences:
         for m in _COHORT.finditer(n.text, s.start, s.end):
             count = int(m.group("n"))
-            if count < 2 or count <= patients:
+            if count < 2 or count <= patients or any(c["n"] == count for c in out):
                 continue
             a, e = n.original_span(m.start(), m.end())
             out.append(

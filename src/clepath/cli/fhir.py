@@ -21,9 +21,8 @@ from clepath.errors import CaseError, ClepathError, FieldProblem
 
 __all__ = ["fhir_app", "register"]
 
-fhir_app = typer.Typer(
-    help="FHIR R4: export a case as a Bundle, import a Bundle as a case.", no_args_is_help=True
-)
+fhir_app = typer.Typer(help="FHIR R4: export a case as a Bundle, import a Bundle as a case.",
+                       no_args_is_help=True)
 
 _SHOWN = ("unmapped", "ambiguous", "dropped")
 
@@ -49,29 +48,19 @@ def _write(text: str, output: Path | None, what: str) -> None:
 @fhir_app.command("export")
 def export(
     case: Annotated[Path | None, typer.Argument(help="Case file (YAML or JSON).")] = None,
-    demo: Annotated[
-        str | None,
-        typer.Option(
-            "--demo", help=f"Use a bundled example case: {', '.join(DEMO_CASES)}.", metavar="NAME"
-        ),
-    ] = None,
-    output: Annotated[
-        Path | None, typer.Option("-o", "--output", help="Write the Bundle here.", metavar="FILE")
-    ] = None,
-    report_file: Annotated[
-        Path | None,
-        typer.Option("--report", help="Also write the mapping report as JSON.", metavar="FILE"),
-    ] = None,
-    scores: Annotated[
-        bool, typer.Option(help="Include the CLASI/SLEDAI-2K/EULAR-ACR survey Observations.")
-    ] = True,
-    ivig: Annotated[
-        bool, typer.Option(help="Include the IVIG CarePlan and course MedicationRequests.")
-    ] = True,
-    settings: Annotated[
-        list[str] | None,
-        typer.Option("--set", help="Override a knowledge parameter.", metavar="PACK.PARAM=VALUE"),
-    ] = None,
+    demo: Annotated[str | None, typer.Option(
+        "--demo", help=f"Use a bundled example case: {', '.join(DEMO_CASES)}.",
+        metavar="NAME")] = None,
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write the Bundle here.",
+                                                metavar="FILE")] = None,
+    report_file: Annotated[Path | None, typer.Option(
+        "--report", help="Also write the mapping report as JSON.", metavar="FILE")] = None,
+    scores: Annotated[bool, typer.Option(help="Include the CLASI/SLEDAI-2K/EULAR-ACR "
+                                              "survey Observations.")] = True,
+    ivig: Annotated[bool, typer.Option(help="Include the IVIG CarePlan and course "
+                                            "MedicationRequests.")] = True,
+    settings: Annotated[list[str] | None, typer.Option(
+        "--set", help="Override a knowledge parameter.", metavar="PACK.PARAM=VALUE")] = None,
 ) -> None:
     """Write a case as a FHIR R4 Bundle (JSON), every clinical fact kept."""
     from clepath.fhir.export import case_to_bundle
@@ -82,15 +71,12 @@ def export(
     result = case_to_bundle(loaded, kb, include_scores=scores, include_ivig=ivig)
     issues = validate_bundle(result.bundle, kb)
     if issues:
-        raise ClepathError(
-            "the exported Bundle failed validation (a bug in clepath):\n"
-            + "\n".join(str(i) for i in issues)
-        )
+        raise ClepathError("the exported Bundle failed validation (a bug in clepath):\n"
+                           + "\n".join(str(i) for i in issues))
     _write(json.dumps(result.bundle, indent=2, ensure_ascii=False) + "\n", output, "the Bundle")
     if report_file is not None:
-        report_file.write_text(
-            json.dumps(result.report.to_dict(), indent=2) + "\n", encoding="utf-8"
-        )
+        report_file.write_text(json.dumps(result.report.to_dict(), indent=2) + "\n",
+                               encoding="utf-8")
     _print_report(result.report, "export")
 
 
@@ -98,55 +84,31 @@ def _read_bundle(path: Path) -> Any:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except OSError as exc:
-        raise CaseError(
-            FieldProblem(
-                "BUNDLE", str(path), f"cannot be read ({exc.strerror})", "a readable FHIR JSON file"
-            )
-        ) from None
+        raise CaseError(FieldProblem("BUNDLE", str(path), f"cannot be read ({exc.strerror})",
+                                     "a readable FHIR JSON file")) from None
     try:
         if path.suffix == ".ndjson":
             return [json.loads(line) for line in text.splitlines() if line.strip()]
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise CaseError(
-            FieldProblem(
-                "BUNDLE",
-                f"line {exc.lineno}",
-                f"not valid JSON: {exc.msg}",
-                "a FHIR Bundle or resource in JSON",
-            )
-        ) from None
+        raise CaseError(FieldProblem("BUNDLE", f"line {exc.lineno}", f"not valid JSON: {exc.msg}",
+                                     "a FHIR Bundle or resource in JSON")) from None
 
 
 @fhir_app.command("import")
 def import_(
     bundle: Annotated[Path, typer.Argument(help="FHIR R4 Bundle, resource (JSON) or NDJSON.")],
-    output: Annotated[
-        Path | None,
-        typer.Option(
-            "-o", "--output", help="Write the case file (YAML) here.", metavar="CASE.yaml"
-        ),
-    ] = None,
-    as_of: Annotated[
-        str | None,
-        typer.Option(
-            "--as-of",
-            help="Assessment date (YYYY-MM-DD); default: the Bundle's clepath assessment date.",
-            metavar="DATE",
-        ),
-    ] = None,
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write the case file "
+                                                "(YAML) here.", metavar="CASE.yaml")] = None,
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", help="Assessment date (YYYY-MM-DD); default: the Bundle's clepath "
+                        "assessment date.", metavar="DATE")] = None,
     case_id: Annotated[str | None, typer.Option("--id", help="Case id to use.")] = None,
-    strict: Annotated[
-        bool,
-        typer.Option(
-            "--strict",
-            help="Fail on any invalid element instead of dropping and reporting it.",
-        ),
-    ] = False,
-    report_file: Annotated[
-        Path | None,
-        typer.Option("--report", help="Also write the mapping report as JSON.", metavar="FILE"),
-    ] = None,
+    strict: Annotated[bool, typer.Option(
+        "--strict", help="Fail on any invalid element instead of dropping and reporting it.",
+    )] = False,
+    report_file: Annotated[Path | None, typer.Option(
+        "--report", help="Also write the mapping report as JSON.", metavar="FILE")] = None,
 ) -> None:
     """Read a FHIR R4 Bundle into a clepath case file; report every code it could not map."""
     import yaml
@@ -161,10 +123,8 @@ def import_(
         if strict:
             raise CaseError([FieldProblem(i.where, i.rule, i.message) for i in structural])
         err = Console(stderr=True, highlight=False)
-        err.print(
-            f"warning: {len(structural)} FHIR validation problem(s); reading what can be read:",
-            markup=False,
-        )
+        err.print(f"warning: {len(structural)} FHIR validation problem(s); reading what can "
+                  "be read:", markup=False)
         for issue in structural[:20]:
             err.print(f"  - {issue}", markup=False)
     try:
@@ -175,9 +135,8 @@ def import_(
     text = yaml.safe_dump(result.data, sort_keys=False, allow_unicode=True, width=100)
     _write(text, output, f"case {case.id!r}")
     if report_file is not None:
-        report_file.write_text(
-            json.dumps(result.report.to_dict(), indent=2) + "\n", encoding="utf-8"
-        )
+        report_file.write_text(json.dumps(result.report.to_dict(), indent=2) + "\n",
+                               encoding="utf-8")
     _print_report(result.report, "import")
 
 

@@ -70,14 +70,13 @@ def ivig(
     case: Annotated[Path | None, typer.Argument(help="Case file (YAML or JSON).")] = None,
     demo: Annotated[
         str | None,
-        typer.Option(
-            "--demo", help=f"Use a bundled example case: {', '.join(DEMO_CASES)}.", metavar="NAME"
-        ),
+        typer.Option("--demo", help=f"Use a bundled example case: {', '.join(DEMO_CASES)}.",
+                     metavar="NAME"),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     ics: Annotated[
-        Path | None,
-        typer.Option("--ics", help="Write the infusion days as iCalendar.", metavar="FILE"),
+        Path | None, typer.Option("--ics", help="Write the infusion days as iCalendar.",
+                                  metavar="FILE")
     ] = None,
     product: Annotated[str | None, typer.Option(help="IVIG product, e.g. Privigen.")] = None,
     policy: Annotated[
@@ -86,10 +85,8 @@ def ivig(
     ] = None,
     preset: Annotated[
         str | None,
-        typer.Option(
-            help="Regimen preset: cle_motivating_case, cle_ky_2015, "
-            "cle_goodfield_lowdose, cle_highdose_monthly, dm_label_analog."
-        ),
+        typer.Option(help="Regimen preset: cle_motivating_case, cle_ky_2015, "
+                          "cle_goodfield_lowdose, cle_highdose_monthly, dm_label_analog."),
     ] = None,
     induction_dose: Annotated[
         str | None, typer.Option(help="Induction dose per kg, e.g. '2 g/kg'.", metavar="DOSE")
@@ -109,15 +106,14 @@ def ivig(
     ] = None,
     rounding_step: Annotated[
         float | None,
-        typer.Option(help="Round each course total to this many grams (default 5).", metavar="G"),
+        typer.Option(help="Round each course total to this many grams (default 5).",
+                     metavar="G"),
     ] = None,
     settings: Annotated[
         list[str] | None,
-        typer.Option(
-            "--set",
-            help="Override a knowledge parameter, e.g. --set ivig.adjustment_factor=0.3",
-            metavar="PACK.PARAM=VALUE",
-        ),
+        typer.Option("--set", help="Override a knowledge parameter, e.g. "
+                                   "--set ivig.adjustment_factor=0.3",
+                     metavar="PACK.PARAM=VALUE"),
     ] = None,
 ) -> None:
     """Plan an IVIG course: dosing weight, grams and vials per day, infusion times, safety gate."""

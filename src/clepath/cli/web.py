@@ -207,9 +207,8 @@ def db_current(database_url: DatabaseOption = None) -> None:
     current = current_revision(settings.database_url)
     head = head_revision()
     state = "up to date" if current == head else "needs `clepath db upgrade`"
-    typer.echo(
-        f"{_shown(settings.database_url)}: revision {current or 'none'}, newest {head} ({state})"
-    )
+    typer.echo(f"{_shown(settings.database_url)}: revision {current or 'none'}, newest {head}"
+               f" ({state})")
 
 
 def _password(from_stdin: bool) -> str:
@@ -248,25 +247,13 @@ def user_add(
                 store.users.set_role(existing.id, role)
                 store.users.set_active(existing.id, True)
                 store.logins.end_all(existing.id)
-                store.audit.record(
-                    None,
-                    "update",
-                    "user",
-                    resource_id=existing.id,
-                    detail="command line",
-                    username="(cli)",
-                )
+                store.audit.record(None, "update", "user", resource_id=existing.id,
+                                   detail="command line", username="(cli)")
                 verb = "updated"
             else:
                 added = store.users.add(username, password, role)
-                store.audit.record(
-                    None,
-                    "create",
-                    "user",
-                    resource_id=added.id,
-                    detail="command line",
-                    username="(cli)",
-                )
+                store.audit.record(None, "create", "user", resource_id=added.id,
+                                   detail="command line", username="(cli)")
                 verb = "added"
             store.commit()
     finally:

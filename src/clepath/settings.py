@@ -14,6 +14,12 @@ suit a laptop: SQLite in the working directory, the server on loopback port 8000
 | `CLEPATH_LOGIN_ATTEMPTS` | `login_attempts` | `5` failures per window before sign-in pauses |
 | `CLEPATH_LOGIN_WINDOW_MINUTES` | `login_window_minutes` | `15` |
 | `CLEPATH_LOG_LEVEL` | `log_level` | `info` |
+| `CLEPATH_LOG_FORMAT` | `log_format` | `json` (one JSON object a line) or `text` |
+| `CLEPATH_MAX_CONCURRENCY` | `max_concurrency` | `8` requests running at once per worker |
+| `CLEPATH_MAX_QUEUE` | `max_queue` | `16` more may wait; beyond that a fast 503 + Retry-After |
+| `CLEPATH_QUEUE_SECONDS` | `queue_seconds` | `1` s longest wait for a turn (then 503) |
+| `CLEPATH_REQUEST_TIMEOUT_SECONDS` | `request_timeout_seconds` | `30` s deadline per request |
+| `CLEPATH_TRUSTED_PROXIES` | `trusted_proxies` | none: `X-Forwarded-For` is ignored (comma-separated addresses of your reverse proxies) |
 | `CLEPATH_CDS_BASE_URL` | `cds_base_url` | `http://HOST:PORT` (token `aud` must match) |
 | `CLEPATH_CDS_ISSUERS_FILE` | `cds_issuers_file` | none: every CDS call is refused (401) |
 | `CLEPATH_CDS_CORS_ORIGINS` | `cds_cors_origins` | none (comma-separated browser origins) |
@@ -59,6 +65,12 @@ class Settings:
     login_attempts: int = 5
     login_window_minutes: float = 15.0
     log_level: str = "info"
+    log_format: str = "json"
+    max_concurrency: int = 8
+    max_queue: int = 16
+    queue_seconds: float = 1.0
+    request_timeout_seconds: float = 30.0
+    trusted_proxies: tuple[str, ...] = ()
     cds_base_url: str | None = None
     cds_issuers_file: str | None = None
     cds_cors_origins: tuple[str, ...] = ()
@@ -147,6 +159,12 @@ def _count(raw: str) -> int:
     return value
 
 
+def _log_format(raw: str) -> str:
+    if raw.lower() not in ("json", "text"):
+        raise ValueError("must be json or text")
+    return raw.lower()
+
+
 def _text(raw: str) -> str:
     return raw
 
@@ -165,6 +183,12 @@ _READERS = {
     "login_attempts": _count,
     "login_window_minutes": _positive,
     "log_level": _text,
+    "log_format": _log_format,
+    "max_concurrency": _count,
+    "max_queue": _count,
+    "queue_seconds": _positive,
+    "request_timeout_seconds": _positive,
+    "trusted_proxies": _list,
     "cds_base_url": _text,
     "cds_issuers_file": _text,
     "cds_cors_origins": _list,

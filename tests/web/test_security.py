@@ -16,7 +16,8 @@ from tests.web.conftest import PASSWORD, Browser, World
 
 # Routes anyone may call: signing in, the health check and the API description.
 PUBLIC = {("GET", "/login"), ("POST", "/login"), ("POST", "/api/session"),
-          ("GET", "/api/health"), ("GET", "/api/openapi.json"), ("GET", "/")}
+          ("GET", "/api/health"), ("GET", "/api/openapi.json"), ("GET", "/"),
+          ("GET", "/healthz"), ("GET", "/readyz")}
 # CDS Hooks endpoints check the EHR's signed JWT, not the session (tested in tests/cds).
 CDS_PREFIX = "/cds-services"
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}

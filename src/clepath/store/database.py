@@ -33,25 +33,41 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def make_engine(url: str, *, create_directory: bool = False) -> Engine:
+def make_engine(
+    url: str,
+    *,
+    create_directory: bool = False,
+    pool_size: int | None = None,
+    pool_timeout: float | None = None,
+) -> Engine:
     """An engine for `url`; for a SQLite file, WAL mode and enforced foreign keys.
 
     Args:
         url: a SQLAlchemy database URL (`sqlite:///clepath.db`,
             `postgresql+psycopg://user:pass@host/db`).
         create_directory: make the SQLite file's folder when it does not exist yet.
+        pool_size: connections kept (SQLAlchemy's default 5 + 10 overflow if None); the web
+            app passes its concurrency bound so no request waits for a connection.
+        pool_timeout: seconds to wait for a free connection (SQLAlchemy's 30 if None).
     """
+    pool: dict[str, Any] = {}
+    if pool_size is not None:
+        pool.update(pool_size=pool_size, max_overflow=max(2, pool_size // 2))
+    if pool_timeout is not None:
+        pool["pool_timeout"] = pool_timeout
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         path = sqlite_path(url)
         if create_directory and path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        if path is None:
+            pool = {}  # in-memory SQLite uses a single-connection pool
+        engine = create_engine(url, connect_args={"check_same_thread": False}, **pool)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")  # psycopg 3, not psycopg2
-    return create_engine(parsed, pool_pre_ping=True)
+    return create_engine(parsed, pool_pre_ping=True, **pool)
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

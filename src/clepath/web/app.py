@@ -29,6 +29,7 @@ from clepath.web.cds import CdsConfig, build_cds_router
 from clepath.web.feedback import DatabaseFeedbackSink
 from clepath.web.handlers import install_handlers
 from clepath.web.middleware import RequestGuard
+from clepath.web.overload import LoadShedder, ShedPolicy
 from clepath.web.render import make_templates, static_dir
 from clepath.web.routes import ROUTERS
 from clepath.web.state import AppState
@@ -56,7 +57,14 @@ def create_app(
         from clepath.knowledge.loader import load_knowledge
 
         knowledge = load_knowledge()
-    engine = make_engine(settings.database_url, create_directory=True)
+    # One connection per request that may run at once, plus room for the sign-in throttle and
+    # CDS state; a request never waits long for a connection (the old 30 s wait became 500s).
+    engine = make_engine(
+        settings.database_url,
+        create_directory=True,
+        pool_size=settings.max_concurrency + 4,
+        pool_timeout=10.0,
+    )
     state = AppState(
         settings=settings,
         knowledge=knowledge,
@@ -67,6 +75,7 @@ def create_app(
             engine, settings.login_attempts, settings.login_window_minutes * 60
         ),
         templates=make_templates(),
+        probe_engine=make_engine(settings.database_url, pool_size=1, pool_timeout=1.0),
     )
 
     @asynccontextmanager
@@ -85,7 +94,16 @@ def create_app(
     )
     app.state.clepath = state
     install_handlers(app)
-    app.add_middleware(RequestGuard)
+    app.add_middleware(
+        LoadShedder,
+        policy=ShedPolicy(
+            max_concurrency=settings.max_concurrency,
+            max_queue=settings.max_queue,
+            queue_seconds=settings.queue_seconds,
+            request_timeout_seconds=settings.request_timeout_seconds,
+        ),
+    )
+    app.add_middleware(RequestGuard)  # outermost: every answer, 503s too, is logged
     app.mount("/static", StaticFiles(directory=static_dir()), name="static")
     for router in ROUTERS:
         app.include_router(router)

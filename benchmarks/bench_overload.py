@@ -332,14 +332,16 @@ def main() -> int:
         url, patient_id = _prepare(Path(name))
         port = _free_port()
         env = dict(os.environ, CLEPATH_LOG_LEVEL="warning")
-        env["CLEPATH_SECRET_KEY"] = "overload-bench"  # a throwaway server
+        env["CLEPATH_SECRET_KEY"] = "overload-bench"  # noqa: S105 - a throwaway server
         command = [
             str(Path(sys.executable).parent / "clepath"), "serve", "--no-demo",
             "--host", "127.0.0.1", "--port", str(port), "--database-url", url,
             "--workers", str(args.workers),
         ]
         log = open(Path(name) / "server.log", "wb")  # noqa: SIM115 - closed below
-        process = subprocess.Popen(command, env=env  # noqa: S603 - our own command line, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(  # noqa: S603 - our own command line
+            command, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
         try:
             base = f"http://127.0.0.1:{port}"
             _wait_up(base, process)

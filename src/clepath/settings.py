@@ -19,7 +19,7 @@ suit a laptop: SQLite in the working directory, the server on loopback port 8000
 | `CLEPATH_MAX_QUEUE` | `max_queue` | `16` more may wait; beyond that a fast 503 + Retry-After |
 | `CLEPATH_QUEUE_SECONDS` | `queue_seconds` | `1` s longest wait for a turn (then 503) |
 | `CLEPATH_REQUEST_TIMEOUT_SECONDS` | `request_timeout_seconds` | `30` s deadline per request |
-| `CLEPATH_TRUSTED_PROXIES` | `trusted_proxies` | none: `X-Forwarded-For` is ignored (comma-separated addresses of your reverse proxies) |
+| `CLEPATH_TRUSTED_PROXIES` | `trusted_proxies` | none (`X-Forwarded-For` ignored) |
 | `CLEPATH_CDS_BASE_URL` | `cds_base_url` | `http://HOST:PORT` (token `aud` must match) |
 | `CLEPATH_CDS_ISSUERS_FILE` | `cds_issuers_file` | none: every CDS call is refused (401) |
 | `CLEPATH_CDS_CORS_ORIGINS` | `cds_cors_origins` | none (comma-separated browser origins) |

@@ -11,6 +11,7 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import pytest
@@ -19,6 +20,7 @@ from tests.conftest import ROOT
 
 _TOKEN = re.compile(r'name="signin_token" value="([^"]+)"')
 _PASSWORD = re.compile(r"password '([^']+)'")
+_LOGS: list[Path] = []
 
 
 @dataclass
@@ -38,6 +40,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
            "CLEPATH_DATABASE_URL": f"sqlite:///{folder / 'clepath.db'}"}
     env.pop("CLEPATH_SECRET_KEY", None)
     log_path = folder / "serve.log"
+    _LOGS.clear()
+    _LOGS.append(log_path)
     log = log_path.open("wb")
     process = subprocess.Popen(  # noqa: S603 - our own CLI, fixed arguments
         [sys.executable, "-m", "clepath.cli.main", "serve", "--port", str(port),
@@ -92,3 +96,21 @@ class TestTwoWorkers:
         codes = [_sign_in(server, "Demo-typo", "wrong") for _ in range(5)]
 
         assert ([401] * 5, 429) == (codes, _sign_in(server, "demo-typo", "wrong"))
+
+
+class TestWorkerLogs:
+    def test_every_worker_writes_json_request_lines(self, server: Server) -> None:
+        """With two workers, each request is logged as one JSON line naming its route,
+        status and request id (the id also sent back in `X-Request-ID`)."""
+        import json
+
+        sent = [httpx.get(f"{server.base}/healthz", headers={"X-Request-ID": f"probe-{i:04d}"})
+                for i in range(6)]
+        time.sleep(1)
+        folder_log = next(iter(_LOGS))
+        lines = [json.loads(line) for line in folder_log.read_text().splitlines()
+                 if line.startswith("{")]
+        logged = {entry["request_id"] for entry in lines if entry.get("route") == "/healthz"}
+
+        assert [f"probe-{i:04d}" for i in range(6)] == [r.headers["x-request-id"] for r in sent]
+        assert {f"probe-{i:04d}" for i in range(6)} <= logged

@@ -9,6 +9,7 @@ password, and prints how to sign in. On PostgreSQL it starts only on an up-to-da
 from __future__ import annotations
 
 import logging
+import logging.config
 import secrets
 import sys
 from typing import Annotated
@@ -156,14 +157,17 @@ def serve(
     prepare_database(settings)
     password = seed_demo(settings) if demo else None
     typer.echo(_sign_in_hint(settings, password))
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    from clepath.web.logs import log_config
+
+    config = log_config(settings.log_level, settings.log_format)
+    logging.config.dictConfig(config)
     options = {
         "host": settings.host,
         "port": settings.port,
         "access_log": False,  # uvicorn's access log shows query strings; clepath.web logs routes
         "log_level": settings.log_level,
+        # Applied by uvicorn in every worker process, so each one logs its requests.
+        "log_config": config,
         "server_header": False,
     }
     if workers == 1:

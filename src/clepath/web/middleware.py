@@ -1,5 +1,8 @@
 """The outermost layer of every request: security headers, timing and a log line without data.
 
+Every response carries `X-Request-ID` (the caller's, when it is a plain token, else a new one)
+and every log line written while serving it names the same id (`clepath.web.logs`).
+
 The log line names the method, the route's template (`/patients/{patient_id}`, never the
 path itself or its query string), the status and the time taken; nothing a patient could be
 recognised by reaches the application log. An unexpected exception is logged by type only
@@ -14,6 +17,8 @@ import time
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from clepath.web.logs import new_request_id, request_id_var
 
 __all__ = ["RequestGuard", "SECURITY_HEADERS"]
 
@@ -49,6 +54,13 @@ class RequestGuard:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
+        given = None
+        for key, value in scope.get("headers", ()):
+            if key == b"x-request-id":
+                given = value.decode("latin-1")
+                break
+        request_id = new_request_id(given)
+        token = request_id_var.set(request_id)
         status = {"code": 500, "sent": False}
         is_static = str(scope.get("path", "")).startswith("/static/")
 
@@ -62,6 +74,7 @@ class RequestGuard:
                     extra["cache-control"] = "no-store"
                 elapsed = (time.perf_counter() - started) * 1000
                 extra["server-timing"] = f"app;dur={elapsed:.1f}"
+                extra["x-request-id"] = request_id
                 headers += [
                     (k.encode("latin-1"), v.encode("latin-1"))
                     for k, v in extra.items()
@@ -81,13 +94,14 @@ class RequestGuard:
                 await _plain_500(send_with_headers)
             status["code"] = 500
         finally:
+            elapsed = (time.perf_counter() - started) * 1000
+            method, route = scope.get("method"), _route_template(scope)
             log.info(
-                "%s %s %s %.1fms",
-                scope.get("method"),
-                _route_template(scope),
-                status["code"],
-                (time.perf_counter() - started) * 1000,
+                "%s %s %s %.1fms", method, route, status["code"], elapsed,
+                extra={"method": method, "route": route, "status": status["code"],
+                       "ms": round(elapsed, 1)},
             )
+            request_id_var.reset(token)
 
 
 async def _plain_500(send: Send) -> None:

@@ -1,7 +1,9 @@
 """Signing in and out: the sign-in page, and `/api/session` for API clients.
 
 A failed sign-in says only that the name or password is wrong; after too many failures for
-one name or one address the form pauses (HTTP 429) for the rest of the window. Signing in
+one name from one address, or from one address, the form pauses there (HTTP 429) for the rest
+of the window. The address is the real client's (`client_address`); the same name signing in
+from elsewhere is not paused, so nobody can lock a colleague out. Signing in
 replaces any earlier session of this browser, so a session id can never be planted.
 """
 
@@ -31,21 +33,41 @@ from clepath.web.security import (
 )
 from clepath.web.state import AppState
 
-__all__ = ["router"]
+__all__ = ["client_address", "router"]
 
 router = APIRouter(tags=["session"])
 
 
-def _keys(request: Request, username: str) -> list[str]:
-    client = request.client.host if request.client else "unknown"
-    return [f"user:{username.strip().lower()}", f"address:{client}"]
+def client_address(request: Request, trusted_proxies: tuple[str, ...]) -> str:
+    """The address of the real client.
+
+    The socket's peer, unless that peer is one of the configured reverse proxies
+    (`CLEPATH_TRUSTED_PROXIES`): then the right-most `X-Forwarded-For` entry that is not a
+    trusted proxy (entries further left were written by the client and prove nothing).
+    Without trusted proxies `X-Forwarded-For` is ignored, so a client cannot pick its key.
+    """
+    peer = request.client.host if request.client else "unknown"
+    if peer not in trusted_proxies:
+        return peer
+    chain = [part.strip() for part in request.headers.get("x-forwarded-for", "").split(",")]
+    for hop in reversed([part for part in chain if part]):
+        if hop not in trusted_proxies:
+            return hop[:64]
+    return peer
+
+
+def _keys(request: Request, username: str, trusted_proxies: tuple[str, ...]) -> list[str]:
+    """Failures count per user *and* address (a stranger elsewhere cannot lock the user out)
+    and per address (one address cannot try many names)."""
+    client = client_address(request, trusted_proxies)
+    return [f"user:{username.strip().lower()}@{client}", f"address:{client}"]
 
 
 def _sign_in(state: AppState, store: Store, request: Request, username: str, password: str) -> (
     tuple[User | None, str | None, float]
 ):
     """(user, session token, seconds to wait): the user is None when sign-in failed."""
-    keys = _keys(request, username)
+    keys = _keys(request, username, state.settings.trusted_proxies)
     wait = state.throttle.wait_seconds(keys)
     if wait > 0:
         commit(store, None, "sign_in_paused", "session", detail=f"user {username[:64]}")

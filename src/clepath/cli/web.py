@@ -12,6 +12,7 @@ import logging
 import logging.config
 import secrets
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -215,6 +216,41 @@ def db_current(database_url: DatabaseOption = None) -> None:
                f" ({state})")
 
 
+def db_backup(
+    path: Annotated[Path, typer.Argument(help="The new backup file (never overwritten).")],
+    database_url: DatabaseOption = None,
+) -> None:
+    """Copy the SQLite database to PATH while the app may keep serving (online backup).
+    For PostgreSQL use pg_dump (docs/deploy.md)."""
+    from clepath.store.backup import backup
+
+    settings = Settings.from_env(database_url=database_url)
+    size = backup(settings.database_url, path)
+    typer.echo(f"{_shown(settings.database_url)}: backed up to {path} ({size} bytes)")
+
+
+def db_restore(
+    path: Annotated[Path, typer.Argument(help="A file written by `clepath db backup`.")],
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Confirm: the database's contents are replaced.")
+    ] = False,
+    database_url: DatabaseOption = None,
+) -> None:
+    """Replace the SQLite database by a backup (checked first), then migrate it if older."""
+    from clepath.store import upgrade
+    from clepath.store.backup import check_backup, restore
+
+    settings = Settings.from_env(database_url=database_url)
+    revision = check_backup(path)
+    if not yes:
+        raise CaseError(FieldProblem("--yes", "missing", "restoring replaces every record",
+                                     "repeat the command with --yes"))
+    restore(path, settings.database_url)
+    now = upgrade(settings.database_url)
+    typer.echo(f"{_shown(settings.database_url)}: restored from {path} "
+               f"(revision {revision}, now {now})")
+
+
 def _password(from_stdin: bool) -> str:
     if from_stdin:
         return sys.stdin.readline().rstrip("\r\n")
@@ -285,9 +321,13 @@ def user_list(database_url: DatabaseOption = None) -> None:
 def register(app: typer.Typer) -> None:
     """Add `serve`, `db` and `user` to the clepath application."""
     app.command("serve")(serve)
-    db_app = typer.Typer(help="The web app's database: schema migrations.", no_args_is_help=True)
+    db_app = typer.Typer(
+        help="The web app's database: migrations, backup and restore.", no_args_is_help=True
+    )
     db_app.command("upgrade")(db_upgrade)
     db_app.command("current")(db_current)
+    db_app.command("backup")(db_backup)
+    db_app.command("restore")(db_restore)
     app.add_typer(db_app, name="db")
     user_app = typer.Typer(help="Users of the web app.", no_args_is_help=True)
     user_app.command("add")(user_add)

@@ -19,6 +19,7 @@ from clepath.knowledge.base import KnowledgeBase
 from clepath.settings import Settings
 from clepath.web import create_app
 from clepath.web.logs import JsonFormatter, RequestIdFilter
+from clepath.web.overload import LoadShedder
 from tests.store.conftest import FAST_HASHER
 from tests.web.conftest import sqlite_template
 
@@ -31,12 +32,12 @@ BASE = "http://127.0.0.1"
 def small_app(
     sqlite_template: Path, tmp_path: Path, kb: KnowledgeBase
 ) -> Iterator[tuple[FastAPI, asyncio.Event]]:
-    """The app with room for one running request and one waiting for 0.3 s, a deadline of
-    1 s, and a test route that holds its slot until released."""
+    """The app with room for one running request and one waiting for 1 s, a deadline of
+    3 s, and a test route that holds its slot until released."""
     shutil.copy(sqlite_template, tmp_path / "clepath.db")
     settings = Settings(database_url=f"sqlite:///{tmp_path / 'clepath.db'}", secret_key="k",
-                        max_concurrency=1, max_queue=1, queue_seconds=0.3,
-                        request_timeout_seconds=1.0)
+                        max_concurrency=1, max_queue=1, queue_seconds=1.0,
+                        request_timeout_seconds=3.0)
     app = create_app(settings, knowledge=kb, password_hasher=FAST_HASHER)
     release = asyncio.Event()
 
@@ -51,6 +52,20 @@ def small_app(
         app.state.clepath.close()
 
 
+async def _until(app: FastAPI, running: int, waiting: int) -> None:
+    """Wait (up to 5 s) until the app's shedder has this many requests running and waiting."""
+    for _ in range(500):
+        layer: object = app.middleware_stack
+        while layer is not None and not isinstance(layer, LoadShedder):
+            layer = getattr(layer, "app", None)
+        if isinstance(layer, LoadShedder) and (layer.in_flight, layer._waiting) == (  # noqa: SLF001
+            running, waiting
+        ):
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the requests did not reach the shedder")
+
+
 async def _client(app: FastAPI) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE)
 
@@ -59,16 +74,16 @@ def test_full_app_sheds_fast_and_stays_healthy(
     small_app: tuple[FastAPI, asyncio.Event],
 ) -> None:
     """One request holds the only slot and one waits: the third gets 503 + Retry-After as
-    problem details, `/healthz` and `/readyz` answer 200, the waiter is shed after its 0.3 s,
+    problem details, `/healthz` and `/readyz` answer 200, the waiter is shed after its 1 s,
     and once released the holder completes with 200."""
     app, release = small_app
 
     async def scenario() -> tuple[list[int], httpx.Response, int, int, int]:
         async with await _client(app) as client:
             holder = asyncio.create_task(client.get("/api/hold-for-test"))
-            await asyncio.sleep(0.05)
+            await _until(app, 1, 0)
             waiter = asyncio.create_task(client.get("/api/hold-for-test"))
-            await asyncio.sleep(0.05)
+            await _until(app, 1, 1)
             shed = await client.get("/api/hold-for-test")
             live = (await client.get("/healthz")).status_code
             ready = (await client.get("/readyz")).status_code
@@ -92,7 +107,7 @@ def test_full_app_sheds_fast_and_stays_healthy(
 def test_a_request_past_its_deadline_gets_503_not_500(
     small_app: tuple[FastAPI, asyncio.Event],
 ) -> None:
-    """A request still running after the 1 s deadline is answered 503 with Retry-After."""
+    """A request still running after the 3 s deadline is answered 503 with Retry-After."""
     app, _release = small_app
 
     async def scenario() -> httpx.Response:
@@ -111,8 +126,9 @@ def test_pages_are_shed_with_plain_text(small_app: tuple[FastAPI, asyncio.Event]
     async def scenario() -> httpx.Response:
         async with await _client(app) as client:
             holder = asyncio.create_task(client.get("/api/hold-for-test"))
+            await _until(app, 1, 0)
             waiter = asyncio.create_task(client.get("/api/hold-for-test"))
-            await asyncio.sleep(0.05)
+            await _until(app, 1, 1)
             page = await client.get("/login")
             release.set()
             await asyncio.gather(holder, waiter)

@@ -28,7 +28,9 @@ from clepath.store.throttle import DatabaseLoginThrottle
 from clepath.web.cds import CdsConfig, build_cds_router
 from clepath.web.feedback import DatabaseFeedbackSink
 from clepath.web.handlers import install_handlers
+from clepath.web.limits import BodyLimit
 from clepath.web.middleware import RequestGuard
+from clepath.web.openapi import install_openapi
 from clepath.web.overload import LoadShedder, ShedPolicy
 from clepath.web.render import make_templates, static_dir
 from clepath.web.routes import ROUTERS
@@ -103,6 +105,7 @@ def create_app(
             request_timeout_seconds=settings.request_timeout_seconds,
         ),
     )
+    app.add_middleware(BodyLimit)
     app.add_middleware(RequestGuard)  # outermost: every answer, 503s too, is logged
     app.mount("/static", StaticFiles(directory=static_dir()), name="static")
     for router in ROUTERS:
@@ -120,6 +123,7 @@ def create_app(
             shared_state=state.cds_state,
         )
     )
+    install_openapi(app)
     return app
 
 

@@ -1,5 +1,8 @@
 """Errors turned into answers, in one place: JSON for `/api/`, a page (or sign-in) otherwise.
 
+Every JSON error has one shape, RFC 9457 problem details (`application/problem+json`):
+`type`, `title`, `status`, `detail`, and for invalid input `problems` (one per field).
+
 - 401 on a page: 303 to the sign-in page, which returns to the page afterwards.
 - CaseError: 422 with every problem (field, message, accepted form, suggestions).
 - A request the API cannot read (FastAPI's validation): 422 in the same problem format.
@@ -9,6 +12,7 @@ Messages never echo submitted values back into logs; they go to the user only.
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from typing import Any
 from urllib.parse import quote
 
@@ -21,7 +25,7 @@ from clepath.errors import AssessmentError, CaseError, DosingError, FieldProblem
 from clepath.web.forms import plain
 from clepath.web.render import page
 
-__all__ = ["install_handlers", "is_api", "problems_json"]
+__all__ = ["PROBLEM_TYPE", "install_handlers", "is_api", "problem", "problems_json"]
 
 
 def is_api(request: Request) -> bool:
@@ -43,16 +47,31 @@ def problems_json(problems: list[FieldProblem]) -> list[dict[str, Any]]:
     ]
 
 
+PROBLEM_TYPE = "application/problem+json"
+
+
+def problem(
+    status: int, detail: str, *, headers: dict[str, str] | None = None, **extra: Any
+) -> JSONResponse:
+    """An RFC 9457 problem-details answer."""
+    try:
+        title = HTTPStatus(status).phrase
+    except ValueError:
+        title = "Error"
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
+    return JSONResponse(body, status, headers=headers, media_type=PROBLEM_TYPE)
+
+
 def _problem_response(request: Request, problems: list[FieldProblem]) -> Response:
     if is_api(request):
-        return JSONResponse({"detail": "invalid input", "problems": problems_json(problems)}, 422)
+        return problem(422, "invalid input", problems=problems_json(problems))
     messages = [plain(p, subject=f"“{p.field}”" if p.field else "The entry") for p in problems]
     return page(request, "error.html", None, status=422, title="Invalid input", messages=messages)
 
 
 async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
     if is_api(request):
-        return JSONResponse({"detail": exc.detail}, exc.status_code, headers=exc.headers)
+        return problem(exc.status_code, str(exc.detail), headers=exc.headers)
     if exc.status_code == 401:
         target = request.url.path
         if request.url.query and request.method == "GET":
@@ -89,7 +108,7 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
 
 async def _core_error(request: Request, exc: Exception) -> Response:
     if is_api(request):
-        return JSONResponse({"detail": str(exc)}, 422)
+        return problem(422, str(exc))
     return page(
         request, "error.html", None, status=422, title="Cannot compute", messages=[str(exc)]
     )

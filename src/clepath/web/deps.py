@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Path, Query, Request
 from starlette.datastructures import FormData
 
 from clepath.domain.case import Case
@@ -26,6 +26,12 @@ from clepath.web.security import CSRF_FIELD, CSRF_HEADER, SESSION_COOKIE, UNSAFE
 from clepath.web.state import AppState
 
 __all__ = [
+    "MAX_ID",
+    "Id",
+    "IdQuery",
+    "Limit",
+    "Offset",
+    "PageNumber",
     "Admin",
     "AdminSession",
     "Auth",
@@ -42,6 +48,16 @@ __all__ = [
     "StateDep",
     "StoreDep",
 ]
+
+
+# Database ids are 64-bit: a larger number in a path or query is refused (422) before it can
+# reach the database (integers >= 2**63 used to make SQLite raise and the API answer 500).
+MAX_ID = 2**63 - 1
+Id = Annotated[int, Path(ge=1, le=MAX_ID, description="A database id.")]
+IdQuery = Annotated[int | None, Query(ge=1, le=MAX_ID)]
+Limit = Annotated[int, Query(ge=1, le=1000, description="At most this many items.")]
+Offset = Annotated[int, Query(ge=0, le=10**9, description="Skip this many items.")]
+PageNumber = Annotated[int, Query(ge=1, le=10**6)]
 
 
 def _state(request: Request) -> AppState:
@@ -165,7 +181,7 @@ class Patient:
         return self.case.as_of
 
 
-def _patient(patient_id: int, auth: ReaderSession, store: StoreDep) -> Patient:
+def _patient(patient_id: Id, auth: ReaderSession, store: StoreDep) -> Patient:
     case = store.patients.load(patient_id)
     if case is None:
         raise HTTPException(status_code=404, detail="There is no such patient.")
@@ -175,7 +191,7 @@ def _patient(patient_id: int, auth: ReaderSession, store: StoreDep) -> Patient:
 PatientCase = Annotated[Patient, Depends(_patient)]
 
 
-def _patient_summary(patient_id: int, auth: ReaderSession, store: StoreDep) -> PatientSummary:
+def _patient_summary(patient_id: Id, auth: ReaderSession, store: StoreDep) -> PatientSummary:
     summary = store.patients.summary(patient_id)
     if summary is None:
         raise HTTPException(status_code=404, detail="There is no such patient.")

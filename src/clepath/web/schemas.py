@@ -9,7 +9,7 @@ disagree about what is valid.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -121,17 +121,21 @@ class LoginIn(BaseModel):
     password: str
 
 
+_USERNAME = r"^[A-Za-z0-9][A-Za-z0-9._@-]{1,63}$"
+Role = Literal["viewer", "clinician", "admin"]
+
+
 class UserIn(BaseModel):
     """A new user."""
 
-    username: str
-    password: str
-    role: str = Field(description="viewer, clinician or admin.")
+    username: str = Field(pattern=_USERNAME, description="Stored in lower case.")
+    password: str = Field(min_length=10, max_length=256)
+    role: Role = Field(description="viewer, clinician or admin.")
 
 
 class UserPatch(BaseModel):
     """Changes to a user (only the fields sent)."""
 
-    role: str | None = None
+    role: Role | None = None
     active: bool | None = None
-    password: str | None = None
+    password: str | None = Field(default=None, min_length=10, max_length=256)

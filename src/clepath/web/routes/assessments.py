@@ -22,6 +22,7 @@ from clepath.store import Store, StoredAssessment, User
 from clepath.web.clock import Today
 from clepath.web.deps import (
     EditorSession,
+    Id,
     Knowledge,
     PatientCase,
     PatientRef,
@@ -97,7 +98,7 @@ def assessment_list(
 def assessment_page(
     request: Request,
     patient: PatientRef,
-    assessment_id: int,
+    assessment_id: Id,
     auth: ReaderSession,
     store: StoreDep,
 ) -> Response:
@@ -146,7 +147,7 @@ def api_kept(patient: PatientRef, auth: ReaderSession, store: StoreDep) -> list[
     "/api/patients/{patient_id}/assessments/{assessment_id}", summary="One kept assessment"
 )
 def api_kept_one(
-    patient: PatientRef, assessment_id: int, auth: ReaderSession, store: StoreDep
+    patient: PatientRef, assessment_id: Id, auth: ReaderSession, store: StoreDep
 ) -> dict[str, Any]:
     """A kept assessment with its body, knowledge versions, author and time."""
     stored = store.assessments.get(patient.id, assessment_id)

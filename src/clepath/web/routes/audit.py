@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from clepath.store import AuditEvent
-from clepath.web.deps import AdminSession, StoreDep
+from clepath.web.deps import AdminSession, IdQuery, Limit, Offset, PageNumber, StoreDep
 from clepath.web.render import page
 
 __all__ = ["router"]
@@ -35,8 +35,8 @@ def audit_page(
     request: Request,
     auth: AdminSession,
     store: StoreDep,
-    patient_id: int | None = None,
-    page_number: int = 1,
+    patient_id: IdQuery = None,
+    page_number: PageNumber = 1,
 ) -> Response:
     """The newest events first; one patient's when `patient_id` is given."""
     number = max(1, page_number)
@@ -51,9 +51,9 @@ def audit_page(
 def api_audit(
     auth: AdminSession,
     store: StoreDep,
-    patient_id: int | None = None,
-    limit: int = 200,
-    offset: int = 0,
+    patient_id: IdQuery = None,
+    limit: Limit = 200,
+    offset: Offset = 0,
 ) -> list[dict[str, Any]]:
     """Events, newest first; one patient's when `patient_id` is given."""
     events = store.audit.events(

@@ -92,7 +92,14 @@ def _yaml(data: dict[str, Any]) -> str:
     return text
 
 
-@router.get("/patients/{patient_id}/case.yaml", summary="Export as a YAML case file")
+@router.get("/patients/{patient_id}/case.yaml", include_in_schema=False)
+@router.get(
+    "/api/patients/{patient_id}/case.yaml",
+    summary="Export as a YAML case file",
+    response_class=Response,
+    responses={200: {"content": {"application/yaml": {"schema": {"type": "object"}}},
+                     "description": "The case file (YAML, format 1)."}},
+)
 def export_yaml(patient: PatientCase, auth: ReaderSession, store: StoreDep) -> Response:
     """The patient's record as a case file (YAML, format 1)."""
     commit(store, auth.user, "export", "patient", patient_id=patient.id, detail="yaml")

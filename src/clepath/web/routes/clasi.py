@@ -18,7 +18,7 @@ from clepath.knowledge.models.clasi import ClasiItem, ClasiRegion, ClasiRule
 from clepath.scores import clasi as clasi_scores
 from clepath.web import forms
 from clepath.web.clock import Today
-from clepath.web.deps import EditorSession, Form, Knowledge, PatientRef, ReaderSession, StoreDep
+from clepath.web.deps import EditorSession, Form, Id, Knowledge, PatientRef, ReaderSession, StoreDep
 from clepath.web.future import entry_warnings
 from clepath.web.render import page
 from clepath.web.routes import _observations as obs
@@ -140,7 +140,7 @@ def add_clasi(
 
 @router.post("/patients/{patient_id}/clasi/{exam_id}/delete", include_in_schema=False)
 def delete_clasi(
-    patient: PatientRef, exam_id: int, auth: EditorSession, store: StoreDep
+    patient: PatientRef, exam_id: Id, auth: EditorSession, store: StoreDep
 ) -> Response:
     """Remove one CLASI examination."""
     return obs.remove(CLASI, auth, store, patient.id, exam_id)
@@ -173,7 +173,7 @@ def api_add_clasi(
     status_code=204,
 )
 def api_delete_clasi(
-    patient: PatientRef, exam_id: int, auth: EditorSession, store: StoreDep
+    patient: PatientRef, exam_id: Id, auth: EditorSession, store: StoreDep
 ) -> Response:
     """Remove one examination."""
     return obs.api_remove(CLASI, auth, store, patient.id, exam_id)

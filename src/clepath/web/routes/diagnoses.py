@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse, Response
 
 from clepath.knowledge.base import KnowledgeBase
 from clepath.web import forms
-from clepath.web.deps import EditorSession, Form, Knowledge, PatientRef, ReaderSession, StoreDep
+from clepath.web.deps import EditorSession, Form, Id, Knowledge, PatientRef, ReaderSession, StoreDep
 from clepath.web.routes import _observations as obs
 from clepath.web.routes._common import choices
 from clepath.web.schemas import CleIn
@@ -62,7 +62,7 @@ def add_diagnosis(
 
 @router.post("/patients/{patient_id}/diagnoses/{entry_id}/delete", include_in_schema=False)
 def delete_diagnosis(
-    patient: PatientRef, entry_id: int, auth: EditorSession, store: StoreDep
+    patient: PatientRef, entry_id: Id, auth: EditorSession, store: StoreDep
 ) -> Response:
     """Remove one CLE subtype."""
     return obs.remove(DIAGNOSES, auth, store, patient.id, entry_id)
@@ -89,7 +89,7 @@ def api_add_diagnosis(
     status_code=204,
 )
 def api_delete_diagnosis(
-    patient: PatientRef, entry_id: int, auth: EditorSession, store: StoreDep
+    patient: PatientRef, entry_id: Id, auth: EditorSession, store: StoreDep
 ) -> Response:
     """Remove one CLE subtype."""
     return obs.api_remove(DIAGNOSES, auth, store, patient.id, entry_id)

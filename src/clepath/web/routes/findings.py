@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse, Response
 from clepath.knowledge.base import KnowledgeBase
 from clepath.web import forms
 from clepath.web.clock import Today
-from clepath.web.deps import EditorSession, Form, Knowledge, PatientRef, ReaderSession, StoreDep
+from clepath.web.deps import EditorSession, Form, Id, Knowledge, PatientRef, ReaderSession, StoreDep
 from clepath.web.routes import _observations as obs
 from clepath.web.routes._common import choices
 from clepath.web.schemas import FindingIn
@@ -66,7 +66,7 @@ def add_finding(
 
 @router.post("/patients/{patient_id}/findings/{finding_id}/delete", include_in_schema=False)
 def delete_finding(
-    patient: PatientRef, finding_id: int, auth: EditorSession, store: StoreDep
+    patient: PatientRef, finding_id: Id, auth: EditorSession, store: StoreDep
 ) -> Response:
     """Remove one finding."""
     return obs.remove(FINDINGS, auth, store, patient.id, finding_id)
@@ -93,7 +93,7 @@ def api_add_finding(
     status_code=204,
 )
 def api_delete_finding(
-    patient: PatientRef, finding_id: int, auth: EditorSession, store: StoreDep
+    patient: PatientRef, finding_id: Id, auth: EditorSession, store: StoreDep
 ) -> Response:
     """Remove one finding."""
     return obs.api_remove(FINDINGS, auth, store, patient.id, finding_id)

@@ -16,7 +16,7 @@ from clepath.knowledge.base import KnowledgeBase
 from clepath.knowledge.models.labs import LabTest
 from clepath.web import forms
 from clepath.web.clock import Today
-from clepath.web.deps import EditorSession, Form, Knowledge, PatientRef, ReaderSession, StoreDep
+from clepath.web.deps import EditorSession, Form, Id, Knowledge, PatientRef, ReaderSession, StoreDep
 from clepath.web.routes import _observations as obs
 from clepath.web.schemas import LabIn
 
@@ -84,7 +84,7 @@ def add_lab(
 
 
 @router.post("/patients/{patient_id}/labs/{lab_id}/delete", include_in_schema=False)
-def delete_lab(patient: PatientRef, lab_id: int, auth: EditorSession, store: StoreDep) -> Response:
+def delete_lab(patient: PatientRef, lab_id: Id, auth: EditorSession, store: StoreDep) -> Response:
     """Remove one lab result."""
     return obs.remove(LABS, auth, store, patient.id, lab_id)
 
@@ -107,7 +107,7 @@ def api_add_lab(
     "/api/patients/{patient_id}/labs/{lab_id}", summary="Remove a lab result", status_code=204
 )
 def api_delete_lab(
-    patient: PatientRef, lab_id: int, auth: EditorSession, store: StoreDep
+    patient: PatientRef, lab_id: Id, auth: EditorSession, store: StoreDep
 ) -> Response:
     """Remove one lab result."""
     return obs.api_remove(LABS, auth, store, patient.id, lab_id)

@@ -24,6 +24,9 @@ from clepath.web.deps import (
     EditorSession,
     Form,
     Knowledge,
+    Limit,
+    Offset,
+    PageNumber,
     PatientCase,
     PatientRef,
     ReaderSession,
@@ -87,7 +90,8 @@ def home() -> Response:
 
 @router.get("/patients", include_in_schema=False)
 def patient_list(
-    request: Request, auth: ReaderSession, store: StoreDep, q: str = "", page_number: int = 1
+    request: Request, auth: ReaderSession, store: StoreDep, q: str = "",
+    page_number: PageNumber = 1,
 ) -> Response:
     """Patients, most recently changed first; `q` searches the case id."""
     size = 50
@@ -237,7 +241,7 @@ def delete_patient(
 
 @router.get("/api/patients", summary="List and search patients")
 def api_patients(
-    auth: ReaderSession, store: StoreDep, q: str = "", limit: int = 50, offset: int = 0
+    auth: ReaderSession, store: StoreDep, q: str = "", limit: Limit = 50, offset: Offset = 0
 ) -> list[dict[str, Any]]:
     """Patients whose case id contains `q`, most recently changed first."""
     found = store.patients.search(q, limit=max(1, min(limit, 500)), offset=max(0, offset))

@@ -23,7 +23,7 @@ from clepath.knowledge.base import KnowledgeBase
 from clepath.store.entries import parse_item
 from clepath.web import forms
 from clepath.web.clock import Today
-from clepath.web.deps import EditorSession, Form, Knowledge, PatientRef, ReaderSession, StoreDep
+from clepath.web.deps import EditorSession, Form, Id, Knowledge, PatientRef, ReaderSession, StoreDep
 from clepath.web.future import entry_warnings
 from clepath.web.render import page
 from clepath.web.routes import _observations as obs
@@ -125,7 +125,7 @@ def add_therapy(
 def edit_therapy_form(
     request: Request,
     patient: PatientRef,
-    course_id: int,
+    course_id: Id,
     auth: EditorSession,
     store: StoreDep,
     kb: Knowledge,
@@ -144,7 +144,7 @@ def edit_therapy_form(
 def edit_therapy(
     request: Request,
     patient: PatientRef,
-    course_id: int,
+    course_id: Id,
     auth: EditorSession,
     store: StoreDep,
     kb: Knowledge,
@@ -186,7 +186,7 @@ def edit_therapy(
 
 @router.post("/patients/{patient_id}/therapies/{course_id}/delete", include_in_schema=False)
 def delete_therapy(
-    patient: PatientRef, course_id: int, auth: EditorSession, store: StoreDep
+    patient: PatientRef, course_id: Id, auth: EditorSession, store: StoreDep
 ) -> Response:
     """Remove one course."""
     return obs.remove(THERAPIES, auth, store, patient.id, course_id)
@@ -212,7 +212,7 @@ def api_add_therapy(
 
 @router.put("/api/patients/{patient_id}/therapies/{course_id}", summary="Replace a course")
 def api_replace_therapy(
-    body: TherapyIn, patient: PatientRef, course_id: int, auth: EditorSession, store: StoreDep
+    body: TherapyIn, patient: PatientRef, course_id: Id, auth: EditorSession, store: StoreDep
 ) -> dict[str, Any]:
     """Replace one course (checked first; 422 and no change when refused)."""
     changed = store.observations.replace(patient.id, "therapies", course_id, body.entry())
@@ -227,7 +227,7 @@ def api_replace_therapy(
     status_code=204,
 )
 def api_delete_therapy(
-    patient: PatientRef, course_id: int, auth: EditorSession, store: StoreDep
+    patient: PatientRef, course_id: Id, auth: EditorSession, store: StoreDep
 ) -> Response:
     """Remove one course."""
     return obs.api_remove(THERAPIES, auth, store, patient.id, course_id)

@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse, Response
 from clepath.errors import CaseError, FieldProblem
 from clepath.store import ROLES, Store, User
 from clepath.web import forms
-from clepath.web.deps import AdminSession, Form, StoreDep
+from clepath.web.deps import AdminSession, Form, Id, StoreDep
 from clepath.web.render import page
 from clepath.web.routes._common import commit, see_other
 from clepath.web.schemas import UserIn, UserPatch
@@ -87,7 +87,7 @@ def add_user(request: Request, auth: AdminSession, store: StoreDep, form: Form) 
 
 @router.post("/users/{user_id}", include_in_schema=False)
 def change_user(
-    request: Request, user_id: int, auth: AdminSession, store: StoreDep, form: Form
+    request: Request, user_id: Id, auth: AdminSession, store: StoreDep, form: Form
 ) -> Response:
     """Change a user's role, sign-in or password (whichever the form sends)."""
     active_text = form.get("active")
@@ -123,7 +123,7 @@ def api_add_user(body: UserIn, auth: AdminSession, store: StoreDep) -> JSONRespo
 
 @router.patch("/api/users/{user_id}", summary="Change a user")
 def api_change_user(
-    user_id: int, body: UserPatch, auth: AdminSession, store: StoreDep
+    user_id: Id, body: UserPatch, auth: AdminSession, store: StoreDep
 ) -> dict[str, Any]:
     """Change role, sign-in or password (only the fields sent)."""
     changed = _change(

@@ -8,15 +8,17 @@ The CDS Hooks endpoints follow their own specification and JWT authentication (t
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
-
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from tests.web.conftest import Browser, World
 
+# 8 per operation keeps `make test` short; CLEPATH_CONTRACT_EXAMPLES=200 for a longer run.
+_EXAMPLES = int(os.environ.get("CLEPATH_CONTRACT_EXAMPLES", "8"))
 _SKIP_PATH = "^/cds-services"
 # A case file's validity is clinical (dates, units, codes), beyond what a JSON Schema can say:
 # for these bodies a schema-valid case may rightly be refused with 422 problem details.
@@ -40,7 +42,7 @@ def test_api_keeps_its_contract(world: World) -> None:
     for operation in operations:
 
         @given(case=operation.as_strategy())
-        @settings(max_examples=8, derandomize=True, deadline=None, database=None,
+        @settings(max_examples=_EXAMPLES, derandomize=True, deadline=None, database=None,
                   suppress_health_check=list(HealthCheck), phases=[Phase.generate])
         def check(case: Any) -> None:
             excluded = [positive_data_acceptance] if case.path in _SEMANTIC_BODIES else []

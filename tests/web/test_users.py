@@ -49,12 +49,12 @@ class TestUsers:
         )
 
     def test_admin_cannot_lock_themselves_out(self, admin: Browser) -> None:
-        """Demoting oneself is refused (422) and the role stays admin."""
+        """Demoting oneself is refused as a conflict (409) and the role stays admin."""
         me = _user_id(admin, "admin")
 
         response = admin.api("PATCH", f"/api/users/{me}", {"role": "viewer"})
 
-        assert (422, "admin") == (
+        assert (409, "admin") == (
             response.status_code,
             next(u["role"] for u in admin.get("/api/users").json() if u["id"] == me),
         )

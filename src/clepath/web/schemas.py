@@ -117,6 +117,8 @@ class PatientDetailsIn(BaseModel):
 class LoginIn(BaseModel):
     """Sign-in credentials."""
 
+    model_config = ConfigDict(extra="forbid")
+
     username: str
     password: str
 
@@ -128,6 +130,8 @@ Role = Literal["viewer", "clinician", "admin"]
 class UserIn(BaseModel):
     """A new user."""
 
+    model_config = ConfigDict(extra="forbid")
+
     username: str = Field(pattern=_USERNAME, description="Stored in lower case.")
     password: str = Field(min_length=10, max_length=256)
     role: Role = Field(description="viewer, clinician or admin.")
@@ -135,6 +139,8 @@ class UserIn(BaseModel):
 
 class UserPatch(BaseModel):
     """Changes to a user (only the fields sent)."""
+
+    model_config = ConfigDict(extra="forbid")
 
     role: Role | None = None
     active: bool | None = None

@@ -113,19 +113,27 @@ def api_users(auth: AdminSession, store: StoreDep) -> list[dict[str, Any]]:
     return [_user_json(u) for u in store.users.all()]
 
 
-@router.post("/api/users", summary="Add a user", status_code=201)
+_CONFLICT = {409: {"description": "The change conflicts with the stored users."}}
+
+
+@router.post("/api/users", summary="Add a user", status_code=201, responses=_CONFLICT)
 def api_add_user(body: UserIn, auth: AdminSession, store: StoreDep) -> JSONResponse:
-    """Add a user (422 for a taken name, a weak password or an unknown role)."""
+    """Add a user (409 for a taken name; 422 for a weak password or an unknown role)."""
+    if store.users.by_name(body.username.strip().lower()) is not None:
+        raise HTTPException(409, "That username is already taken.")
     added = store.users.add(body.username, body.password, body.role)
     commit(store, auth.user, "create", "user", resource_id=added.id)
     return JSONResponse(_user_json(added), status_code=201)
 
 
-@router.patch("/api/users/{user_id}", summary="Change a user")
+@router.patch("/api/users/{user_id}", summary="Change a user", responses=_CONFLICT)
 def api_change_user(
     user_id: Id, body: UserPatch, auth: AdminSession, store: StoreDep
 ) -> dict[str, Any]:
-    """Change role, sign-in or password (only the fields sent)."""
+    """Change role, sign-in or password (only the fields sent); 409 for a change that would
+    lock you out of user management."""
+    if user_id == auth.user.id and ((body.role and body.role != "admin") or body.active is False):
+        raise HTTPException(409, "That would lock you out of user management; ask another admin.")
     changed = _change(
         store, auth.user, user_id, role=body.role, active=body.active, password=body.password
     )

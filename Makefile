@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench clean audit soak
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -19,11 +19,18 @@ test: $(STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/python -m pytest
+	$(MAKE) --no-print-directory audit
+
+# Offline: checks installed packages against an OSV snapshot in $CLEPATH_ADVISORIES when given,
+# and says plainly when it could check nothing (exit 2, not a failure); fails on a finding.
+audit: $(STAMP)
+	@$(BIN)/python scripts/audit_deps.py; rc=$$?; test $$rc -ne 1
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_assess.py
 	$(BIN)/python benchmarks/bench_web.py
 	$(BIN)/python benchmarks/bench_cds.py
+	$(BIN)/python benchmarks/bench_overload.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

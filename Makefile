@@ -21,6 +21,11 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 	$(MAKE) --no-print-directory audit
 
+# Kill -9 durability, full run: 20 rounds on SQLite (and PostgreSQL when
+# $CLEPATH_TEST_POSTGRES_URL is set); the test suite runs a bounded slice.
+soak: $(STAMP)
+	$(BIN)/python -m tests.ops.kill9 --rounds 20
+
 # Offline: checks installed packages against an OSV snapshot in $CLEPATH_ADVISORIES when given,
 # and says plainly when it could check nothing (exit 2, not a failure); fails on a finding.
 audit: $(STAMP)

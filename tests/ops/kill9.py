@@ -145,7 +145,10 @@ def run(url: str, folder: Path, rounds: int, seed: int = 11) -> Tally:
         acked: list[str] = []
         stop = threading.Event()
 
-        def writer(index: int, round_number: int = number) -> None:
+        def writer(
+            index: int, round_number: int = number, stop: threading.Event = stop,
+            acked: list[str] = acked,
+        ) -> None:
             try:
                 client = _client(server.base)
             except httpx.HTTPError:

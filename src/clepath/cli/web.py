@@ -170,6 +170,10 @@ def serve(
         # Applied by uvicorn in every worker process, so each one logs its requests.
         "log_config": config,
         "server_header": False,
+        # Idle keep-alive connections stay open longer than clients and proxies keep them
+        # (nginx: 60 s), so a client never reuses a connection the server has just closed;
+        # that race was the "cut-off responses" seen under steady load (uvicorn's default 5 s).
+        "timeout_keep_alive": 75,
     }
     if workers == 1:
         uvicorn.run(create_app(settings, warm_up=True), **options)  # type: ignore[arg-type]

@@ -9,6 +9,7 @@ suite runs a bounded, seeded slice (tests/ops/test_durability.py). Loopback only
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import random
 import signal
@@ -18,6 +19,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -60,7 +62,10 @@ def prepare(url: str) -> int:
         with Store.open(session_factory(engine), kb) as store:
             if store.users.by_name("kill9") is None:
                 store.users.add("kill9", PASSWORD, "clinician")
-            patient_id = store.patients.add_case(load_case(demo_path("seed"), kb))
+            case = load_case(demo_path("seed"), kb)
+            # A case id of its own: a shared test database may already hold the seed case.
+            case = dataclasses.replace(case, id=f"kill9-{uuid.uuid4().hex[:12]}")
+            patient_id = store.patients.add_case(case)
             store.commit()
     finally:
         engine.dispose()

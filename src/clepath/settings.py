@@ -15,7 +15,7 @@ suit a laptop: SQLite in the working directory, the server on loopback port 8000
 | `CLEPATH_LOGIN_WINDOW_MINUTES` | `login_window_minutes` | `15` |
 | `CLEPATH_LOG_LEVEL` | `log_level` | `info` |
 | `CLEPATH_LOG_FORMAT` | `log_format` | `json` (one JSON object a line) or `text` |
-| `CLEPATH_MAX_CONCURRENCY` | `max_concurrency` | `8` requests running at once per worker |
+| `CLEPATH_MAX_CONCURRENCY` | `max_concurrency` | `4` requests running at once per worker |
 | `CLEPATH_MAX_QUEUE` | `max_queue` | `16` more may wait; beyond that a fast 503 + Retry-After |
 | `CLEPATH_QUEUE_SECONDS` | `queue_seconds` | `1` s longest wait for a turn (then 503) |
 | `CLEPATH_REQUEST_TIMEOUT_SECONDS` | `request_timeout_seconds` | `30` s deadline per request |
@@ -66,7 +66,7 @@ class Settings:
     login_window_minutes: float = 15.0
     log_level: str = "info"
     log_format: str = "json"
-    max_concurrency: int = 8
+    max_concurrency: int = 4
     max_queue: int = 16
     queue_seconds: float = 1.0
     request_timeout_seconds: float = 30.0

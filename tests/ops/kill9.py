@@ -150,14 +150,14 @@ def run(url: str, folder: Path, rounds: int, seed: int = 11) -> Tally:
         acked: list[str] = []
         stop = threading.Event()
 
+        # Sign in first (argon2 takes a while on a busy machine), then write until killed.
+        clients = [_client(server.base) for _ in range(WRITERS)]
+
         def writer(
             index: int, round_number: int = number, stop: threading.Event = stop,
-            acked: list[str] = acked,
+            acked: list[str] = acked, clients: list[httpx.Client] = clients,
         ) -> None:
-            try:
-                client = _client(server.base)
-            except httpx.HTTPError:
-                return
+            client = clients[index]
             count = 0
             while not stop.is_set():
                 note = f"r{round_number}-w{index}-{count}"
@@ -171,11 +171,16 @@ def run(url: str, folder: Path, rounds: int, seed: int = 11) -> Tally:
         threads = [threading.Thread(target=writer, args=(i,)) for i in range(WRITERS)]
         for thread in threads:
             thread.start()
-        time.sleep(rng.uniform(0.3, 2.0))
+        waited = time.monotonic()
+        while not acked and time.monotonic() - waited < 20:
+            time.sleep(0.02)
+        time.sleep(rng.uniform(0.1, 1.5))
         server.kill()
         stop.set()
         for thread in threads:
             thread.join(15)
+        for old in clients:
+            old.close()
         server.start()
         client = _client(server.base)
         present = _notes(client, patient_id)

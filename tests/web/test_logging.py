@@ -60,3 +60,23 @@ class TestNoPatientDataInLogs:
     def test_failures_are_logged_by_type_only(self, busy_log: list[str]) -> None:
         """An unexpected exception is logged as its type and route, without its message."""
         assert any("unhandled RuntimeError on GET /boom-for-test" in line for line in busy_log)
+
+    def test_json_lines_carry_no_patient_data_and_a_request_id(
+        self, busy_log: list[str], caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """Every server record, written as the JSON line `clepath serve` emits, is valid JSON
+        without any marker, and each request line names its request id."""
+        import json
+
+        from clepath.web.logs import JsonFormatter, RequestIdFilter
+
+        records = [r for r in caplog.get_records("setup") if not r.name.startswith(_CLIENT_LOGGERS)]
+        for record in records:
+            RequestIdFilter().filter(record)
+        lines = [JsonFormatter().format(r) for r in records]
+        entries = [json.loads(line) for line in lines]
+        leaks = [(m, line) for line in lines for m in MARKERS if m in line]
+        requests = [e for e in entries if "route" in e]
+
+        assert [] == leaks
+        assert requests and all(len(e["request_id"]) == 32 for e in requests)

@@ -21,6 +21,7 @@ from clepath.web import create_app
 from clepath.web.logs import JsonFormatter, RequestIdFilter
 from clepath.web.overload import LoadShedder
 from tests.store.conftest import FAST_HASHER
+from tests.web._async import run_async
 from tests.web.conftest import sqlite_template
 
 __all__ = ["sqlite_template"]
@@ -94,7 +95,7 @@ def test_full_app_sheds_fast_and_stays_healthy(
                 await client.get("/healthz")
             ).status_code
 
-    codes, shed, live, ready, after = asyncio.run(scenario())
+    codes, shed, live, ready, after = run_async(scenario)
 
     assert [200, 503] == codes
     assert 503 == shed.status_code
@@ -114,7 +115,7 @@ def test_a_request_past_its_deadline_gets_503_not_500(
         async with await _client(app) as client:
             return await client.get("/api/hold-for-test")
 
-    answer = asyncio.run(scenario())
+    answer = run_async(scenario)
 
     assert (503, "1") == (answer.status_code, answer.headers["retry-after"])
 
@@ -134,7 +135,7 @@ def test_pages_are_shed_with_plain_text(small_app: tuple[FastAPI, asyncio.Event]
             await asyncio.gather(holder, waiter)
             return page
 
-    page = asyncio.run(scenario())
+    page = run_async(scenario)
 
     assert 503 == page.status_code
     assert page.text.startswith("clepath is busy")
@@ -150,7 +151,7 @@ def test_every_answer_carries_a_request_id(small_app: tuple[FastAPI, asyncio.Eve
             replaced = await client.get("/healthz", headers={"X-Request-ID": "x\r\nSet-Cookie"})
             return kept, replaced
 
-    kept, replaced = asyncio.run(scenario())
+    kept, replaced = run_async(scenario)
 
     assert "lb-0123456789" == kept.headers["x-request-id"]
     assert 32 == len(replaced.headers["x-request-id"])

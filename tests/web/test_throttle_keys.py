@@ -3,12 +3,11 @@ trusted proxy, and failures elsewhere cannot lock a user out at their own addres
 
 from __future__ import annotations
 
-import asyncio
-
 import httpx
 from starlette.requests import Request
 
 from clepath.web.routes.auth import client_address
+from tests.web._async import run_async
 from tests.web.conftest import PASSWORD, World
 
 
@@ -26,7 +25,7 @@ def _attempts(world: World, address: str, tries: list[tuple[str, str, str | None
                 codes.append(answer.status_code)
             return codes
 
-    return asyncio.run(run())
+    return run_async(run)
 
 
 def _request(peer: str, forwarded: str | None) -> Request:

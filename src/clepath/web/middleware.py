@@ -99,7 +99,7 @@ class RequestGuard:
             log.info(
                 "%s %s %s %.1fms", method, route, status["code"], elapsed,
                 extra={"method": method, "route": route, "status": status["code"],
-                       "ms": round(elapsed, 1)},
+                       "ms": round(elapsed, 1), "request_id": request_id},
             )
             request_id_var.reset(token)
 

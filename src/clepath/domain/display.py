@@ -38,6 +38,7 @@ __all__ = [
     "fmt_quantity",
     "fmt_titre",
     "fmt_value",
+    "jinja_filters",
     "kind_of_unit",
     "unit_label",
 ]
@@ -216,7 +217,9 @@ def fmt_plain(value: float | int | Decimal | str) -> str:
     return f"{number.normalize():f}"
 
 
-def fmt_value(value: float | int | Decimal | None, kind: str, *, missing: str = NOT_RECORDED) -> str:
+def fmt_value(
+    value: float | int | Decimal | None, kind: str, *, missing: str = NOT_RECORDED
+) -> str:
     """The number alone, at the precision of `kind` (for a table whose column names the unit)."""
     if value is None:
         return missing
@@ -261,3 +264,34 @@ def fmt_titre(denominator: float | int | None, *, missing: str = NOT_RECORDED) -
     if denominator is None:
         return missing
     return f"1:{fmt_number(denominator, 0)}"
+
+
+def _qty(value: object, kind: str) -> str:
+    return fmt(value, kind) if _is_number(value) else _as_text(value)  # type: ignore[arg-type]
+
+
+def _val(value: object, kind: str) -> str:
+    return fmt_value(value, kind) if _is_number(value) else _as_text(value)  # type: ignore[arg-type]
+
+
+def _quantity(value: object, unit: str | None) -> str:
+    return fmt_quantity(value, unit) if _is_number(value) else _as_text(value)  # type: ignore[arg-type]
+
+
+def _plain(value: object) -> str:
+    return fmt_plain(value) if _is_number(value) else _as_text(value)  # type: ignore[arg-type]
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float, Decimal)) and not isinstance(value, bool)
+
+
+def _as_text(value: object) -> str:
+    return NOT_RECORDED if value is None else str(value)
+
+
+def jinja_filters() -> dict[str, object]:
+    """The formatter as template filters: ``{{ v|qty('ml') }}`` -> ``600 mL``, ``{{ v|val('cm')
+    }}`` -> ``170``, ``{{ v|quantity(unit) }}``, ``{{ v|plain }}``, ``{{ code|unit_label }}``."""
+    return {"qty": _qty, "val": _val, "quantity": _quantity, "plain": _plain,
+            "unit_label": unit_label, "titre": fmt_titre}

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from clepath.domain.case import Case
+from clepath.domain.display import fmt_quantity
 from clepath.domain.units import convert
 from clepath.engine import glucocorticoids as gc_module
 from clepath.engine import options as options_module
@@ -189,7 +190,7 @@ def _lab_lines(case: Case, kb: KnowledgeBase) -> tuple[LabLine, ...]:
         if result.titre is not None:
             shown = str(result.titre)
         elif result.value is not None:
-            shown = f"{result.value:.4g} {result.unit}"
+            shown = fmt_quantity(result.value, result.unit)
         else:
             shown = result.result or "?"
         flag: str | None = result.result

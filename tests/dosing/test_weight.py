@@ -95,13 +95,13 @@ class TestUkPolicy:
         w = dosing_weight(patient(height_cm=165, weight_kg=1.25 * ibw), kb)
 
         assert ("dose_determining", 1) == (w.basis, len(w.triggers))
-        assert w.triggers[0].startswith("actual weight 125.0 % of IBW")
+        assert w.triggers[0].startswith("actual weight 125.0% of IBW")
 
     def test_obese_patient_names_both_triggers(self, kb: KnowledgeBase) -> None:
         """160 cm / 80 kg fires the BMI and the percentage triggers, and both are reported."""
         w = dosing_weight(patient(height_cm=160, weight_kg=80), kb)
 
-        assert ("BMI 31.25 > 30 kg/m2", "actual weight 152.7 % of IBW > 120 %") == w.triggers
+        assert ("BMI 31.25 > 30 kg/m²", "actual weight 152.7% of IBW > 120%") == w.triggers
 
     def test_exactly_120_percent_of_ibw_does_not_trigger(self, kb: KnowledgeBase) -> None:
         """The UK trigger is "more than 20 % over IBW": exactly 120 % stays on actual weight."""

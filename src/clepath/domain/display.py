@@ -55,6 +55,7 @@ class Kind:
     unit: str
     trim: bool = False
     space: bool = True  # a space between number and unit ("60 g"; "45%" has none)
+    whole_from: float | None = None  # from this size on, no decimals (23 weeks, 1.5 weeks)
 
 
 KINDS: dict[str, Kind] = {
@@ -71,11 +72,13 @@ KINDS: dict[str, Kind] = {
     "mg_per_ml": Kind(0, "mg/mL"),
     "minutes": Kind(0, "min"),
     "days": Kind(0, "days"),
-    "weeks": Kind(1, "weeks", trim=True),
+    # one decimal below 20 weeks, so 11.6 weeks next to a 12-week minimum trial is not "12"
+    "weeks": Kind(1, "weeks", trim=True, whole_from=20),
     # measurements and computed ratios: fixed decimals
     "mg_per_kg": Kind(2, "mg/kg"),
     "mg_per_kg_day": Kind(2, "mg/kg/day"),
-    "kg": Kind(1, "kg"),
+    "kg": Kind(1, "kg"),  # a measured weight
+    "dosing_kg": Kind(2, "kg"),  # a computed dosing weight (IBW, DDW): grams are checked by it
     "cm": Kind(0, "cm"),
     "inch": Kind(1, "in"),
     "bmi": Kind(1, "kg/m²"),
@@ -217,14 +220,20 @@ def fmt_plain(value: float | int | Decimal | str) -> str:
     return f"{number.normalize():f}"
 
 
+def _kind_number(value: float | int | Decimal, k: Kind) -> str:
+    decimals = k.decimals
+    if k.whole_from is not None and abs(_decimal(value)) >= Decimal(str(k.whole_from)):
+        decimals = 0
+    return fmt_number(value, decimals, trim=k.trim)
+
+
 def fmt_value(
     value: float | int | Decimal | None, kind: str, *, missing: str = NOT_RECORDED
 ) -> str:
     """The number alone, at the precision of `kind` (for a table whose column names the unit)."""
     if value is None:
         return missing
-    k = KINDS[kind]
-    return fmt_number(value, k.decimals, trim=k.trim)
+    return _kind_number(value, KINDS[kind])
 
 
 def fmt(value: float | int | Decimal | None, kind: str, *, missing: str = NOT_RECORDED) -> str:
@@ -232,7 +241,7 @@ def fmt(value: float | int | Decimal | None, kind: str, *, missing: str = NOT_RE
     if value is None:
         return missing
     k = KINDS[kind]
-    number = fmt_number(value, k.decimals, trim=k.trim)
+    number = _kind_number(value, k)
     if not k.unit:
         return number
     return f"{number} {k.unit}" if k.space else f"{number}{k.unit}"
@@ -251,8 +260,7 @@ def fmt_quantity(
     if value is None:
         return missing
     chosen = kind or kind_of_unit(unit) or "plain"
-    k = KINDS[chosen]
-    number = fmt_number(value, k.decimals, trim=k.trim)
+    number = _kind_number(value, KINDS[chosen])
     label = unit_label(unit)
     if not label:
         return number

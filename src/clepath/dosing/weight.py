@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from clepath.domain.case import Patient
-from clepath.domain.display import fmt, fmt_plain, fmt_value
+from clepath.domain.display import fmt, fmt_number, fmt_plain
 from clepath.dosing import catalogue
 from clepath.errors import DosingError
 from clepath.knowledge.base import KnowledgeBase
@@ -125,7 +125,7 @@ def _triggers(row: DosingWeightPolicy, patient: Patient, weight: float, m: _Meas
     """The policy's triggers that fire (empty list: none)."""
     fired: list[str] = []
     if row.bmi_above is not None and m.bmi is not None and m.bmi > row.bmi_above:
-        fired.append(f"BMI {fmt_value(m.bmi, 'bmi')} > {fmt_plain(row.bmi_above)} kg/m²")
+        fired.append(f"BMI {fmt_number(m.bmi, 2)} > {fmt_plain(row.bmi_above)} kg/m²")
     ratio = row.ibw_ratio_above
     if ratio is not None and m.ibw is not None and weight > ratio * m.ibw:
         fired.append(f"actual weight {fmt(m.percent, 'percent_1')} of IBW "
@@ -232,7 +232,8 @@ class _Decision:
                 self.weight_in,
                 "actual",
                 "actual_below_ibw",
-                f"weight {fmt(self.weight_in, 'kg')} < IBW {fmt(m.ibw, 'kg')}: actual weight",
+                f"weight {fmt(self.weight_in, 'dosing_kg')} < IBW {fmt(m.ibw, 'dosing_kg')}: "
+                "actual weight",
                 m,
             )
         if row.adjust == "always":

@@ -25,6 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from clepath.domain.case import Case
+from clepath.domain.display import fmt_value
 from clepath.engine.glucocorticoids import GlucocorticoidReview
 from clepath.engine.therapy import FAILURE_OUTCOMES, CourseReview, TherapyReview
 from clepath.knowledge.base import KnowledgeBase
@@ -81,7 +82,7 @@ def _w(weeks: float | None) -> str:
     """Weeks for display: whole weeks from 20 on, one decimal below (so 11.6 is not "12")."""
     if weeks is None:
         return "?"
-    return f"{weeks:.0f}" if weeks >= 20 else f"{weeks:.1f}".removesuffix(".0")
+    return fmt_value(weeks, "weeks")
 
 def both(values: Iterable[bool | None]) -> bool | None:
     """Three-valued AND: False if any is False, True if all are True, else None."""

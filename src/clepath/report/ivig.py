@@ -326,17 +326,17 @@ def _weight_panel(plan: IvigPlan) -> Panel:
     table.add_column(style="bold")
     table.add_column()
     rows = [
-        ("Dosing weight", f"{fmt(w.kg, 'kg')} ({w.basis.replace('_', '-')})"),
+        ("Dosing weight", f"{fmt(w.kg, 'dosing_kg')} ({w.basis.replace('_', '-')})"),
         ("Policy", f"{w.policy}: {w.policy_label}"),
         ("Rule", f"{w.rule}: {w.reason}"),
         ("Actual weight", fmt(w.actual_kg, "kg")),
     ]
     if w.weight_in_kg != w.actual_kg:
-        rows.append(("Calculator weight", fmt(w.weight_in_kg, "kg")))
+        rows.append(("Calculator weight", fmt(w.weight_in_kg, "dosing_kg")))
     if w.height_cm is not None:
         rows.append(("Height", f"{fmt(w.height_cm, 'cm')} = {fmt(w.height_in, 'inch')}"))
     for label, value, kind in (
-        ("Devine IBW", w.ibw_kg, "kg"),
+        ("Devine IBW", w.ibw_kg, "dosing_kg"),
         ("BMI", w.bmi, "bmi"),
         ("Actual / IBW", w.percent_of_ibw, "percent"),
     ):
@@ -344,7 +344,7 @@ def _weight_panel(plan: IvigPlan) -> Panel:
             rows.append((label, fmt(value, kind)))
     if w.ddw_kg is not None:
         rows.append(
-            ("Dose-determining weight", f"{fmt(w.ddw_kg, 'kg')} = IBW "
+            ("Dose-determining weight", f"{fmt(w.ddw_kg, 'dosing_kg')} = IBW "
                                         f"+ {fmt_plain(w.factor)} × (weight - IBW)")
         )
     for note in w.notes:
@@ -381,7 +381,7 @@ def _courses_table(plan: IvigPlan) -> Table:
 def _infusion_table(profile: InfusionProfile) -> Table:
     title = (
         f"Infusion ({profile.indication} table, "
-        f"{fmt(profile.weight_kg, 'kg')} {profile.weight_basis})"
+        f"{fmt(profile.weight_kg, 'dosing_kg')} {profile.weight_basis})"
     )
     table = Table(title=title)
     for column in ("Step", "mg/kg/min", "mL/h", "Minutes"):
@@ -527,8 +527,9 @@ def _description(plan: IvigPlan, course: CoursePlan, day: InfusionDayPlan) -> st
             f"{fmt(r.minutes, 'minutes')}"
             for r in day.infusion.runs
         )
-        lines.append(f"About {fmt(day.minutes, 'minutes')}: {steps}")
-    lines.append(f"Dosing weight {fmt(w.kg, 'kg')} ({w.basis.replace('_', '-')}, {w.policy})")
+        lines.append(f"About {fmt_value(day.minutes, 'minutes')} minutes: {steps}")
+    basis = w.basis.replace("_", "-")
+    lines.append(f"Dosing weight {fmt(w.kg, 'dosing_kg')} ({basis}, {w.policy})")
     if course.blocked or plan.blocked:
         lines.append("BLOCKED: see the plan's alerts before giving this infusion.")
     lines.append("Planned by clepath (decision support, not a prescription).")

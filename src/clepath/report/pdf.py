@@ -674,10 +674,10 @@ def _regimen(report: IvigPlanReport) -> list[Flowable]:
         for c in sorted(plan.courses, key=lambda c: c.start)
     ]
     total = sum(c.total_grams for c in plan.courses)
-    weight = (f"{fmt(w.kg, 'kg')} ({w.basis.replace('_', '-')} weight) under the policy "
+    weight = (f"{fmt(w.kg, 'dosing_kg')} ({w.basis.replace('_', '-')} weight) under the policy "
               f"{w.policy_label}. Rule {w.rule}: {w.reason}.")
     measured = (f"Actual weight {fmt(w.actual_kg, 'kg')}; height {fmt(w.height_cm, 'cm')}; "
-                f"BMI {fmt(w.bmi, 'bmi')}; ideal body weight {fmt(w.ibw_kg, 'kg')}.")
+                f"BMI {fmt(w.bmi, 'bmi')}; ideal body weight {fmt(w.ibw_kg, 'dosing_kg')}.")
     return [
         _p("6. Requested regimen", "h2"),
         _kv("Regimen:", "; ".join(parts) + (f" ({g.preset_label})" if g.preset_label else "")),

@@ -1,4 +1,5 @@
-"""The `clepath ivig` command: plan an IVIG course for a case (terminal, --json, --ics).
+"""The `clepath ivig` command: plan an IVIG course for a case (terminal, --json, --ics,
+--letter).
 
 Parses the options, calls `clepath.engine.ivig.plan_for_case` and renders; bad input raises a
 CaseError naming the option, which `clepath.cli.main.main` turns into a message and exit code.
@@ -78,6 +79,10 @@ def ivig(
         Path | None, typer.Option("--ics", help="Write the infusion days as iCalendar.",
                                   metavar="FILE")
     ] = None,
+    letter: Annotated[
+        Path | None, typer.Option("--letter", help="Write the prior-authorisation letter (PDF).",
+                                  metavar="FILE")
+    ] = None,
     product: Annotated[str | None, typer.Option(help="IVIG product, e.g. Privigen.")] = None,
     policy: Annotated[
         str | None,
@@ -143,6 +148,13 @@ def ivig(
 
         ics.write_bytes(ivig_to_ics(report))
         Console(stderr=True).print(f"Wrote the infusion days to {ics}", highlight=False)
+    if letter is not None:
+        from clepath.engine.assess import assess
+        from clepath.report.pdf import ivig_prior_auth_pdf
+
+        letter.write_bytes(ivig_prior_auth_pdf(assess(loaded, kb), report, kb=kb))
+        Console(stderr=True).print(f"Wrote the prior-authorisation letter to {letter}",
+                                   highlight=False)
     if as_json:
         from clepath.report.ivig import ivig_to_json
 

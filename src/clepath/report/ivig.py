@@ -20,7 +20,7 @@ from rich.table import Table
 from rich.text import Text
 
 from clepath import __version__
-from clepath.domain.display import fmt, fmt_plain, fmt_value
+from clepath.domain.display import fmt, fmt_number, fmt_plain, fmt_value
 from clepath.dosing.infusion import InfusionProfile
 from clepath.dosing.plan import CoursePlan, InfusionDayPlan, IvigPlan
 from clepath.dosing.review import ClasiPoint
@@ -44,11 +44,13 @@ _CONSERVATIVE = (
 
 
 def _r(value: float | None, places: int = 2) -> float | None:
-    return None if value is None else round(value, places)
+    """Rounded the way every page writes it (half-up from the written number), so the JSON and
+    the pages never differ in the last place."""
+    return None if value is None else float(fmt_number(value, places))
 
 
 def _minutes(value: float | None) -> int | None:
-    return None if value is None else int(round(value))
+    return None if value is None else int(fmt_number(value, 0))
 
 
 def _vials(vials: Iterable[VialCount]) -> list[dict[str, Any]]:
@@ -118,10 +120,8 @@ def _profile_json(p: InfusionProfile | None) -> dict[str, Any] | None:
         "steps": [
             {
                 "rate_mg_kg_min": s.rate_mg_kg_min,
-                "ml_per_kg_min": round(s.rate_mg_kg_min / p.concentration_mg_per_ml, 4),
-                "ml_per_h": round(
-                    s.rate_mg_kg_min * p.weight_kg * 60 / p.concentration_mg_per_ml, 1
-                ),
+                "ml_per_kg_min": _r(s.rate_mg_kg_min / p.concentration_mg_per_ml, 4),
+                "ml_per_h": _r(s.rate_mg_kg_min * p.weight_kg * 60 / p.concentration_mg_per_ml, 1),
                 "minutes": s.minutes,
                 "capped": s.capped,
             }

@@ -338,7 +338,7 @@ def _weight_panel(plan: IvigPlan) -> Panel:
     for label, value, kind in (
         ("Devine IBW", w.ibw_kg, "dosing_kg"),
         ("BMI", w.bmi, "bmi"),
-        ("Actual / IBW", w.percent_of_ibw, "percent"),
+        ("Actual / IBW", w.percent_of_ibw, "percent_1"),
     ):
         if value is not None:
             rows.append((label, fmt(value, kind)))

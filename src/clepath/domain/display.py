@@ -40,6 +40,7 @@ __all__ = [
     "fmt_value",
     "jinja_filters",
     "kind_of_unit",
+    "round_value",
     "unit_label",
 ]
 
@@ -209,6 +210,13 @@ def fmt_number(value: float | int | Decimal | str, decimals: int, *, trim: bool 
     if trim and "." in text:
         text = text.rstrip("0").rstrip(".")
     return text
+
+
+def round_value(value: float, decimals: int) -> float | int:
+    """A number for a data export (FHIR, JSON) rounded half-up like every page writes it:
+    ``round_value(79.83225712000001, 2) == 79.83``; with no decimals, an integer."""
+    text = fmt_number(value, decimals)
+    return int(text) if decimals == 0 else float(text)
 
 
 def fmt_plain(value: float | int | Decimal | str) -> str:

@@ -218,7 +218,12 @@ def convert(value: float, from_code: str, to_code: str) -> float:
     if factor is None:
         raise UnitProblem(f"{from_code!r} cannot be converted to {to_code!r}")
     scale, offset = factor
-    return value * scale + offset
+    if scale == 1 and offset == 0:
+        return value
+    # 15 significant digits drop the binary noise of the arithmetic (176 lb is 79.83225712 kg,
+    # not 79.83225712000001; 1300 /mm3 is 1.3 x10^9/L, not 1.3000000000000003) and keep every
+    # digit a measurement can have
+    return float(f"{value * scale + offset:.15g}")
 
 
 def parse_quantity_text(text: str) -> Quantity:

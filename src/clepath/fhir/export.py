@@ -36,6 +36,7 @@ from typing import Any
 from clepath import __version__
 from clepath.domain.case import Case, ClasiExam, CleEntry, Finding, LabResult, TherapyCourse
 from clepath.domain.dates import PartialDate
+from clepath.domain.display import fmt, fmt_number, round_value
 from clepath.domain.units import UnitProblem, parse_quantity_text
 from clepath.engine.assess import Assessment, assess
 from clepath.engine.ivig import IvigPlanReport, plan_for_case
@@ -504,8 +505,8 @@ def _ivig(b: _Builder, report: IvigPlanReport | None, problem: str | None) -> No
             dosages.append({
                 "sequence": day.day,
                 "text": (f"{course.kind} course {course.number}, day {day.day} of {day.of_days}: "
-                         f"{day.grams:g} g ({day.g_per_kg:.3g} g/kg of {weight.kg:.4g} kg "
-                         f"dosing weight)"),
+                         f"{fmt(day.grams, 'ivig_g')} ({fmt_number(day.g_per_kg, 3)} g/kg of "
+                         f"{fmt(weight.kg, 'dosing_kg')} dosing weight)"),
                 "timing": {"event": [_date(day.date)]},
                 "route": t.codeable(b.local("route", "intravenous", "route"), text="intravenous"),
                 "doseAndRate": [{"doseQuantity": t.quantity(day.grams, "g")}],
@@ -514,7 +515,8 @@ def _ivig(b: _Builder, report: IvigPlanReport | None, problem: str | None) -> No
             "resourceType": "MedicationRequest",
             "extension": [
                 _ext("dose-per-kg", valueQuantity=t.quantity(course.dose_g_per_kg, "g/kg")),
-                _ext("dosing-weight", valueQuantity=t.quantity(weight.kg, "kg")),
+                # a computed weight: at the 2 decimals every page shows (not 63.372949795600015)
+                _ext("dosing-weight", valueQuantity=t.quantity(round_value(weight.kg, 2), "kg")),
             ],
             "status": "draft",
             "intent": "plan",

@@ -37,6 +37,7 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
+from clepath.domain.display import fmt_plain
 from clepath.fhir import terminology as t
 from clepath.fhir.cds.prefetch import render
 from clepath.fhir.cds.services import PREFETCH
@@ -341,7 +342,7 @@ def draft_order(
         "medicationCodeableConcept": {"text": text or drug},
         "subject": {"reference": f"Patient/{patient_id}"},
         "dosageInstruction": [{
-            "text": f"{dose:g} {unit}",
+            "text": f"{fmt_plain(dose)} {unit}",
             "timing": {"repeat": repeat},
             "doseAndRate": [{"doseQuantity": t.quantity(dose, unit)}],
         }],

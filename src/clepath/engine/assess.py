@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from clepath.domain.case import Case
-from clepath.domain.display import fmt_quantity
+from clepath.domain.display import fmt_plain, fmt_quantity
 from clepath.domain.units import convert
 from clepath.engine import glucocorticoids as gc_module
 from clepath.engine import options as options_module
@@ -303,7 +303,7 @@ def _alerts(
         out.append(make_alert(kb, "smoking"))
     if gc_review.above_target and gc_review.prednisone_equivalent_mg_per_day is not None:
         failed = [
-            f"{t.guideline} {t.operator} {t.threshold_mg:g} mg/day"
+            f"{t.guideline} {t.operator} {fmt_plain(t.threshold_mg)} mg/day"
             for t in gc_review.targets
             if t.met is False
         ]

@@ -180,7 +180,8 @@ def _read_findings(
             verdict = _finding_verdict(kb, pack, condition, finding)
         if verdict is None:
             limit, unit = _threshold(kb, pack, condition)
-            unjudged.append(f"{text}: no value to compare with {limit:g} {_unit_word(unit)}")
+            unjudged.append(f"{text}: no value to compare with {fmt_plain(limit)} "
+                            f"{_unit_word(unit)}")
         elif verdict:
             hits.append(_Hit(finding.date, _with_note(text, condition), finding.attributed_to))
     judged = len(unjudged) < len(found)
@@ -233,7 +234,7 @@ def _quantity_text(kb: KnowledgeBase, finding: Finding) -> str:
     for term in kb.table("findings", "findings", FindingTerm):
         if term.id == finding.name:
             unit = term.value_unit
-    return f"{quantity.value:g} {_unit_word(unit)}".rstrip()
+    return f"{fmt_plain(quantity.value)} {_unit_word(unit)}".rstrip()
 
 
 # labs
@@ -293,7 +294,7 @@ def _why_unjudged(kb: KnowledgeBase, pack: str, condition: Condition) -> str:
         return "no upper reference limit or result word, so 'high' cannot be judged"
     if compare == "titre_at_least":
         limit, _ = _threshold(kb, pack, condition)
-        return f"no titre, range or result word to compare with 1:{limit:g}"
+        return f"no titre, range or result word to compare with 1:{fmt_plain(limit)}"
     if compare == "threshold":
         assert condition.lab_threshold is not None
         row = labs.threshold(kb, condition.lab_threshold)

@@ -120,7 +120,11 @@ def _scores(a: Assessment, console: Console) -> None:
             )
         _row(table, "CLASI", f"A {latest.activity} ({latest.severity}) · D {latest.damage}", detail)
     s = a.sledai
-    descriptors = ", ".join(f"{d.label} {d.weight}" for d in s.descriptors) or "none"
+    # Each descriptor names its source (finding, lab or CLASI examination, with its date).
+    descriptors = "; ".join(f"{d.label} {d.weight} ({d.evidence})" for d in s.descriptors)
+    descriptors = descriptors or "none"
+    if s.recorded_not_used:
+        descriptors += "; " + "; ".join(s.recorded_not_used)
     band = f" ({s.band}, scheme {s.band_scheme}{', unconfirmed' if s.band_unconfirmed else ''})"
     _row(
         table,
@@ -210,6 +214,8 @@ def _therapies(a: Assessment, console: Console) -> None:
             dose += f" = {fmt(c.dose_mg_per_kg, 'mg_per_kg_day')}"
             if c.above_max:
                 dose += f" (> {fmt_plain(c.max_mg_per_kg)})"
+        if c.summed_daily_dose_mg is not None:
+            dose += " (overlapping courses summed)"
         minimum = f" (min {fmt_plain(c.min_trial_weeks)} weeks)" if c.min_trial_weeks else ""
         if c.adequacy_note and c.adequacy_note not in notes:
             notes.append(c.adequacy_note)

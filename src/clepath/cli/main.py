@@ -157,11 +157,12 @@ def _problem(field: str, value: object, message: str, accepted: str) -> object:
 
 
 def _register_plugins() -> None:
-    """Command groups that live in their own modules (IVIG, reports, FHIR, CDS Hooks, web)."""
+    """Command groups that live in their own modules (IVIG, reports, FHIR, CDS Hooks, web, ingest,
+    care)."""
     import importlib
     import importlib.util
 
-    for name in ("ivig", "report", "fhir", "cds", "web"):
+    for name in ("ivig", "report", "fhir", "cds", "web", "ingest", "care"):
         module_name = f"clepath.cli.{name}"
         if importlib.util.find_spec(module_name) is None:
             continue

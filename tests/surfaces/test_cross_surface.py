@@ -147,7 +147,7 @@ def test_egfr_90(site: Site, kb: KnowledgeBase) -> None:
 
 
 def test_100_kg_weight_and_100_g_day(site: Site, kb: KnowledgeBase) -> None:
-    """100 kg actual weight at 1 g/kg in one day: 100.0 kg, 100 g and 1000 mL everywhere."""
+    """100 kg actual weight at 1 g/kg in one day: 100.0 kg, 100 g and 1,000 mL everywhere."""
     case = _case(kb, SEED, **{"patient.weight": "100 kg", "patient.height": "190 cm",
                               "requests.ivig.product": "privigen",
                               "requests.ivig.policy": "ACTUAL"})
@@ -155,7 +155,7 @@ def test_100_kg_weight_and_100_g_day(site: Site, kb: KnowledgeBase) -> None:
     _assert_everywhere(surfaces, "100.0 kg", (*ASSESSMENT_SURFACES, IVIG_PAGE, LETTER_PDF,
                                                TERMINAL_IVIG))
     _assert_everywhere(surfaces, "100 g", PLAN_SURFACES, wrong="10 g")
-    _assert_everywhere(surfaces, "1000 mL", PLAN_SURFACES, wrong="1 mL")
+    _assert_everywhere(surfaces, "1,000 mL", PLAN_SURFACES, wrong="1 mL")
 
 
 def test_prednisone_420_mg_cumulative(site: Site, kb: KnowledgeBase) -> None:

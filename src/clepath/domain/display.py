@@ -14,7 +14,9 @@ Two styles of decimals, chosen per kind:
   medication-safety practice asks (``60 g``, never ``60.0 g``, which can be misread as 600 g;
   ``0.5 g``, never ``.5 g``).
 
-No thousands separators: ``15000 mg`` is written as typed, so it can be copied back into a form.
+Thousands are separated by commas for people (``15,000 mg``, ``1,000 mL``), as the ISMP list of
+error-prone dose designations asks (100000 is misread as 10000); ``fmt_number`` alone, used for
+data (JSON, FHIR), never groups.
 
 Units are written one way for people (``×10⁹/L``, ``mL/min/1.73 m²``, ``°C``); the UCUM codes
 (``10*9/L``, ``mL/min/{1.73_m2}``, ``Cel``) stay in JSON and FHIR, never on a page.
@@ -195,18 +197,22 @@ def _decimal(value: float | int | Decimal | str) -> Decimal:
         raise ValueError(f"{value!r} is not a number") from exc
 
 
-def fmt_number(value: float | int | Decimal | str, decimals: int, *, trim: bool = False) -> str:
-    """`value` rounded half-up to `decimals` places, written without exponent or separators.
+def fmt_number(
+    value: float | int | Decimal | str, decimals: int, *, trim: bool = False,
+    grouping: bool = False,
+) -> str:
+    """`value` rounded half-up to `decimals` places, written without exponent.
 
     With `trim`, zeros after the decimal point (and the point itself) are dropped; zeros before
-    it never are. Negative zero is written ``0``.
+    it never are. With `grouping`, thousands are separated by commas (for people; never in
+    data). Negative zero is written ``0``.
     """
     number = _decimal(value)
     quantum = Decimal(1).scaleb(-decimals)
     rounded = number.quantize(quantum, rounding=ROUND_HALF_UP)
     if rounded == 0:
         rounded = abs(rounded)
-    text = f"{rounded:f}"
+    text = f"{rounded:,f}" if grouping else f"{rounded:f}"
     if trim and "." in text:
         text = text.rstrip("0").rstrip(".")
     return text
@@ -220,19 +226,20 @@ def round_value(value: float, decimals: int) -> float | int:
 
 
 def fmt_plain(value: float | int | Decimal | str) -> str:
-    """A number exactly as written (a pack threshold, a vial size): the shortest text, never an
-    exponent (``1e+06`` is written ``1000000``), no trailing zeros after the point."""
+    """A number exactly as written (a pack threshold, a vial size) for a person: the shortest
+    text, never an exponent (``1e+06`` is written ``1,000,000``), no trailing zeros after the
+    point, thousands separated by commas."""
     number = _decimal(value)
     if number == 0:
         return "0"
-    return f"{number.normalize():f}"
+    return f"{number.normalize():,f}"
 
 
 def _kind_number(value: float | int | Decimal, k: Kind) -> str:
     decimals = k.decimals
     if k.whole_from is not None and abs(_decimal(value)) >= Decimal(str(k.whole_from)):
         decimals = 0
-    return fmt_number(value, decimals, trim=k.trim)
+    return fmt_number(value, decimals, trim=k.trim, grouping=True)
 
 
 def fmt_value(
@@ -279,7 +286,7 @@ def fmt_titre(denominator: float | int | None, *, missing: str = NOT_RECORDED) -
     """A titre as ``1:N`` (``fmt_titre(160) == "1:160"``)."""
     if denominator is None:
         return missing
-    return f"1:{fmt_number(denominator, 0)}"
+    return f"1:{fmt_number(denominator, 0, grouping=True)}"
 
 
 def _qty(value: object, kind: str) -> str:

@@ -49,7 +49,7 @@ class _NumberFormatter(string.Formatter):
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             fixed = _FIXED.fullmatch(format_spec)
             if fixed:
-                return fmt_number(value, int(fixed.group(1)))
+                return fmt_number(value, int(fixed.group(1)), grouping=True)
             if format_spec in ("", "g"):
                 return fmt_plain(value)
         return super().format_field(value, format_spec)

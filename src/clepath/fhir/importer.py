@@ -27,10 +27,13 @@ from clepath.domain.dates import parse_partial_date
 from clepath.domain.units import UnitProblem, convert, is_convertible, normalise_unit
 from clepath.errors import CaseError, FieldProblem
 from clepath.fhir import terminology as t
-from clepath.fhir.issues import MappingReport
+from clepath.fhir.issues import MappingReport, Outcome
+from clepath.fhir.medication import Recognised, derive_dose, recogniser
+from clepath.fhir.shape import bundle_problems, resource_problems
 from clepath.knowledge.base import KnowledgeBase
 from clepath.knowledge.models.classification import CleSubtype, CodedConcept
 from clepath.knowledge.models.labs import LabTest
+from clepath.knowledge.models.terminology import ConditionCode, LoincCode
 from clepath.knowledge.models.vocabulary import Frequency
 
 __all__ = ["ImportResult", "bundle_to_case_data", "collect_resources", "import_bundle"]
@@ -61,25 +64,29 @@ class ImportResult:
     origins: dict[str, list[str]] = field(default_factory=dict)  # section -> resource per item
 
 
-def _entries(source: Any) -> list[tuple[dict[str, Any], str | None]]:
-    """Every resource with its Bundle fullUrl (nested Bundles flattened)."""
+def _entries(source: Any, empty: list[str] | None = None,
+             path: str = "Bundle") -> list[tuple[dict[str, Any], str | None]]:
+    """Every resource with its Bundle fullUrl (nested Bundles flattened); entries without a
+    resource are listed in `empty` by path."""
     out: list[tuple[dict[str, Any], str | None]] = []
     if isinstance(source, Mapping):
         if source.get("resourceType") == "Bundle":
-            for entry in source.get("entry") or ():
+            for i, entry in enumerate(source.get("entry") or ()):
                 if not (isinstance(entry, Mapping) and isinstance(entry.get("resource"), Mapping)):
+                    if empty is not None:
+                        empty.append(f"{path}.entry[{i}]")
                     continue
                 resource = entry["resource"]
                 if resource.get("resourceType") == "Bundle":
-                    out.extend(_entries(resource))
+                    out.extend(_entries(resource, empty, f"{path}.entry[{i}].resource"))
                 else:
                     url = entry.get("fullUrl")
                     out.append((dict(resource), url if isinstance(url, str) else None))
         elif isinstance(source.get("resourceType"), str):
             out.append((dict(source), None))
     elif isinstance(source, Sequence) and not isinstance(source, (str, bytes)):
-        for item in source:
-            out.extend(_entries(item))
+        for i, item in enumerate(source):
+            out.extend(_entries(item, empty, f"{path}[{i}]"))
     return out
 
 
@@ -175,15 +182,39 @@ class _Reader:
         self.impression_dates: list[dt.date] = []
         self.vitals: dict[str, list[tuple[dt.date, float, str]]] = {"weight": [], "height": []}
         self.ivig_plans: set[str] = set()
+        self.medications: dict[str, Mapping[str, Any]] = {}  # reference -> Medication
+        self.used_medications: dict[int, list[str]] = {}  # id(Medication) -> courses using it
+        self.meds = recogniser(kb)
+        self.condition_codes = {(row.system, row.code): row for row in kb.table(
+            "terminology", "conditions", ConditionCode)}
+        self.loinc_terms = {row.code: row.test for row in kb.table("terminology", "loinc",
+                                                                    LoincCode)}
         tests = kb.table("labs", "tests", LabTest)
         self.tests = {r.id: r for r in tests}
         self.loinc = {code: r.id for r in tests for code in r.loinc}
+        self.loinc.update({code: test for code, test in self.loinc_terms.items()
+                           if test in self.tests})
         self.subtypes = kb.table("classification", "subtypes", CleSubtype)
         self.concepts = kb.table("classification", "concepts", CodedConcept)
         self.frequencies = {f.id: f.doses_per_week
                             for f in kb.table("vocabulary", "frequencies", Frequency)}
 
     # -- helpers -------------------------------------------------------------------------
+    def mark(self) -> tuple[int, ...]:
+        """A fingerprint of what has been read so far (to tell whether a resource added data)."""
+        return (*(len(v) for v in self.sections.values()),
+                *(len(v) for v in self.vitals.values()), len(self.conditions),
+                len(self.requests), len(self.patient), len(self.case_ids),
+                len(self.impression_dates), len(self.ivig_plans))
+
+    def resolve_medication(self, reference: str) -> Mapping[str, Any] | None:
+        """The Medication a reference names, if it is in the data (fullUrl or Type/id)."""
+        found = self.medications.get(reference)
+        if found is None and "Medication/" in reference:
+            tail = reference.rsplit("Medication/", 1)[1].split("/_history")[0]
+            found = self.medications.get(f"Medication/{tail}")
+        return found
+
     def add(self, section: str, item: dict[str, Any], where: str) -> None:
         self.sections[section].append(item)
         self.origins[section].append(where)
@@ -536,6 +567,77 @@ def _standard_subtypes(r: _Reader, concept: Any) -> tuple[set[str] | None, bool]
     return agreed, other
 
 
+_TERM_SYSTEMS = {t.SNOMED: "snomed", t.ICD10: "icd10", t.ICD10_CM: "icd10cm",
+                 "urn:oid:2.16.840.1.113883.6.96": "snomed",
+                 "urn:oid:2.16.840.1.113883.6.90": "icd10cm", "urn:oid:2.16.840.1.113883.6.3":
+                 "icd10"}
+
+
+def _condition_term(r: _Reader, concept: Any) -> ConditionCode | list[ConditionCode] | None:
+    """The terminology-pack rows the standard codings name (one row, or several that
+    disagree)."""
+    rows: list[ConditionCode] = []
+    for c in _codings(concept):
+        system, code = _TERM_SYSTEMS.get(str(c.get("system"))), c.get("code")
+        if system is None or not isinstance(code, str):
+            continue
+        code = code.strip().upper()
+        if system != "snomed" and len(code) > 3 and "." not in code:
+            code = f"{code[:3]}.{code[3:]}"
+        row = r.condition_codes.get((system, code))
+        if row is None and system == "icd10":  # a WHO/CM mix-up of the system URI
+            row = r.condition_codes.get(("icd10cm", code))
+        if row is None and system == "icd10cm":
+            row = r.condition_codes.get(("icd10", code))
+        if row is not None:
+            rows.append(row)
+    if not rows:
+        return None
+    for kind in ("cle_subtype", "cle_ambiguous", "lupus_any", "sle"):
+        of_kind = [row for row in rows if row.kind == kind]
+        if of_kind:
+            concepts = {row.concept for row in of_kind}
+            return of_kind[0] if len(concepts) == 1 else of_kind
+    return rows[0]
+
+
+def _term_subtype(r: _Reader, term: ConditionCode | list[ConditionCode], where: str,
+                  first: tuple[Any, Any, Any]) -> str | None:
+    """The CLE subtype a coded diagnosis gives (reported), or None when it is not read."""
+    system, value, display = first
+    if isinstance(term, list):
+        concepts = sorted({row.concept for row in term})
+        r.report.add("ambiguous", where, "the codes name different CLE subtypes ("
+                     + ", ".join(concepts) + "); recorded as unspecified",
+                     system=system, code=value, display=display)
+        return "unspecified"
+    name = {"snomed": "SNOMED CT", "icd10": "ICD-10", "icd10cm": "ICD-10-CM"}[term.system]
+    coded = f"{name} {term.code} ({term.display})"
+    if term.kind == "cle_subtype":
+        reason = f"CLE subtype {term.concept} read from {coded}"
+        if term.inference:
+            reason += f"; {term.inference}"
+        if term.tag == "U":
+            reason += " [unconfirmed mapping: configurable]"
+        r.report.add("inferred", where, reason, system=system, code=value, display=display)
+        return term.concept
+    if term.kind == "cle_ambiguous":
+        note = f" ({term.note})" if term.note else ""
+        r.report.add("ambiguous", where, f"{coded} names several CLE subtypes ("
+                     + ", ".join(term.candidates) + f"): recorded as unspecified{note}; record "
+                     "the subtype", system=system, code=value, display=display)
+        return "unspecified"
+    if term.kind == "lupus_any":
+        r.report.add("ambiguous", where, f"{coded} does not say cutaneous or systemic: recorded "
+                     "as CLE of unspecified subtype; record the subtype", system=system,
+                     code=value, display=display)
+        return "unspecified"
+    r.report.add("unmapped", where, f"{coded} is a systemic lupus diagnosis: clepath classifies "
+                 "SLE itself (EULAR/ACR 2019, SLICC 2012)", system=system, code=value,
+                 display=display)
+    return None
+
+
 def _condition(r: _Reader, res: Mapping[str, Any], where: str) -> None:
     code = res.get("code")
     verification = {c.get("code") for c in _codings(res.get("verificationStatus"))}
@@ -554,6 +656,12 @@ def _condition(r: _Reader, res: Mapping[str, Any], where: str) -> None:
         r.conditions.append(risk)
         return
     subtype = _local(code, "cle-subtype")
+    if subtype is None:
+        term = _condition_term(r, code)
+        if term is not None:
+            subtype = _term_subtype(r, term, where, (system, value, display))
+            if subtype is None:
+                return
     if subtype is None:
         agreed, other = _standard_subtypes(r, code)
         if agreed is not None and len(agreed) == 1:
@@ -636,16 +744,8 @@ def _frequency(r: _Reader, dosage: Mapping[str, Any], where: str) -> str | None:
     return None
 
 
-def _drug(r: _Reader, concept: Any) -> tuple[str | None, bool]:
-    local = _local(concept, "drug")
-    if local is not None:
-        return local, False
-    return r.by_name("drug", concept), True
-
-
 def _medication(r: _Reader, res: Mapping[str, Any], where: str) -> None:
     kind = res["resourceType"]
-    concept = res.get("medicationCodeableConcept")
     if kind == "MedicationRequest":
         if any(isinstance(b, Mapping) and b.get("reference") in r.ivig_plans
                for b in res.get("basedOn") or ()):
@@ -655,13 +755,25 @@ def _medication(r: _Reader, res: Mapping[str, Any], where: str) -> None:
         if res.get("status") == "draft":
             r.report.add("skipped", where, "a draft order is not therapy history")
             return
-    drug, by_name = _drug(r, concept)
-    if drug is None:
-        r.unmapped(where, concept if concept else res.get("medicationReference"),
-                   "drug not in the drug pack (or given only as a Medication reference)")
+    used: list[Mapping[str, Any]] = []
+
+    def resolve(reference: str) -> Mapping[str, Any] | None:
+        found = r.resolve_medication(reference)
+        if found is not None:
+            used.append(found)
+        return found
+
+    found, why = r.meds.request(res, resolve=resolve)
+    for medication in used:
+        r.used_medications.setdefault(id(medication), []).append(where)
+    if found is None:
+        concept = res.get("medicationCodeableConcept") or res.get("medicationReference")
+        r.unmapped(where, concept, f"{why}: not in the drug pack or the terminology pack")
         return
+    drug = found.drug
     status = res.get("status")
-    outcome = _local((res.get("statusReason") or [None])[0], "therapy-outcome")
+    outcome = _local((res.get("statusReason") or [None])[0] if isinstance(
+        res.get("statusReason"), list) else res.get("statusReason"), "therapy-outcome")
     if outcome is None:
         table = _MS_OUTCOME if kind == "MedicationStatement" else _MR_OUTCOME
         outcome = table.get(str(status))
@@ -671,20 +783,25 @@ def _medication(r: _Reader, res: Mapping[str, Any], where: str) -> None:
             return
         r.report.add("inferred", where, f"outcome {outcome!r} inferred from status {status!r}",
                      code=drug)
-    if by_name:
-        r.report.add("inferred", where, f"drug {drug!r} matched by name")
+    if found.by_name:
+        r.report.add("inferred", where, f"drug {drug!r} matched by name",
+                     system=found.system, code=found.code, display=found.display)
+    elif found.how.startswith("RxNorm"):
+        r.report.add("inferred", where, f"drug {drug!r} read from {found.how}",
+                     system=found.system, code=found.code, display=found.display)
+    for note in found.notes:
+        r.report.add("inferred", where, note, code=drug)
     dosage = _dosage(res, "dosage" if kind == "MedicationStatement" else "dosageInstruction")
     item: dict[str, Any] = {"drug": drug}
-    dose_and_rate = [d for d in _listify(dosage.get("doseAndRate")) if isinstance(d, Mapping)]
-    if dose_and_rate and (dose := r.quantity_text(dose_and_rate[0].get("doseQuantity"))):
-        item["dose"] = dose
+    _course_dose(r, found, dosage, item, where)
     frequency = _frequency(r, dosage, where)
     if frequency is not None:
         item["frequency"] = frequency
-    route = _local(dosage.get("route"), "route") or (
-        r.by_name("route", dosage.get("route")) if dosage.get("route") else None)
-    if route is not None:
-        item["route"] = route
+    if found.route is not None:
+        item["route"] = found.route
+        if found.route_from == "dose form":
+            r.report.add("inferred", where, f"route {found.route!r} from the dose form",
+                         code=drug)
     start, stop = _course_dates(res, dosage)
     if start:
         item["start"] = start
@@ -703,6 +820,37 @@ def _medication(r: _Reader, res: Mapping[str, Any], where: str) -> None:
     if (note := _notes(res)) is not None:
         item["note"] = note
     r.add("therapies", item, where)
+
+
+def _course_dose(r: _Reader, found: Recognised, dosage: Mapping[str, Any],
+                 item: dict[str, Any], where: str) -> None:
+    """The dose per administration: a mass as given, or tablets x strength; else reported."""
+    dose_and_rate = [d for d in _listify(dosage.get("doseAndRate")) if isinstance(d, Mapping)]
+    q = dose_and_rate[0].get("doseQuantity") if dose_and_rate else None
+    if q is None:
+        if found.route != "topical":
+            r.report.add("skipped", f"{where}.dose", "no dose given: the course is recorded "
+                         "without a dose", code=found.drug)
+        return
+    unit = "g" if found.drug == "intravenous immunoglobulin" else "mg"
+    text = r.quantity_text(q) if isinstance(q, Mapping) and (q.get("code") or q.get(
+        "unit")) else None
+    if text is not None:
+        code = text.split(" ", 1)[1]
+        if is_convertible(code, unit) or found.route == "topical":
+            item["dose"] = text
+            return
+    amount, how = derive_dose(q, found, unit)
+    if amount is not None:
+        item["dose"] = f"{_num(round(amount, 6))} {unit}"
+        if how:
+            r.report.add("inferred", f"{where}.dose", f"dose {item['dose']} = {how}",
+                         code=found.drug)
+        return
+    if text is not None:
+        item["dose"] = text
+        return
+    r.report.add("skipped", f"{where}.dose", f"no dose derived: {how}", code=found.drug)
 
 
 def _course_dates(res: Mapping[str, Any], dosage: Mapping[str, Any]) -> tuple[str | None,
@@ -789,6 +937,31 @@ def _latest_vital(r: _Reader, kind: str, as_of: dt.date | None) -> float | None:
     return usable[-1][1]
 
 
+def _account(r: _Reader, where: str, before_mark: tuple[int, ...], before_issues: int) -> None:
+    """Give the resource just read its one outcome, from what it added and what it reported."""
+    issues = [i for i in r.report.issues[before_issues:]
+              if i.where == where or i.where.startswith((where + ".", where + "["))]
+    added = r.mark() != before_mark
+    resource_level = [i for i in issues if i.where == where]
+    outcome: Outcome
+    if added:
+        inferred = [i for i in issues if i.kind in ("inferred", "ambiguous")]
+        derived = [i for i in issues if i.kind == "derived"]
+        outcome = "inferred" if inferred else "derived" if derived else "imported"
+        reason = "; ".join(i.reason for i in (inferred or derived)[:3])
+    elif resource_level:
+        kinds = {i.kind for i in resource_level}
+        chosen = next(k for k in ("derived", "skipped", "unmapped", "ambiguous", "inferred",
+                                  "dropped") if k in kinds)
+        outcome = {"ambiguous": "unmapped", "dropped": "skipped", "inferred": "skipped"}.get(
+            chosen, chosen)  # type: ignore[assignment]
+        reason = next(i.reason for i in resource_level if i.kind == chosen)
+    else:
+        outcome, reason = "skipped", "nothing clepath reads was found in it"
+        r.report.add("skipped", where, reason)
+    r.report.account(where, outcome, reason)
+
+
 _HANDLERS = {
     "Patient": _patient,
     "Observation": _observation,
@@ -805,14 +978,29 @@ def bundle_to_case_data(
     *,
     as_of: dt.date | None = None,
     case_id: str | None = None,
+    strict: bool = False,
 ) -> ImportResult:
     """Case-file data (format 1) from a Bundle or a list of resources, with the mapping report.
 
     `as_of` overrides the assessment date the Bundle carries (a clepath ClinicalImpression);
-    `case_id` overrides the case id (the Patient's clepath identifier, else its id).
+    `case_id` overrides the case id (the Patient's clepath identifier, else its id). Every input
+    resource gets one outcome in `report.resources` (imported, inferred, derived, skipped or
+    unmapped, with the reason).
+
+    Raises:
+        CaseError: the Bundle's structure cannot be read (an entry that is not an object, a
+            resource without a resourceType), naming the path, the value and the accepted
+            form; in strict mode also a resource with an element of the wrong JSON type.
     """
-    entries = _entries(source)
+    problems = bundle_problems(source)
+    if problems:
+        raise CaseError(problems)
+    empty: list[str] = []
+    entries = _entries(source, empty)
     r = _Reader(kb, as_of)
+    for path in empty:
+        r.report.add("skipped", path, "a Bundle entry without a resource")
+        r.report.account(path, "skipped", "a Bundle entry without a resource")
     patients = [res for res, _ in entries if res.get("resourceType") == "Patient"]
     if len(patients) > 1:
         raise CaseError(FieldProblem("Bundle", f"{len(patients)} patients",
@@ -821,19 +1009,58 @@ def bundle_to_case_data(
     # recognised, and the assessment date is known before therapy end dates are judged
     first = ("CarePlan", "ClinicalImpression")
     ordered = sorted(enumerate(entries), key=lambda x: x[1][0].get("resourceType") not in first)
+    medications: list[tuple[str, Mapping[str, Any]]] = []
+    malformed: list[FieldProblem] = []
+    for index, (res, url) in enumerate(entries):
+        if res.get("resourceType") == "Medication":
+            where = _where(res, index)
+            medications.append((where, res))
+            if isinstance(res.get("id"), str):
+                r.medications[f"Medication/{res['id']}"] = res
+            if url:
+                r.medications[url] = res
     for index, (res, url) in ordered:
         kind = res.get("resourceType")
         where = _where(res, index)
+        if kind == "Medication":
+            continue
+        shape = resource_problems(res, where)
+        if shape:
+            malformed += shape
+            reason = "malformed: " + "; ".join(str(p) for p in shape[:3])
+            r.report.add("skipped", where, reason)
+            r.report.account(where, "skipped", "malformed resource (an element of the wrong "
+                             "JSON type)")
+            continue
         if r.as_of is None and kind not in first and r.impression_dates:
             r.as_of = max(r.impression_dates)
-        if kind == "CarePlan":
-            _care_plan(r, res, where, url)
-        elif kind in _HANDLERS:
-            _HANDLERS[kind](r, res, where)
-        elif kind == "OperationOutcome":
-            r.report.add("skipped", where, "an OperationOutcome (an error report), not data")
+        before_mark, before_issues = r.mark(), len(r.report.issues)
+        try:
+            if kind == "CarePlan":
+                _care_plan(r, res, where, url)
+            elif kind in _HANDLERS:
+                _HANDLERS[kind](r, res, where)
+            elif kind == "OperationOutcome":
+                r.report.add("skipped", where, "an OperationOutcome (an error report), not data")
+            else:
+                r.report.add("unmapped", where, f"resource type {kind} is not read by clepath")
+        except (TypeError, AttributeError, KeyError, ValueError, IndexError) as exc:
+            problem = FieldProblem(where, kind, f"could not be read ({type(exc).__name__}: "
+                                   f"{exc})", f"a FHIR R4 {kind} resource")
+            malformed.append(problem)
+            r.report.add("skipped", where, str(problem))
+            r.report.account(where, "skipped", "malformed resource (could not be read)")
+            continue
+        _account(r, where, before_mark, before_issues)
+    for where, res in medications:
+        users = r.used_medications.get(id(res))
+        if users:
+            r.report.account(where, "imported", "the drug of " + ", ".join(sorted(set(users))))
         else:
-            r.report.add("unmapped", where, f"resource type {kind} is not read by clepath")
+            r.report.add("skipped", where, "a Medication no medication course refers to")
+            r.report.account(where, "skipped", "a Medication no medication course refers to")
+    if strict and malformed:
+        raise CaseError(malformed)
     chosen_as_of = as_of or (max(r.impression_dates) if r.impression_dates else None)
     r.as_of = chosen_as_of
     weight = _latest_vital(r, "weight", chosen_as_of)
@@ -901,6 +1128,7 @@ def _drop(result: ImportResult, problems: list[FieldProblem]) -> bool:
                     f"{section}[{index}]"))
                 origin = origins[index] if index < len(origins) else f"{section}[{index}]"
                 report.add("dropped", origin, why)
+                report.reaccount(origin, "skipped", "refused by the case validation")
                 del items[index]
                 if index < len(origins):
                     del origins[index]
@@ -923,7 +1151,7 @@ def import_bundle(
         CaseError: in strict mode, every problem the case parser found; in lenient mode only
             problems that no single item can be blamed for (no date, no id).
     """
-    result = bundle_to_case_data(source, kb, as_of=as_of, case_id=case_id)
+    result = bundle_to_case_data(source, kb, as_of=as_of, case_id=case_id, strict=strict)
     for _ in range(4):
         try:
             return parse_case(result.data, kb), result

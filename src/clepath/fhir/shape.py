@@ -51,18 +51,17 @@ _ACCEPTED = {
 }
 
 
+_KINDS = {dict: "object", list: "list", str: "string", int: "number", float: "number",
+          bool: "boolean", type(None): "null"}
+
+
 def _kind(value: Any) -> str:
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "list"
+    kind = _KINDS.get(type(value))
+    if kind is not None:
+        return kind
     if isinstance(value, Mapping):
         return "object"
-    return "null"
+    return "list" if isinstance(value, (list, tuple)) else "other"
 
 
 def _expected(key: str, parent_key: str | None, parent: Mapping[str, Any],
@@ -97,31 +96,32 @@ def _walk(node: Mapping[str, Any], path: str, parent_key: str | None, root: bool
         yield FieldProblem(path, "...", "is nested too deeply", "at most 40 levels")
         return
     for key, value in node.items():
-        if not isinstance(key, str):
-            continue
-        here = f"{path}.{key}"
-        expected = _expected(key, parent_key, node, root)
-        if value is None:
+        if value is None or not isinstance(key, str):
             continue  # null is not valid FHIR JSON, but it carries no data to misread
-        kind = _kind(value)
+        kind = _KINDS.get(type(value)) or _kind(value)
+        expected = _expected(key, parent_key, node, root)
         if expected is not None and kind != expected:
+            here = f"{path}.{key}"
             yield FieldProblem(here, value, f"has the wrong type ({kind})", _ACCEPTED[expected])
             continue
-        if isinstance(value, Mapping):
-            yield from _walk(value, here, key, key == "resource" or (
-                key == "contained"), depth + 1)
-        elif isinstance(value, list):
+        if kind == "object":
+            yield from _walk(value, f"{path}.{key}", key,
+                             key in ("resource", "contained"), depth + 1)
+        elif kind == "list":
+            strings = key in _STRING_ITEMS and (key != "event" or parent_key == "timing")
             for i, item in enumerate(value):
-                item_here = f"{here}[{i}]"
-                if key in _STRING_ITEMS and (key != "event" or parent_key == "timing"):
-                    if not isinstance(item, str):
-                        yield FieldProblem(item_here, item, f"has the wrong type ({_kind(item)})",
+                item_kind = _KINDS.get(type(item)) or _kind(item)
+                if strings:
+                    if item_kind != "string":
+                        yield FieldProblem(f"{path}.{key}[{i}]", item,
+                                           f"has the wrong type ({item_kind})",
                                            _ACCEPTED["string"])
-                elif isinstance(item, Mapping):
-                    yield from _walk(item, item_here, key, key == "contained", depth + 1)
+                elif item_kind == "object":
+                    yield from _walk(item, f"{path}.{key}[{i}]", key, key == "contained",
+                                     depth + 1)
                 elif key in _LISTS:
-                    yield FieldProblem(item_here, item, f"has the wrong type ({_kind(item)})",
-                                       _ACCEPTED["object"])
+                    yield FieldProblem(f"{path}.{key}[{i}]", item,
+                                       f"has the wrong type ({item_kind})", _ACCEPTED["object"])
 
 
 def resource_problems(resource: Mapping[str, Any], where: str) -> list[FieldProblem]:

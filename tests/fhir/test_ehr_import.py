@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from clepath.errors import CaseError
 from clepath.fhir.importer import bundle_to_case_data, import_bundle
 from clepath.fhir.medication import recogniser
+from clepath.fhir.validate import validate_bundle
 from clepath.knowledge.base import KnowledgeBase
 from tests.fhir.ehr_fixtures import (
     ICD10,
@@ -255,7 +256,8 @@ class TestMalformedBundles:
            value=st.sampled_from([1, "x", [], {}, [1], None, -5, {"a": 1}, ["x"], True]))
     def test_mutated_bundles_never_crash(self, kb: KnowledgeBase, path_index: int,
                                          value: Any) -> None:
-        """Any element of an EHR Bundle replaced by a wrong value: a result or a CaseError."""
+        """Any element of an EHR Bundle replaced by a wrong value: validation lists problems,
+        import gives a result or a CaseError; neither crashes."""
         bundle = copy.deepcopy(_mixed_bundle())
         paths = list(_paths(bundle))
         path = paths[path_index % len(paths)]
@@ -263,6 +265,7 @@ class TestMalformedBundles:
         for key in path[:-1]:
             node = node[key]
         node[path[-1]] = value
+        assert isinstance(validate_bundle(bundle, kb), list)
         try:
             import_bundle(bundle, kb, as_of=AS_OF, strict=False)
         except CaseError:

@@ -121,14 +121,6 @@ def bundle_to_case_data(
         where = where_of(res, index)
         if kind == "Medication":
             continue
-        shape = resource_problems(res, where)
-        if shape:
-            malformed += shape
-            reason = "malformed: " + "; ".join(str(p) for p in shape[:3])
-            r.report.add("skipped", where, reason)
-            r.report.account(where, "skipped", "malformed resource (an element of the wrong "
-                             "JSON type)")
-            continue
         if r.as_of is None and kind not in first and r.impression_dates:
             r.as_of = max(r.impression_dates)
         before_mark, before_issues = r.mark(), len(r.report.issues)
@@ -142,11 +134,15 @@ def bundle_to_case_data(
             else:
                 r.report.add("unmapped", where, f"resource type {kind} is not read by clepath")
         except (TypeError, AttributeError, KeyError, ValueError, IndexError) as exc:
-            problem = FieldProblem(where, kind, f"could not be read ({type(exc).__name__}: "
-                                   f"{exc})", f"a FHIR R4 {kind} resource")
-            malformed.append(problem)
-            r.report.add("skipped", where, str(problem))
-            r.report.account(where, "skipped", "malformed resource (could not be read)")
+            # an element of the wrong JSON type: name it (the shape check runs only here, so
+            # well-formed data pays nothing for it); anything it misses is named generically
+            shape = resource_problems(res, where) or [FieldProblem(
+                where, kind, f"could not be read ({type(exc).__name__}: {exc})",
+                f"a FHIR R4 {kind} resource")]
+            malformed += shape
+            r.report.add("skipped", where, "malformed: " + "; ".join(str(p) for p in shape[:3]))
+            r.report.account(where, "skipped", "malformed resource (an element of the wrong "
+                             "JSON type)")
             continue
         account(r, where, before_mark, before_issues)
     for where, res in medications:

@@ -234,7 +234,7 @@ _RESOURCE_CHECKS = {
 def check_bundle(bundle: Mapping[str, Any], kb: KnowledgeBase | None = None) -> list[FhirIssue]:
     """clepath's own checks (bindings, invariants, profiles, references) of a Bundle."""
     issues: list[FhirIssue] = []
-    if bundle.get("type") not in _BUNDLE_TYPES:
+    if not isinstance(bundle.get("type"), str) or bundle["type"] not in _BUNDLE_TYPES:
         issues.append(FhirIssue("Bundle.type", f"{bundle.get('type')!r} is not a Bundle type",
                                 rule="binding"))
     urls: set[str] = set()

@@ -112,6 +112,10 @@ class MedicationRecogniser:
         forms = kb.table("terminology", "dose_forms", DoseForm)
         self.forms = sorted(((f.form.lower(), f.route) for f in forms),
                             key=lambda f: -len(f[0]))
+        self.form_route = dict(self.forms)
+        self.form_pattern = re.compile(
+            r"(?<![a-z])(" + "|".join(re.escape(f) for f, _ in self.forms) + r")(?![a-z])")
+        self._form_cache: dict[str, tuple[str, str] | None] = {}
         self.topical = {r.drug: r.topical for r in kb.table("terminology",
                                                             "topical_equivalents",
                                                             TopicalEquivalent)}
@@ -133,11 +137,15 @@ class MedicationRecogniser:
 
     def dose_form(self, text: str) -> tuple[str, str] | None:
         """The (dose form, route word) a product text names, longest form first."""
-        low = _clean(text)
-        for form, route in self.forms:
-            if re.search(rf"(?<![a-z]){re.escape(form)}(?![a-z])", low):
-                return form, route
-        return None
+        if text in self._form_cache:
+            return self._form_cache[text]
+        found = [m.group(1) for m in self.form_pattern.finditer(_clean(text))]
+        form = max(found, key=len) if found else None
+        result = (form, self.form_route[form]) if form else None
+        if len(self._form_cache) > 4096:
+            self._form_cache.clear()
+        self._form_cache[text] = result
+        return result
 
     def strength(self, text: str) -> tuple[float, str] | None:
         """The first strength in a product text, in UCUM (`10 %` is read as 100 mg/mL)."""

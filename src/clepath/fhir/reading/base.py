@@ -77,9 +77,12 @@ def _num(value: float) -> str:
 
 
 def _codings(concept: Any) -> list[Mapping[str, Any]]:
-    if not isinstance(concept, Mapping):
+    if type(concept) is not dict and not isinstance(concept, Mapping):
         return []
-    return [c for c in concept.get("coding") or () if isinstance(c, Mapping)]
+    codings = concept.get("coding")
+    if not codings or isinstance(codings, (str, bytes)):
+        return []
+    return [c for c in codings if type(c) is dict or isinstance(c, Mapping)]
 
 
 def _local(concept: Any, name: str) -> str | None:

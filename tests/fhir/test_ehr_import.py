@@ -293,3 +293,17 @@ def _paths(node: Any, path: tuple[Any, ...] = ()) -> Any:
         for i, value in enumerate(node):
             yield (*path, i)
             yield from _paths(value, (*path, i))
+
+
+def test_cli_import_prints_the_header(tmp_path: Path) -> None:
+    """`clepath fhir import` of an EHR Bundle prints the resource counts and the reasons."""
+    path = tmp_path / "ehr.json"
+    path.write_text(json.dumps(_mixed_bundle()))
+    run = subprocess.run([sys.executable, "-m", "clepath.cli.main", "fhir", "import", str(path),
+                          "--as-of", "2024-03-15"], capture_output=True, text=True, check=False)
+    err = " ".join(run.stderr.split())
+
+    assert 0 == run.returncode, run.stderr
+    assert "import: 11 resources: 2 imported, 2 inferred, 3 skipped, 4 unmapped" in err
+    assert "1 x not read: a Medication no medication course refers to" in err
+    assert "dose: 400 mg" in run.stdout

@@ -16,6 +16,7 @@ from clepath.web.routes import (
     documents,
     findings,
     health,
+    ingest,
     ivig,
     labs,
     patients,
@@ -25,10 +26,12 @@ from clepath.web.routes import (
 
 __all__ = ["ROUTERS"]
 
-# casefiles before patients: `/patients/import` must not be read as a patient id.
+# casefiles and ingest before patients: `/patients/import` and `/patients/ingest` must not be
+# read as a patient id.
 ROUTERS: tuple[APIRouter, ...] = (
     auth.router,
     casefiles.router,
+    ingest.router,
     patients.router,
     assessments.router,
     clasi.router,

@@ -124,6 +124,9 @@ def _fill(template: str, values: dict[str, str]) -> str:
     return " ".join(template.format_map(_Defaults(values)).split())
 
 
+_STANCES: dict[tuple[int, int], tuple[Drug, tuple[Stance, ...]]] = {}
+
+
 def _guideline_labels(kb: KnowledgeBase) -> dict[str, str]:
     return {row.id: row.label for row in kb.table("drugs", "guidelines", Term)}
 
@@ -141,8 +144,12 @@ def guideline_stances(kb: KnowledgeBase, agent: str) -> tuple[Stance, ...]:
     row = drug_rows(kb).get(agent)
     if row is None:
         return ()
+    key = (id(row), id(kb.table("drugs", "guidelines", Term)))
+    cached = _STANCES.get(key)
+    if cached is not None and cached[0] is row:
+        return cached[1]
     labels = _guideline_labels(kb)
-    return tuple(
+    stances = tuple(
         Stance(
             guideline=labels.get(s.guideline, s.guideline),
             stance=s.stance,
@@ -153,6 +160,10 @@ def guideline_stances(kb: KnowledgeBase, agent: str) -> tuple[Stance, ...]:
         )
         for s in row.stances
     )
+    if len(_STANCES) > 512:
+        _STANCES.clear()
+    _STANCES[key] = (row, stances)
+    return stances
 
 
 def _applies(rule: CautionRule, row: Drug) -> bool:

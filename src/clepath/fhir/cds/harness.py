@@ -382,6 +382,7 @@ class LoopbackServer:
         self.jwks_document = dict(jwks_document or {"keys": []})
         self.resources = [dict(r) for r in resources]
         self.failing: set[str] = set()  # resource types whose searches answer 500
+        self.missing: set[str] = set()  # resource types whose reads and searches answer 404
         self.requests: list[dict[str, Any]] = []
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.owner = self
@@ -413,6 +414,8 @@ class LoopbackServer:
         kind = urlsplit(query).path.split("/")[0]
         if kind in self.failing:
             return 500, operation_outcome("server error")
+        if kind in self.missing or "*" in self.missing:
+            return 404, operation_outcome("not found")
         answer = answer_query(query, self.resources)
         if answer is None:
             return 404, operation_outcome("not found")

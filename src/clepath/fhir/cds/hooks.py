@@ -552,7 +552,10 @@ def _ivig_safety(ctx: _Ctx, order: DraftOrder, plan: Any) -> None:
 
 def _orders(ctx: _Ctx, values: Mapping[str, PrefetchValue]) -> MappingReport | None:
     only = ctx.request.selections if ctx.request.hook == "order-select" else ()
-    orders, _ = read_draft_orders(ctx.kb, ctx.request.draft_orders, only)
+    medications = tuple(r for v in values.values() if v.state == "data" for r in v.resources
+                        if r.get("resourceType") == "Medication")
+    orders, _ = read_draft_orders(ctx.kb, ctx.request.draft_orders, only,
+                                  medications=medications)
     if not orders:
         return None
     kinds = {o.kind for o in orders}

@@ -164,7 +164,7 @@ def _background(p: _Patient) -> float:
 
 
 def _safe_hcq(p: _Patient, weight: float) -> None:
-    tablets = 2 if weight >= 80 else 1  # at most 5 mg/kg at every weight drawn (>= 45 kg)
+    tablets = 2 if weight >= 84 else 1  # at most 5 mg/kg at every weight (base +-3 kg, >= 42)
     dose = {"value": float(tablets)} if p.rng.random() < 0.25 else None
     p.order(_HCQ, days_before=p.rng.randint(100, 2000), dose=dose)
 
@@ -174,7 +174,7 @@ def _plant(p: _Patient, rule: str, kind: str) -> None:
     if rule == "hcq_above_5_mg_per_kg":
         p.weight(90, 1200)  # an older, heavier weight: the latest one counts
         weight = 80.0 if kind == "decoy" else rng.uniform(50, 75)
-        p.weight(weight, rng.randint(5, 60))
+        p.weight(weight, rng.randint(1, 25))  # the latest weight (background ones are older)
         variant = rng.randrange(3)
         if variant == 0:
             dose, per = {"value": 2.0}, (1, 1, "d")

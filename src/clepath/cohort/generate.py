@@ -63,7 +63,8 @@ class _Patient:
         return (self.as_of - dt.timedelta(days=days_before)).isoformat()
 
     def add(self, kind: str, body: dict[str, Any]) -> dict[str, Any]:
-        res = {"resourceType": kind, "id": self.uid(), "meta": {"lastUpdated": self.stamp}}
+        rid = self.id if kind == "Patient" else self.uid()
+        res = {"resourceType": kind, "id": rid, "meta": {"lastUpdated": self.stamp}}
         res.update(body)
         if kind != "Patient":
             res["subject"] = self.ref

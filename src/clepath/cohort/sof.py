@@ -195,7 +195,10 @@ class _Compiler:
         return self._member(focus, name)
 
     def _member(self, focus: _Val, name: str) -> _Val:
-        if focus.choice is not None or focus.node is None or focus.node.kind != "struct":
+        if focus.choice is not None:
+            raise UnsupportedView(f"choice element {focus.choice}[x] needs ofType(...) before "
+                                  f".{name}")
+        if focus.node is None or focus.node.kind != "struct":
             raise UnsupportedView(f"navigation to {name!r} from a value that has no elements")
         child = focus.node.fields.get(name)
         if child is None:

@@ -91,31 +91,37 @@ def _load(con: duckdb.DuckDBPyConnection, exports: list[Export], tmp: Path,
     for kind in kinds:
         progress(kind)
         cols = duckdb_columns(kind)
-        paths: list[str] = []
-        for export in exports:
-            for path in export.files.get(kind, []):
-                files += 1
+        paths = [p for export in exports for p in export.files.get(kind, [])]
+        files += len(paths)
+        read = (f"SELECT * FROM read_json(?, format='newline_delimited', columns={cols!r}, "
+                "ignore_errors=FLAG)")
+        try:  # the fast path: every line reads with the explicit types
+            con.execute(f'CREATE TABLE "{kind}_all" AS {read.replace("FLAG", "false")}',
+                        [[str(p) for p in paths]])
+        except duckdb.Error:  # find the bad lines file by file, read clean copies
+            readable: list[str] = []
+            for number, path in enumerate(paths):
                 try:
-                    con.execute("SELECT count(*) FROM read_json(?, format='newline_delimited', "
-                                f"columns={cols!r})", [str(path)]).fetchone()
-                    paths.append(str(path))
+                    con.execute(f"SELECT count(*) FROM ({read.replace('FLAG', 'false')})", [[str(path)]])
+                    readable.append(str(path))
                 except duckdb.Error:
-                    clean = tmp / f"clean-{files}-{path.name.removesuffix('.gz')}"
+                    clean = tmp / f"clean-{kind}-{number}.ndjson"
                     found, _ = scan_lines(path, kind, clean)
                     bad += found
-                    paths.append(str(clean))
-        con.execute(
-            f'CREATE TABLE "{kind}_all" AS SELECT * FROM read_json(?, '
-            f"format='newline_delimited', columns={cols!r}, ignore_errors=true)", [paths])
-        dels = [rid for k, rid in deleted if k == kind]
-        con.execute(f'CREATE TEMP TABLE "{kind}_deleted" (id VARCHAR)')
-        if dels:
-            con.executemany(f'INSERT INTO "{kind}_deleted" VALUES (?)', [[d] for d in dels])
-        con.execute(
-            f'CREATE TABLE "{kind}" AS SELECT * EXCLUDE (rn) FROM (SELECT *, row_number() OVER '
-            f'(PARTITION BY id ORDER BY meta.lastUpdated DESC NULLS LAST) AS rn FROM "{kind}_all")'
-            f' WHERE rn = 1 AND id NOT IN (SELECT id FROM "{kind}_deleted")')
-        con.execute(f'DROP TABLE "{kind}_all"')
+                    readable.append(str(clean))
+            con.execute(f'CREATE TABLE "{kind}_all" AS {read.replace("FLAG", "true")}', [readable])
+        dels = sorted(rid for k, rid in deleted if k == kind)
+        if len(paths) > 1 or dels:  # one file of one export holds each id once
+            con.execute(f'CREATE TEMP TABLE "{kind}_deleted" (id VARCHAR)')
+            if dels:
+                con.executemany(f'INSERT INTO "{kind}_deleted" VALUES (?)', [[d] for d in dels])
+            con.execute(
+                f'CREATE TABLE "{kind}" AS SELECT * EXCLUDE (rn) FROM (SELECT *, row_number() '
+                f'OVER (PARTITION BY id ORDER BY meta.lastUpdated DESC NULLS LAST) AS rn FROM '
+                f'"{kind}_all") WHERE rn = 1 AND id NOT IN (SELECT id FROM "{kind}_deleted")')
+            con.execute(f'DROP TABLE "{kind}_all"')
+        else:
+            con.execute(f'ALTER TABLE "{kind}_all" RENAME TO "{kind}"')
         counts[kind] = con.execute(f'SELECT count(*) FROM "{kind}"').fetchone()[0]  # type: ignore[index]
     for kind, schema in duckdb_columns_all().items():
         if kind not in kinds:

@@ -37,6 +37,102 @@ class UnsupportedView(ClepathError):
     """A ViewDefinition uses a feature the compiler does not support (named in the message)."""
 
 
+class _DuckDB:
+    """DuckDB SQL spellings."""
+
+    name = "duckdb"
+    types = {"VARCHAR": "VARCHAR"}
+
+    def q(self, name: str) -> str:
+        return f'"{name}"'
+
+    def lit(self, value: str) -> str:
+        return "'" + value.replace("'", "''") + "'"
+
+    def column(self, base: str, name: str) -> str:
+        return f'{base}."{name}"'
+
+    def field(self, base: str, name: str) -> str:
+        return f"struct_extract({base}, '{name}')"
+
+    def transform(self, arr: str, v: str, body: str) -> str:
+        return f"list_transform({arr}, lambda {v}: {body})"
+
+    def filter(self, arr: str, v: str, cond: str) -> str:
+        return f"list_filter({arr}, lambda {v}: {cond})"
+
+    def first(self, arr: str) -> str:
+        return f"{arr}[1]"
+
+    def size(self, arr: str) -> str:
+        return f"coalesce(len({arr}), 0)"
+
+    def array(self, item: str) -> str:
+        return f"[{item}]"
+
+    def starts(self, text: str, prefix: str) -> str:
+        return f"starts_with({text}, {prefix})"
+
+    def join(self, arr: str, sep: str) -> str:
+        return f"array_to_string({arr}, {sep})"
+
+    def type(self, sql_type: str, many: bool = False) -> str:
+        return sql_type + ("[]" if many else "")
+
+    def for_each(self, arr: str, alias: str, outer: bool) -> str:
+        unnest = f"(SELECT unnest({arr}) AS e) {alias}"
+        return f"LEFT JOIN LATERAL {unnest} ON TRUE" if outer else f"CROSS JOIN LATERAL {unnest}"
+
+
+class _Spark(_DuckDB):
+    """Spark SQL spellings (Spark 3.4+, ANSI mode safe)."""
+
+    name = "spark"
+
+    def q(self, name: str) -> str:
+        return f"`{name}`"
+
+    def lit(self, value: str) -> str:
+        return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+    def column(self, base: str, name: str) -> str:
+        return f"{base}.`{name}`"
+
+    def field(self, base: str, name: str) -> str:
+        return f"{base}.`{name}`"
+
+    def transform(self, arr: str, v: str, body: str) -> str:
+        return f"transform({arr}, {v} -> {body})"
+
+    def filter(self, arr: str, v: str, cond: str) -> str:
+        return f"filter({arr}, {v} -> {cond})"
+
+    def first(self, arr: str) -> str:
+        return f"try_element_at({arr}, 1)"
+
+    def size(self, arr: str) -> str:
+        return f"coalesce(array_size({arr}), 0)"
+
+    def array(self, item: str) -> str:
+        return f"array({item})"
+
+    def starts(self, text: str, prefix: str) -> str:
+        return f"startswith({text}, {prefix})"
+
+    def join(self, arr: str, sep: str) -> str:
+        return f"array_join({arr}, {sep})"
+
+    def type(self, sql_type: str, many: bool = False) -> str:
+        base = {"VARCHAR": "STRING"}.get(sql_type, sql_type)
+        return f"ARRAY<{base}>" if many else base
+
+    def for_each(self, arr: str, alias: str, outer: bool) -> str:
+        return f"LATERAL VIEW {'OUTER ' if outer else ''}explode({arr}) {alias} AS e"
+
+
+DIALECTS = {"duckdb": _DuckDB(), "spark": _Spark()}
+
+
 @dataclass(frozen=True)
 class _Val:
     sql: str
@@ -45,12 +141,12 @@ class _Val:
     choice: str | None = None  # pending choice element name (needs ofType)
 
 
-def _lit(value: Any) -> str:
+def _lit(value: Any, dialect: _DuckDB | None = None) -> str:
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, (int, float)):
         return repr(value)
-    return "'" + str(value).replace("'", "''") + "'"
+    return (dialect or DIALECTS["duckdb"]).lit(str(value))
 
 
 def _tokens(text: str) -> list[tuple[str, str]]:
@@ -67,8 +163,9 @@ def _tokens(text: str) -> list[tuple[str, str]]:
 
 
 class _Compiler:
-    def __init__(self, constants: dict[str, Any]) -> None:
+    def __init__(self, constants: dict[str, Any], dialect: _DuckDB) -> None:
         self.constants = constants
+        self.d = dialect
         self.counter = itertools.count(1)
 
     def var(self) -> str:
@@ -127,7 +224,7 @@ class _Compiler:
         kind, text = tok
         if kind == "str":
             self.i += 1
-            cur = _Val(_lit(text[1:-1].replace("\\'", "'")), None)
+            cur = _Val(_lit(text[1:-1].replace("\\'", "'"), self.d), None)
         elif kind == "num":
             self.i += 1
             cur = _Val(text, None)
@@ -136,7 +233,7 @@ class _Compiler:
             name = text[1:]
             if name not in self.constants:
                 raise UnsupportedView(f"constant %{name} is not defined in the view")
-            cur = _Val(_lit(self.constants[name]), None)
+            cur = _Val(_lit(self.constants[name], self.d), None)
         elif text == "(":
             self.i += 1
             cur = self._or(focus)
@@ -209,23 +306,24 @@ class _Compiler:
         return self._field(focus, name, child)
 
     def _field(self, focus: _Val, name: str, child: Node) -> _Val:
+        d = self.d
         if focus.sql == self.root:
-            access = lambda base: f'{base}."{name}"'  # noqa: E731 - the table's column
+            access = lambda base: d.column(base, name)  # noqa: E731 - the table's column
         else:
-            access = lambda base: f"struct_extract({base}, '{name}')"  # noqa: E731
+            access = lambda base: d.field(base, name)  # noqa: E731
         if not focus.many:
             if child.kind == "list":
                 return _Val(access(focus.sql), child.item, True)
             return _Val(access(focus.sql), child)
         v = self.var()
-        mapped = f"list_transform({focus.sql}, lambda {v}: {access(v)})"
+        mapped = d.transform(focus.sql, v, access(v))
         if child.kind == "list":
             return _Val(f"flatten({mapped})", child.item, True)
         return _Val(mapped, child, True)
 
     def _nonnull(self, sql: str) -> str:
         v = self.var()
-        return f"list_filter({sql}, lambda {v}: {v} IS NOT NULL)"
+        return self.d.filter(sql, v, f"{v} IS NOT NULL")
 
     def _function(self, name: str, args: list[list[tuple[str, str]]], focus: _Val) -> _Val:
         if name == "ofType":
@@ -240,14 +338,14 @@ class _Compiler:
         if focus.choice is not None:
             raise UnsupportedView(f"choice element {focus.choice}[x] needs ofType(...)")
         if name == "getResourceKey" and not args:
-            return _Val(f'{self.root}."id"', Node("scalar", "VARCHAR"))
+            return _Val(self.d.column(self.root, "id"), Node("scalar", "VARCHAR"))
         if name == "getReferenceKey":
             if focus.many or focus.node is None or "reference" not in focus.node.fields:
                 raise UnsupportedView("getReferenceKey() applies to one Reference")
             ref = self._field(focus, "reference", focus.node.fields["reference"]).sql
             if args:
                 prefix = args[0][0][1] + "/"
-                sql = (f"CASE WHEN starts_with({ref}, {_lit(prefix)}) "
+                sql = (f"CASE WHEN {self.d.starts(ref, _lit(prefix, self.d))} "
                        f"THEN substr({ref}, {len(prefix) + 1}) END")
             else:
                 sql = f"regexp_extract({ref}, '([^/]+)$', 1)"
@@ -255,24 +353,24 @@ class _Compiler:
         if name == "first" and not args:
             if not focus.many:
                 return focus
-            return _Val(f"{self._nonnull(focus.sql)}[1]", focus.node)
+            return _Val(self.d.first(self._nonnull(focus.sql)), focus.node)
         if name == "exists" and not args:
             if not focus.many:
                 return _Val(f"({focus.sql} IS NOT NULL)", None)
-            return _Val(f"(coalesce(len({self._nonnull(focus.sql)}), 0) > 0)", None)
+            return _Val(f"({self.d.size(self._nonnull(focus.sql))} > 0)", None)
         if name == "where" and len(args) == 1:
             v = self.var()
             cond = self._sub(args[0], _Val(v, focus.node))
             if focus.many:
-                return _Val(f"list_filter({focus.sql}, lambda {v}: coalesce("
-                            f"{self._bool(cond)}, FALSE))", focus.node, True)
+                return _Val(self.d.filter(focus.sql, v, f"coalesce({self._bool(cond)}, FALSE)"),
+                            focus.node, True)
             inner = self._sub(args[0], _Val(focus.sql, focus.node))
             return _Val(f"CASE WHEN {self._bool(inner)} THEN {focus.sql} END", focus.node)
         if name == "join" and len(args) <= 1:
             sep = self._sub(args[0], focus).sql if args else "''"
             if not focus.many:
                 return focus
-            return _Val(f"nullif(array_to_string({self._nonnull(focus.sql)}, {sep}), '')",
+            return _Val(f"nullif({self.d.join(self._nonnull(focus.sql), sep)}, '')",
                         Node("scalar", "VARCHAR"))
         raise UnsupportedView(f"FHIRPath function {name}() is not supported")
 
@@ -303,11 +401,9 @@ def _select(c: _Compiler, sel: dict[str, Any], focus: _Val, alias_src: itertools
         target = c.expr(sel[key], focus, root)
         if target.node is None:
             raise UnsupportedView(f"{key} over a computed value")
-        listed = target.sql if target.many else f"[{target.sql}]"
+        listed = target.sql if target.many else c.d.array(target.sql)
         alias = f"f{next(alias_src)}"
-        unnest = f"(SELECT unnest({c._nonnull(listed)}) AS e) {alias}"
-        joins.append(f"CROSS JOIN LATERAL {unnest}" if key == "forEach"
-                     else f"LEFT JOIN LATERAL {unnest} ON TRUE")
+        joins.append(c.d.for_each(c._nonnull(listed), alias, outer=key == "forEachOrNull"))
         focus = _Val(f"{alias}.e", target.node)
     columns: list[tuple[str, str]] = []
     for col in sel.get("column") or ():
@@ -322,16 +418,19 @@ def _select(c: _Compiler, sel: dict[str, Any], focus: _Val, alias_src: itertools
             raise UnsupportedView(f"column {col['name']!r} may hold several values: use first() "
                                   "or collection: true")
         if col.get("collection"):
-            listed = value.sql if value.many else f"[{value.sql}]"
-            columns.append((col["name"], f"CAST({c._nonnull(listed)} AS {sql_type}[])"))
+            listed = value.sql if value.many else c.d.array(value.sql)
+            columns.append((col["name"],
+                            f"CAST({c._nonnull(listed)} AS {c.d.type(sql_type, many=True)})"))
         else:
             sql = c._bool(value) if value.node is None and value.sql.startswith("(") and (
                 sql_type == "BOOLEAN") else value.sql
-            columns.append((col["name"], f"CAST({sql} AS {sql_type})"))
+            columns.append((col["name"], f"CAST({sql} AS {c.d.type(sql_type)})"))
     for sub in sel.get("select") or ():
         plan = _select(c, sub, focus, alias_src, root)
         joins += plan.joins
         columns += plan.columns
+    if sel.get("unionAll") and c.d.name == "spark":
+        raise UnsupportedView("unionAll is compiled for DuckDB only (not yet for Spark SQL)")
     if sel.get("unionAll"):
         names = _collect_columns(sel["unionAll"][0])
         branches = []
@@ -347,8 +446,8 @@ def _select(c: _Compiler, sel: dict[str, Any], focus: _Val, alias_src: itertools
     return _Plan(joins, columns)
 
 
-def compile_view(view: dict[str, Any], table: str | None = None) -> str:
-    """DuckDB SQL for one ViewDefinition over a table of the view's resource type.
+def compile_view(view: dict[str, Any], table: str | None = None, dialect: str = "duckdb") -> str:
+    """DuckDB (or Spark) SQL for one ViewDefinition over a table of the view's resource type.
 
     The table (default: the resource type name) has one column per top-level element, typed
     as in `clepath.cohort.schema`.
@@ -365,7 +464,7 @@ def compile_view(view: dict[str, Any], table: str | None = None) -> str:
         if len(values) != 1:
             raise UnsupportedView(f"constant {const.get('name')!r} needs exactly one value[x]")
         constants[const["name"]] = values[0]
-    c = _Compiler(constants)
+    c = _Compiler(constants, DIALECTS[dialect])
     root = "r"
     focus = _Val(root, RESOURCES[resource])
     alias_src = itertools.count(1)
@@ -374,8 +473,8 @@ def compile_view(view: dict[str, Any], table: str | None = None) -> str:
     if len(set(names)) != len(names):
         raise UnsupportedView("duplicate column names")
     wheres = [c._bool(c.expr(w["path"], focus, root)) for w in view.get("where") or ()]
-    cols = ",\n  ".join(f'{sql} AS "{name}"' for name, sql in plan.columns)
-    sql = f'SELECT\n  {cols}\nFROM "{table or resource}" AS {root}'
+    cols = ",\n  ".join(f"{sql} AS {c.d.q(name)}" for name, sql in plan.columns)
+    sql = f"SELECT\n  {cols}\nFROM {c.d.q(table or resource)} AS {root}"
     if plan.joins:
         sql += "\n" + "\n".join(plan.joins)
     if wheres:

@@ -33,7 +33,10 @@ def screen(
     export_dir: Annotated[Path, typer.Argument(help="Bulk Data export folder (NDJSON).")],
     as_of: Annotated[str, typer.Option("--as-of", help="Screening date, YYYY-MM-DD.")],
     out: Annotated[Path, typer.Option("--out", help="Output folder.")],
-    engine: Annotated[str, typer.Option("--engine", help="duckdb (spark: not yet)")] = "duckdb",
+    engine: Annotated[str, typer.Option(
+        "--engine", help="duckdb (embedded, the default) or spark (PySpark).")] = "duckdb",
+    master: Annotated[str, typer.Option(
+        "--master", help="Spark master URL for --engine spark.")] = "local[2]",
     since: Annotated[str | None, typer.Option(
         "--since", help="EXPORT_DIR is an incremental export since this date: apply it on top "
         "of the exports recorded in OUT/state.json.")] = None,
@@ -48,9 +51,16 @@ def screen(
     day = _date("--as-of", as_of)
     assert day is not None
     since_day = _date("--since", since)
-    if engine != "duckdb":
-        raise CaseError(FieldProblem("--engine", engine, "is not available in this version",
-                                     "duckdb"))
+    if engine not in ("duckdb", "spark"):
+        raise CaseError(FieldProblem("--engine", engine, "is not a screening engine",
+                                     "duckdb or spark"))
+    if engine == "spark":
+        import importlib.util
+        import shutil
+
+        if importlib.util.find_spec("pyspark") is None or shutil.which("java") is None:
+            raise CaseError(FieldProblem("--engine", engine, "needs pyspark and a Java runtime",
+                                         "pip install 'clepath[spark]' and a JRE 17+, or duckdb"))
     kb = knowledge_with(settings)
     state_path = out / "state.json"
     exports = [export_dir.resolve()]
@@ -64,7 +74,7 @@ def screen(
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
                   TimeElapsedColumn(), console=console, transient=True) as bar:
         task = bar.add_task("reading", total=None)
-        result = run_screen(exports, kb, day,
+        result = run_screen(exports, kb, day, engine=engine, master=master,
                             progress=lambda s: bar.update(task, description=s))
     paths = write_outputs(result, kb, out)
     state_path.write_bytes(orjson.dumps({"exports": [str(p) for p in exports],

@@ -91,3 +91,20 @@ def duckdb_type(node: Node) -> str:
 def duckdb_columns(resource: str) -> dict[str, str]:
     """The `columns` argument of DuckDB's read_json for one resource type."""
     return {name: duckdb_type(child) for name, child in RESOURCES[resource].fields.items()}
+
+
+def spark_type(node: Node) -> str:
+    """The Spark SQL type of an element."""
+    if node.kind == "scalar":
+        return {"VARCHAR": "STRING"}.get(node.type, node.type)
+    if node.kind == "list":
+        assert node.item is not None
+        return f"ARRAY<{spark_type(node.item)}>"
+    inner = ", ".join(f"`{name}`: {spark_type(child)}" for name, child in node.fields.items())
+    return f"STRUCT<{inner}>"
+
+
+def spark_schema(resource: str) -> str:
+    """A Spark DDL schema string for one resource type."""
+    return ", ".join(f"`{name}` {spark_type(child)}"
+                     for name, child in RESOURCES[resource].fields.items())

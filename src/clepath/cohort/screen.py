@@ -76,17 +76,23 @@ def _param(kb: KnowledgeBase, name: str) -> Any:
     return kb.value(f"{PACK}.{name}")
 
 
-def _load(con: duckdb.DuckDBPyConnection, exports: list[Export], tmp: Path,
-          progress: Callable[[str], None]) -> tuple[dict[str, int], list[BadLine], int, int]:
-    """Typed tables per resource type (latest version of each id, deletions applied)."""
-    bad: list[BadLine] = []
-    counts: dict[str, int] = {}
+def _deleted(exports: list[Export]) -> tuple[set[tuple[str, str]], list[BadLine]]:
     deleted: set[tuple[str, str]] = set()
-    files = 0
+    bad: list[BadLine] = []
     for export in exports:
         keys, bad_deleted = deleted_keys(export)
         deleted |= keys
         bad += bad_deleted
+    return deleted, bad
+
+
+def _load(con: duckdb.DuckDBPyConnection, exports: list[Export], tmp: Path,
+          progress: Callable[[str], None],
+          deleted: set[tuple[str, str]]) -> tuple[dict[str, int], list[BadLine], int]:
+    """Typed tables per resource type (latest version of each id, deletions applied)."""
+    bad: list[BadLine] = []
+    counts: dict[str, int] = {}
+    files = 0
     kinds = sorted({k for e in exports for k in e.files})
     for kind in kinds:
         progress(kind)
@@ -127,7 +133,7 @@ def _load(con: duckdb.DuckDBPyConnection, exports: list[Export], tmp: Path,
         if kind not in kinds:
             cols_sql = ", ".join(f'"{k}" {v}' for k, v in schema.items())
             con.execute(f'CREATE TABLE "{kind}" ({cols_sql})')
-    return counts, bad, files, len(deleted)
+    return counts, bad, files
 
 
 def duckdb_columns_all() -> dict[str, dict[str, str]]:
@@ -318,7 +324,8 @@ def _confirm(rule: str, patient: str, resources: list[dict[str, Any]], kb: Knowl
 
 
 def _patient_resources(con: duckdb.DuckDBPyConnection, exports: list[Export],
-                       patients: set[str]) -> dict[str, list[dict[str, Any]]]:
+                       patients: set[str], deleted: set[tuple[str, str]],
+                       ) -> dict[str, list[dict[str, Any]]]:
     """Every current resource of the given patients, as FHIR JSON (latest version of each)."""
     out: dict[str, dict[tuple[str, str], dict[str, Any]]] = {p: {} for p in patients}
     con.execute("CREATE OR REPLACE TEMP TABLE wanted (ref VARCHAR)")
@@ -332,10 +339,11 @@ def _patient_resources(con: duckdb.DuckDBPyConnection, exports: list[Export],
             "json->>'$.subject.reference'"
         rows = con.execute(
             f"SELECT json FROM read_ndjson_objects(?, ignore_errors=true) WHERE {key} IN "
-            f"(SELECT ref FROM wanted) AND json->>'$.id' IN (SELECT id FROM \"{kind}\")",
-            [paths]).fetchall()
+            f"(SELECT ref FROM wanted)", [paths]).fetchall()
         for (text,) in rows:
             res = orjson.loads(text)
+            if res.get("resourceType") != kind or (kind, res.get("id")) in deleted:
+                continue
             pid = res["id"] if kind == "Patient" else res["subject"]["reference"][8:]
             k = (kind, res["id"])
             old = out[pid].get(k)
@@ -346,26 +354,41 @@ def _patient_resources(con: duckdb.DuckDBPyConnection, exports: list[Export],
 
 
 def run_screen(
-    export_dirs: list[Path], kb: KnowledgeBase, as_of: dt.date, *,
-    progress: Callable[[str], None] = lambda _s: None,
+    export_dirs: list[Path], kb: KnowledgeBase, as_of: dt.date, *, engine: str = "duckdb",
+    master: str = "local[2]", progress: Callable[[str], None] = lambda _s: None,
 ) -> ScreenResult:
-    """Screen one export (or a base export and later ones applied in order)."""
+    """Screen one export (or a base export and later ones applied in order) with DuckDB or
+    Spark reading the files and computing the views."""
     started = time.perf_counter()
     exports = [read_export(p) for p in export_dirs]
+    deleted_set, bad = _deleted(exports)
     con = duckdb.connect()
     con.execute("SET preserve_insertion_order = false")
+    views = {row.id: row.view for row in kb.table(PACK, "views", ViewRow)}
     with tempfile.TemporaryDirectory(prefix="clepath-screen-") as tmp:
-        counts, bad, files, deleted = _load(con, exports, Path(tmp), progress)
+        if engine == "spark":
+            from clepath.cohort.spark import spark_views
+
+            tables, counts, bad_read, files = spark_views(exports, views, deleted_set, master,
+                                                          progress)
+            for view_id, table in tables.items():
+                con.register(f"arrow_{view_id}", table)
+                con.execute(f'CREATE TEMP TABLE "v_{view_id}" AS SELECT * FROM arrow_{view_id}')
+                con.unregister(f"arrow_{view_id}")
+        else:
+            counts, bad_read, files = _load(con, exports, Path(tmp), progress, deleted_set)
+            for view_id, view in views.items():
+                progress(f"view {view_id}")
+                con.execute(f'CREATE TEMP TABLE "v_{view_id}" AS {compile_view(view)}')
+        bad += bad_read
+        deleted = len(deleted_set)
         _knowledge_tables(con, kb)
-        for row in kb.table(PACK, "views", ViewRow):
-            progress(f"view {row.id}")
-            con.execute(f'CREATE TEMP TABLE "v_{row.id}" AS {compile_view(row.view)}')
         progress("rules")
         found = _prefilter(con, kb, as_of)
         candidates = {rule: len(rows) for rule, rows in found.items()}
         wanted = {p for rows in found.values() for p, _, _ in rows}
         progress(f"confirming {len(wanted)} patients with the engine")
-        resources = _patient_resources(con, exports, wanted) if wanted else {}
+        resources = _patient_resources(con, exports, wanted, deleted_set) if wanted else {}
     units = {"hcq_above_5_mg_per_kg": ("mg/kg/d", "hcq_max_mg_per_kg_per_day"),
              "glucocorticoid_above_target": ("mg/d", "glucocorticoid_above_mg_per_day"),
              "refractory_not_escalated": ("1", None), "ivig_without_review": ("d", None)}

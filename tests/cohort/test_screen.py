@@ -56,9 +56,17 @@ def test_planted_cases_found_with_full_precision_and_recall(cohort, result) -> N
 
 
 def test_every_flag_agrees_with_the_engine(result) -> None:
-    """The SQL pre-filter and clepath's assessment engine agree on every flagged patient."""
+    """The SQL pre-filter and clepath's engine modules agree on every flagged patient."""
     assert result.disagreements == []
     assert all(n == 30 for n in result.candidates.values())
+
+
+def test_every_flag_holds_under_the_full_assessment(cohort, kb, result) -> None:
+    """Confirming with the whole `assess` (as `clepath assess` runs it) keeps the same flags."""
+    full = run_screen([cohort], kb, AS_OF, full_assessment=True)
+
+    assert full.disagreements == []
+    assert full.flags == result.flags
 
 
 def test_hcq_flag_value_is_daily_mg_over_latest_weight(cohort, result) -> None:

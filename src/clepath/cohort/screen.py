@@ -27,6 +27,9 @@ import orjson
 from clepath.cohort.reader import BadLine, Export, deleted_keys, read_export, scan_lines
 from clepath.cohort.schema import duckdb_columns
 from clepath.cohort.sof import compile_view
+from clepath.engine import glucocorticoids as gc_module
+from clepath.engine import refractory as refractory_module
+from clepath.engine import therapy as therapy_module
 from clepath.engine.assess import assess
 from clepath.engine.glucocorticoids import equivalence_ratio
 from clepath.fhir import terminology as t
@@ -34,6 +37,7 @@ from clepath.fhir.importer import import_bundle
 from clepath.knowledge.base import KnowledgeBase
 from clepath.knowledge.models.drugs import Drug
 from clepath.knowledge.models.screening import RxNormProduct, ScreenRule, ViewRow
+from clepath.scores import clasi as clasi_module
 
 __all__ = ["Flag", "ScreenResult", "normalise_for_import", "run_screen"]
 
@@ -289,35 +293,74 @@ def normalise_for_import(resources: Iterable[dict[str, Any]],
     return out
 
 
-def _confirm(rule: str, patient: str, resources: list[dict[str, Any]], kb: KnowledgeBase,
-             as_of: dt.date) -> str | None:
-    """None when the engine agrees with the flag, else why it does not."""
-    try:
-        case, _ = import_bundle(normalise_for_import(resources, kb), kb, as_of=as_of,
-                                case_id=patient, strict=False)
-    except Exception as exc:  # noqa: BLE001 - a disagreement to report, not a crash
-        return f"import failed: {exc}"
+@dataclass(frozen=True)
+class _Judged:
+    """What the engine says on the points the rules check (alert codes, refractory status,
+    current courses, CLASI examination dates)."""
+
+    alerts: frozenset[str]
+    refractory: bool | None
+    courses: tuple[therapy_module.CourseReview, ...]
+    clasi_dates: tuple[dt.date, ...]
+
+
+def _judge_full(case: Any, kb: KnowledgeBase) -> _Judged:
     result = assess(case, kb)
-    codes = {a.code for a in result.alerts}
+    return _Judged(frozenset(a.code for a in result.alerts), result.refractory.status,
+                   result.therapy.courses,
+                   tuple(e.date for e in result.clasi.history) if result.clasi else ())
+
+
+def _judge(case: Any, kb: KnowledgeBase) -> _Judged:
+    """The engine modules behind the rules' alerts, composed as `assess` composes them (only
+    the parts the rules read: about a third of a full assessment's cost). A test checks that
+    every flag also holds under the full `assess`."""
+    kb = kb.session()
+    clasi_summary = clasi_module.summarise(case, kb)
+    therapy = therapy_module.review_therapies(case, kb)
+    gc = gc_module.review_glucocorticoids(case, kb)
+    latest = clasi_summary.latest if clasi_summary else None
+    refractory = refractory_module.assess_refractory(
+        case, kb, therapy, gc,
+        clasi_activity=latest.activity if latest else None,
+        clasi_date=latest.date if latest else None,
+        clasi_baseline_activity=(clasi_summary.history[0].activity
+                                 if clasi_summary and len(clasi_summary.history) >= 2 else None),
+    )
+    alerts = set()
+    for course in therapy.courses:
+        if course.outcome == "ongoing" and course.drug == "hydroxychloroquine" \
+                and course.above_max:
+            alerts.add("hcq_dose_above_5_mg_per_kg")
+    if gc.above_target and gc.prednisone_equivalent_mg_per_day is not None:
+        alerts.add("glucocorticoid_above_target")
+    if refractory.status:
+        alerts.add("refractory")
+    return _Judged(frozenset(alerts), refractory.status, therapy.courses,
+                   tuple(e.date for e in clasi_summary.history) if clasi_summary else ())
+
+
+def _confirm(rule: str, judged: _Judged, kb: KnowledgeBase) -> str | None:
+    """None when the engine agrees with the flag, else why it does not."""
     if rule == "hcq_above_5_mg_per_kg":
-        return None if "hcq_dose_above_5_mg_per_kg" in codes else "no HCQ dose alert"
+        return None if "hcq_dose_above_5_mg_per_kg" in judged.alerts else "no HCQ dose alert"
     if rule == "glucocorticoid_above_target":
-        return None if "glucocorticoid_above_target" in codes else "no glucocorticoid alert"
+        return None if "glucocorticoid_above_target" in judged.alerts \
+            else "no glucocorticoid alert"
     if rule == "refractory_not_escalated":
-        if result.refractory.status is not True:
-            return f"refractory status {result.refractory.status}"
+        if judged.refractory is not True:
+            return f"refractory status {judged.refractory}"
         lines = {s.strip() for s in str(_param(kb, "escalation_lines")).split(",")}
         rows = {d.id: d for d in kb.table("drugs", "drugs", Drug)}
-        current = [c.drug for c in result.therapy.courses if c.outcome == "ongoing"
+        current = [c.drug for c in judged.courses if c.outcome == "ongoing"
                    and c.drug in rows and rows[c.drug].line in lines]
         return f"escalated: {', '.join(current)}" if current else None
     if rule == "ivig_without_review":
-        starts = [c.start.earliest for c in result.therapy.courses
+        starts = [c.start.earliest for c in judged.courses
                   if c.drug == IVIG and c.start is not None]
         if not starts:
             return "no dated IVIG course"
-        exams = result.clasi.history if result.clasi else ()
-        if any(e.date <= min(starts) for e in exams):
+        if any(day <= min(starts) for day in judged.clasi_dates):
             return "a CLASI examination precedes the first IVIG"
         return None
     return f"unknown rule {rule}"
@@ -356,6 +399,7 @@ def _patient_resources(con: duckdb.DuckDBPyConnection, exports: list[Export],
 def run_screen(
     export_dirs: list[Path], kb: KnowledgeBase, as_of: dt.date, *, engine: str = "duckdb",
     master: str = "local[2]", progress: Callable[[str], None] = lambda _s: None,
+    full_assessment: bool = False,
 ) -> ScreenResult:
     """Screen one export (or a base export and later ones applied in order) with DuckDB or
     Spark reading the files and computing the views."""
@@ -394,11 +438,20 @@ def run_screen(
              "refractory_not_escalated": ("1", None), "ivig_without_review": ("d", None)}
     flags: list[Flag] = []
     disagreements: list[tuple[str, str, str]] = []
+    judged: dict[str, _Judged | str] = {}
+    for patient in sorted(wanted):
+        try:
+            case, _ = import_bundle(normalise_for_import(resources.get(patient, []), kb), kb,
+                                    as_of=as_of, case_id=patient, strict=False)
+            judged[patient] = (_judge_full if full_assessment else _judge)(case, kb)
+        except Exception as exc:  # noqa: BLE001 - a disagreement to report, not a crash
+            judged[patient] = f"import failed: {exc}"
     for rule, rows in found.items():
         unit, param = units[rule]
         threshold = float(_param(kb, param)) if param else None
         for patient, value, evidence in rows:
-            why = _confirm(rule, patient, resources.get(patient, []), kb, as_of)
+            verdict = judged[patient]
+            why = verdict if isinstance(verdict, str) else _confirm(rule, verdict, kb)
             if why is None:
                 flags.append(Flag(patient, rule, round(value, 3), threshold, unit, evidence))
             else:

@@ -17,6 +17,7 @@ import csv
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -48,7 +49,8 @@ def _peak(cmd: list[str]) -> tuple[float, float, str]:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
-    parser.add_argument("--data", type=Path, default=Path("/tmp/clepath-bench-screen"))
+    parser.add_argument("--data", type=Path,
+                        default=Path(tempfile.gettempdir()) / "clepath-bench-screen")
     parser.add_argument("--spark", action="store_true")
     parser.add_argument("--plant-every", type=int, default=50,
                         help="planted blocks: 50 flags about 0.5 %% of patients (5 = 5 %%)")

@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from clepath.cohort.generate import RULES, generate_cohort
-from clepath.cohort.output import suppress, write_outputs
+from clepath.cohort.output import suppress
 from clepath.cohort.screen import normalise_for_import, run_screen
 from clepath.knowledge.loader import load_knowledge
 

@@ -42,7 +42,8 @@ def _both(view: dict[str, Any], resources: list[dict[str, Any]]) -> tuple[list, 
     kind = view["resource"]
     con = duckdb.connect()
     cols = duckdb_columns(kind)
-    con.execute(f'CREATE TABLE "{kind}" ({", ".join(f"{chr(34)}{k}{chr(34)} {t}" for k, t in cols.items())})')
+    columns = ", ".join(f'"{k}" {t}' for k, t in cols.items())
+    con.execute(f'CREATE TABLE "{kind}" ({columns})')
     if resources:
         con.execute(f"INSERT INTO \"{kind}\" SELECT * FROM read_json(?, "
                     f"format='newline_delimited', columns={cols!r})", [_tmp(resources)])

@@ -225,7 +225,7 @@ def generate_cohort(
             handles[kind] = (gzip.open(path, "wb", compresslevel=3) if gzip_files
                              else path.open("wb", buffering=1 << 20))
         for index in range(patients):
-            rng = random.Random(f"clepath-cohort:{seed}:{index}")
+            rng = random.Random(f"clepath-cohort:{seed}:{index}")  # noqa: S311 - synthetic
             p = _Patient(rng, as_of, stamp)
             weight = _background(p)
             role = _role(index, plant_every)

@@ -129,8 +129,9 @@ def _report(result: ScreenResult, kb: KnowledgeBase, rules: tuple[ScreenRule, ..
              f'height="{28 * len(shown)}" font-size="13">{"".join(bars)}</svg>')
     rule_rows = []
     for rule in rules:
-        params = "; ".join(f"{p} = {kb.value(f'{PACK}.{p}')} {kb.parameter(f'{PACK}.{p}').unit or ''}"
-                           for p in rule.parameters)
+        params = "; ".join(
+            f"{p} = {kb.value(f'{PACK}.{p}')} {kb.parameter(f'{PACK}.{p}').unit or ''}"
+            for p in rule.parameters)
         cites = "; ".join(s["citation"] for s in kb.cite(PACK, rule.source))
         rule_rows.append(f"<tr><td>{e(rule.id)}</td><td>{e(rule.definition)}</td>"
                          f"<td>{e(params)}</td><td>{e(cites)} [{e(rule.tag or '')}]</td></tr>")

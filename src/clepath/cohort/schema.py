@@ -34,7 +34,7 @@ def _l(item: Node) -> Node:
     return Node("list", item=item)
 
 
-V, D, I, B = _s("VARCHAR"), _s("DOUBLE"), _s("BIGINT"), _s("BOOLEAN")
+V, D, INT, B = _s("VARCHAR"), _s("DOUBLE"), _s("BIGINT"), _s("BOOLEAN")
 CODING = _st(system=V, code=V, display=V)
 CC = _st(coding=_l(CODING), text=V)
 REF = _st(reference=V)
@@ -43,7 +43,7 @@ PERIOD = _st(start=V, end=V)
 META = _st(lastUpdated=V)
 DOSAGE = _st(
     text=V,
-    timing=_st(repeat=_st(frequency=I, period=D, periodUnit=V, boundsPeriod=PERIOD)),
+    timing=_st(repeat=_st(frequency=INT, period=D, periodUnit=V, boundsPeriod=PERIOD)),
     route=CC,
     doseAndRate=_l(_st(doseQuantity=QTY)),
 )

@@ -14,6 +14,7 @@ assessment engine on the patient's own resources.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import tempfile
 import time
 from collections.abc import Callable, Iterable
@@ -24,7 +25,14 @@ from typing import Any
 import duckdb
 import orjson
 
-from clepath.cohort.reader import BadLine, Export, deleted_keys, read_export, scan_lines
+from clepath.cohort.reader import (
+    BadLine,
+    Export,
+    deleted_keys,
+    open_text,
+    read_export,
+    scan_lines,
+)
 from clepath.cohort.schema import duckdb_columns
 from clepath.cohort.sof import compile_view
 from clepath.engine import glucocorticoids as gc_module
@@ -36,7 +44,7 @@ from clepath.fhir import terminology as t
 from clepath.fhir.importer import import_bundle
 from clepath.knowledge.base import KnowledgeBase
 from clepath.knowledge.models.drugs import Drug
-from clepath.knowledge.models.screening import RxNormProduct, ScreenRule, ViewRow
+from clepath.knowledge.models.screening import RxNormProduct, ViewRow
 from clepath.scores import clasi as clasi_module
 
 __all__ = ["Flag", "ScreenResult", "normalise_for_import", "run_screen"]
@@ -112,7 +120,8 @@ def _load(con: duckdb.DuckDBPyConnection, exports: list[Export], tmp: Path,
             readable: list[str] = []
             for number, path in enumerate(paths):
                 try:
-                    con.execute(f"SELECT count(*) FROM ({read.replace('FLAG', 'false')})", [[str(path)]])
+                    con.execute(f"SELECT count(*) FROM ({read.replace('FLAG', 'false')})",
+                                [[str(path)]])
                     readable.append(str(path))
                 except duckdb.Error:
                     clean = tmp / f"clean-{kind}-{number}.ndjson"
@@ -366,33 +375,44 @@ def _confirm(rule: str, judged: _Judged, kb: KnowledgeBase) -> str | None:
     return f"unknown rule {rule}"
 
 
-def _patient_resources(con: duckdb.DuckDBPyConnection, exports: list[Export],
-                       patients: set[str], deleted: set[tuple[str, str]],
-                       ) -> dict[str, list[dict[str, Any]]]:
-    """Every current resource of the given patients, as FHIR JSON (latest version of each)."""
+_PATIENT_REF = re.compile(rb'"reference"\s*:\s*"Patient/([^"]+)"')
+
+
+def _patient_resources(exports: list[Export], patients: set[str],
+                       deleted: set[tuple[str, str]]) -> dict[str, list[dict[str, Any]]]:
+    """Every current resource of the given patients, as FHIR JSON (latest version of each).
+
+    A byte-level search for Patient references picks the candidate lines; only those are
+    parsed, and kept when their subject (or, for a Patient, its id) is one of the patients."""
     out: dict[str, dict[tuple[str, str], dict[str, Any]]] = {p: {} for p in patients}
-    con.execute("CREATE OR REPLACE TEMP TABLE wanted (ref VARCHAR)")
-    con.executemany("INSERT INTO wanted VALUES (?)", [[f"Patient/{p}"] for p in patients])
+    wanted = {p.encode() for p in patients}
     for kind in ("Patient", "Observation", "Condition", "MedicationRequest",
                  "MedicationStatement"):
-        paths = [str(p) for e in exports for p in e.files.get(kind, [])]
-        if not paths:
-            continue
-        key = "'Patient/' || (json->>'$.id')" if kind == "Patient" else \
-            "json->>'$.subject.reference'"
-        rows = con.execute(
-            f"SELECT json FROM read_ndjson_objects(?, ignore_errors=true) WHERE {key} IN "
-            f"(SELECT ref FROM wanted)", [paths]).fetchall()
-        for (text,) in rows:
-            res = orjson.loads(text)
-            if res.get("resourceType") != kind or (kind, res.get("id")) in deleted:
-                continue
-            pid = res["id"] if kind == "Patient" else res["subject"]["reference"][8:]
-            k = (kind, res["id"])
-            old = out[pid].get(k)
-            stamp = (res.get("meta") or {}).get("lastUpdated") or ""
-            if old is None or stamp >= ((old.get("meta") or {}).get("lastUpdated") or ""):
-                out[pid][k] = res
+        for path in (p for e in exports for p in e.files.get(kind, [])):
+            with open_text(path) as src:
+                for line in src:
+                    if kind != "Patient" and not any(
+                            m in wanted for m in _PATIENT_REF.findall(line)):
+                        continue
+                    try:
+                        res = orjson.loads(line)
+                    except orjson.JSONDecodeError:
+                        continue
+                    if not isinstance(res, dict) or res.get("resourceType") != kind:
+                        continue
+                    if kind == "Patient":
+                        pid = res.get("id")
+                    else:
+                        ref = (res.get("subject") or {}).get("reference") or ""
+                        pid = ref[8:] if ref.startswith("Patient/") else None
+                    if pid not in out or (kind, res.get("id")) in deleted:
+                        continue
+                    key = (kind, str(res.get("id")))
+                    old = out[pid].get(key)
+                    stamp = (res.get("meta") or {}).get("lastUpdated") or ""
+                    if old is None or stamp >= ((old.get("meta") or {}).get("lastUpdated")
+                                                or ""):
+                        out[pid][key] = res
     return {p: list(v.values()) for p, v in out.items()}
 
 
@@ -432,7 +452,7 @@ def run_screen(
         candidates = {rule: len(rows) for rule, rows in found.items()}
         wanted = {p for rows in found.values() for p, _, _ in rows}
         progress(f"confirming {len(wanted)} patients with the engine")
-        resources = _patient_resources(con, exports, wanted, deleted_set) if wanted else {}
+        resources = _patient_resources(exports, wanted, deleted_set) if wanted else {}
     units = {"hcq_above_5_mg_per_kg": ("mg/kg/d", "hcq_max_mg_per_kg_per_day"),
              "glucocorticoid_above_target": ("mg/d", "glucocorticoid_above_mg_per_day"),
              "refractory_not_escalated": ("1", None), "ivig_without_review": ("d", None)}

@@ -14,8 +14,8 @@ assessment engine on the patient's own resources.
 from __future__ import annotations
 
 import datetime as dt
-import re
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -35,6 +35,7 @@ from clepath.cohort.reader import (
 )
 from clepath.cohort.schema import duckdb_columns
 from clepath.cohort.sof import compile_view
+from clepath.domain.units import normalise_unit
 from clepath.engine import glucocorticoids as gc_module
 from clepath.engine import refractory as refractory_module
 from clepath.engine import therapy as therapy_module
@@ -375,7 +376,15 @@ def _confirm(rule: str, judged: _Judged, kb: KnowledgeBase) -> str | None:
     return f"unknown rule {rule}"
 
 
-_PATIENT_REF = re.compile(rb'"reference"\s*:\s*"Patient/([^"]+)"')
+def _references(line: bytes) -> Iterable[bytes]:
+    """The ids after every `"Patient/` in a line (a cheap superset of its Patient references)."""
+    start = line.find(b'"Patient/')
+    while start >= 0:
+        end = line.find(b'"', start + 9)
+        if end < 0:
+            return
+        yield line[start + 9:end]
+        start = line.find(b'"Patient/', end + 1)
 
 
 def _patient_resources(exports: list[Export], patients: set[str],
@@ -391,8 +400,7 @@ def _patient_resources(exports: list[Export], patients: set[str],
         for path in (p for e in exports for p in e.files.get(kind, [])):
             with open_text(path) as src:
                 for line in src:
-                    if kind != "Patient" and not any(
-                            m in wanted for m in _PATIENT_REF.findall(line)):
+                    if kind != "Patient" and not any(m in wanted for m in _references(line)):
                         continue
                     try:
                         res = orjson.loads(line)
@@ -424,6 +432,10 @@ def run_screen(
     """Screen one export (or a base export and later ones applied in order) with DuckDB or
     Spark reading the files and computing the views."""
     started = time.perf_counter()
+    # the unit registry the FHIR importer needs takes about a second to build: build it while
+    # DuckDB (which releases the GIL) reads the files
+    warm = threading.Thread(target=normalise_unit, args=("kg",), daemon=True)
+    warm.start()
     exports = [read_export(p) for p in export_dirs]
     deleted_set, bad = _deleted(exports)
     con = duckdb.connect()
@@ -453,6 +465,7 @@ def run_screen(
         wanted = {p for rows in found.values() for p, _, _ in rows}
         progress(f"confirming {len(wanted)} patients with the engine")
         resources = _patient_resources(exports, wanted, deleted_set) if wanted else {}
+    warm.join()
     units = {"hcq_above_5_mg_per_kg": ("mg/kg/d", "hcq_max_mg_per_kg_per_day"),
              "glucocorticoid_above_target": ("mg/d", "glucocorticoid_above_mg_per_day"),
              "refractory_not_escalated": ("1", None), "ivig_without_review": ("d", None)}

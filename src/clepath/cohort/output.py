@@ -68,14 +68,14 @@ def write_outputs(result: ScreenResult, kb: KnowledgeBase, out: Path) -> dict[st
         writer.writerows(rows)
     import duckdb
 
-    con = duckdb.connect()
-    con.execute("CREATE TABLE flags (patient VARCHAR, rule VARCHAR, value DOUBLE, unit VARCHAR,"
-                " threshold DOUBLE, evidence VARCHAR[], as_of DATE)")
-    if result.flags:
-        con.executemany("INSERT INTO flags VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        [[f.patient, f.rule, f.value, f.unit, f.threshold, list(f.evidence),
-                          result.as_of] for f in result.flags])
-    con.execute(f"COPY flags TO '{paths['flags.parquet']}' (FORMAT parquet)")
+    con = duckdb.connect()  # flags.parquet from flags.csv, read with explicit types
+    con.execute(
+        "COPY (SELECT patient, rule, value, unit, threshold, "
+        "CASE WHEN evidence = '' THEN [] ELSE string_split(evidence, ';') END AS evidence, "
+        "as_of FROM read_csv(?, header = true, columns = {'patient': 'VARCHAR', "
+        "'rule': 'VARCHAR', 'value': 'DOUBLE', 'unit': 'VARCHAR', 'threshold': 'DOUBLE', "
+        "'evidence': 'VARCHAR', 'as_of': 'DATE'})) TO '" + str(paths["flags.parquet"]).replace(
+            "'", "''") + "' (FORMAT parquet)", [str(paths["flags.csv"])])
     con.close()
     rules = kb.table(PACK, "rules", ScreenRule)
     groups = out / "groups"

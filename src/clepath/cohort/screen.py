@@ -376,15 +376,18 @@ def _confirm(rule: str, judged: _Judged, kb: KnowledgeBase) -> str | None:
     return f"unknown rule {rule}"
 
 
-def _references(line: bytes) -> Iterable[bytes]:
-    """The ids after every `"Patient/` in a line (a cheap superset of its Patient references)."""
+def _mentions(line: bytes, wanted: set[bytes]) -> bool:
+    """True when a line names one of the wanted ids after a `"Patient/` (a cheap superset of
+    its Patient references; the parsed subject is checked afterwards)."""
     start = line.find(b'"Patient/')
     while start >= 0:
         end = line.find(b'"', start + 9)
         if end < 0:
-            return
-        yield line[start + 9:end]
+            return False
+        if line[start + 9:end] in wanted:
+            return True
         start = line.find(b'"Patient/', end + 1)
+    return False
 
 
 def _patient_resources(exports: list[Export], patients: set[str],
@@ -400,7 +403,7 @@ def _patient_resources(exports: list[Export], patients: set[str],
         for path in (p for e in exports for p in e.files.get(kind, [])):
             with open_text(path) as src:
                 for line in src:
-                    if kind != "Patient" and not any(m in wanted for m in _references(line)):
+                    if kind != "Patient" and not _mentions(line, wanted):
                         continue
                     try:
                         res = orjson.loads(line)

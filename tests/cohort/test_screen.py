@@ -263,3 +263,41 @@ def test_no_suppressed_cell_can_be_recovered_by_subtraction(cells, minimum) -> N
     for k in cells:
         if 0 < cells[k] < minimum:
             assert out[k] is None
+
+
+def test_cli_since_applies_an_update_on_the_kept_state(cohort, kb, tmp_path) -> None:
+    """`--since` after a full run gives the union's flags: a heavier weight clears one HCQ flag
+    and a deleted IVIG order clears one IVIG flag; `state.json` lists both exports."""
+    from typer.testing import CliRunner
+
+    from clepath.cli.main import app
+
+    hcq, ivig = _write_update(cohort, tmp_path / "update", kb)
+    out = tmp_path / "out"
+    runner = CliRunner()
+    first = runner.invoke(app, ["screen", str(cohort), "--as-of", "2025-06-30", "--out",
+                                str(out)])
+    assert first.exit_code == 0, first.output
+    again = runner.invoke(app, ["screen", str(tmp_path / "update"), "--as-of", "2025-06-30",
+                                "--out", str(out), "--since", "2025-06-30"])
+    assert again.exit_code == 0, again.output
+
+    rows = list(csv.DictReader((out / "flags.csv").read_text().splitlines()))
+    pairs = {(r["patient"], r["rule"]) for r in rows}
+    assert len(rows) == 118
+    assert (hcq, "hcq_above_5_mg_per_kg") not in pairs
+    assert (ivig, "ivig_without_review") not in pairs
+    state = json.loads((out / "state.json").read_text())
+    assert [Path(p).name for p in state["exports"]] == [cohort.name, "update"]
+
+
+def test_export_without_manifest_is_read_by_file_name(cohort, kb, result, tmp_path) -> None:
+    """With no manifest (e.g. only a log.ndjson), files are typed by name; same flags."""
+    copy = tmp_path / "plain"
+    shutil.copytree(cohort, copy)
+    (copy / "manifest.json").unlink()
+    (copy / "log.ndjson").write_text('{"eventId": "kickoff"}\n')
+
+    flags = run_screen([copy], kb, AS_OF).flags
+
+    assert flags == result.flags

@@ -301,3 +301,34 @@ def test_export_without_manifest_is_read_by_file_name(cohort, kb, result, tmp_pa
     flags = run_screen([copy], kb, AS_OF).flags
 
     assert flags == result.flags
+
+
+def test_weight_in_pounds_is_converted_not_read_as_kg(cohort, kb, tmp_path) -> None:
+    """A latest weight of 132 lb (59.9 kg) flags HCQ 400 mg/day at 6.68 mg/kg, as assess does."""
+    copy = tmp_path / "lb"
+    shutil.copytree(cohort, copy)
+    pid = "lb-patient"
+    resources = [
+        {"resourceType": "Patient", "id": pid, "gender": "female", "birthDate": "1980-01-01"},
+        {"resourceType": "Observation", "id": "lb-w", "status": "final",
+         "code": {"coding": [{"system": "http://loinc.org", "code": "29463-7"}]},
+         "subject": {"reference": f"Patient/{pid}"}, "effectiveDateTime": "2025-06-01",
+         "valueQuantity": {"value": 132, "unit": "lb", "system": "http://unitsofmeasure.org",
+                           "code": "[lb_av]"}},
+        {"resourceType": "MedicationRequest", "id": "lb-hcq", "status": "active",
+         "intent": "order", "authoredOn": "2024-01-01",
+         "subject": {"reference": f"Patient/{pid}"},
+         "medicationCodeableConcept": {"coding": [{
+             "system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "979092"}]},
+         "dosageInstruction": [{"timing": {"repeat": {"frequency": 2, "period": 1,
+                                                      "periodUnit": "d"}},
+                                "doseAndRate": [{"doseQuantity": {"value": 1.0}}]}]},
+    ]
+    for res in resources:
+        with (copy / f"{res['resourceType']}.ndjson").open("ab") as fh:
+            fh.write(orjson.dumps(res) + b"\n")
+
+    flags = [f for f in run_screen([copy], kb, AS_OF).flags if f.patient == pid]
+
+    assert [(f.rule, f.value) for f in flags] == [
+        ("hcq_above_5_mg_per_kg", round(400 / (132 * 0.45359237), 3))]

@@ -190,10 +190,13 @@ WHERE o.status NOT IN ('draft', 'entered-in-error', 'cancelled')
 
 _HCQ = """
 WITH w AS (
-  SELECT patient, id, value AS kg, row_number() OVER (PARTITION BY patient
-         ORDER BY effective DESC, id) AS rn
+  SELECT patient, id,
+         value * CASE unit WHEN 'kg' THEN 1.0 WHEN 'g' THEN 0.001
+                           WHEN '[lb_av]' THEN 0.45359237 END AS kg,
+         row_number() OVER (PARTITION BY patient ORDER BY effective DESC, id) AS rn
   FROM v_body_weight
-  WHERE unit = 'kg' AND TRY_CAST(substr(effective, 1, 10) AS DATE) <= $as_of),
+  WHERE unit IN ('kg', 'g', '[lb_av]')
+    AND TRY_CAST(substr(effective, 1, 10) AS DATE) <= $as_of),
 o AS (
   SELECT patient, list(id ORDER BY id) AS ids, sum(daily_mg) AS mg
   FROM orders

@@ -82,6 +82,9 @@ def screen(
     console.print(f"[bold]clepath screen[/] as of {day}: {result.files} files, "
                   f"{sum(result.resources.values())} resources, {len(result.bad_lines)} bad "
                   f"lines, {result.deleted} deletions, {result.seconds:.1f} s", highlight=False)
+    if result.not_read:
+        console.print("  not read (no screening view uses them; read for flagged patients "
+                      f"only): {', '.join(result.not_read)}", highlight=False)
     for bad in result.bad_lines[:10]:
         console.print(f"  bad line {bad.file}:{bad.line}: {bad.reason}", markup=False,
                       highlight=False)

@@ -101,6 +101,7 @@ def write_outputs(result: ScreenResult, kb: KnowledgeBase, out: Path) -> dict[st
         "resources": result.resources, "bad_lines": [
             {"file": b.file, "line": b.line, "reason": b.reason} for b in result.bad_lines],
         "deleted": result.deleted, "seconds": round(result.seconds, 3),
+        "types_not_read": list(result.not_read),
         "candidates": result.candidates,
         "flags": {r.id: sum(1 for f in result.flags if f.rule == r.id) for r in rules},
         "disagreements": [{"patient": p, "rule": r, "why": w}

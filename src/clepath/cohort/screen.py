@@ -83,6 +83,7 @@ class ScreenResult:
     knowledge: dict[str, str]
     population: dict[str, int] = field(default_factory=dict)  # patients by sex
     sex: dict[str, str] = field(default_factory=dict)  # flagged patient -> sex
+    not_read: tuple[str, ...] = ()  # resource types in the export that no view reads
 
 
 def _param(kb: KnowledgeBase, name: str) -> Any:
@@ -100,13 +101,14 @@ def _deleted(exports: list[Export]) -> tuple[set[tuple[str, str]], list[BadLine]
 
 
 def _load(con: duckdb.DuckDBPyConnection, exports: list[Export], tmp: Path,
-          progress: Callable[[str], None],
-          deleted: set[tuple[str, str]]) -> tuple[dict[str, int], list[BadLine], int]:
-    """Typed tables per resource type (latest version of each id, deletions applied)."""
+          progress: Callable[[str], None], deleted: set[tuple[str, str]],
+          used: set[str]) -> tuple[dict[str, int], list[BadLine], int]:
+    """Typed tables of the resource types the views read (latest version of each id,
+    deletions applied)."""
     bad: list[BadLine] = []
     counts: dict[str, int] = {}
     files = 0
-    kinds = sorted({k for e in exports for k in e.files})
+    kinds = sorted({k for e in exports for k in e.files} & used)
     for kind in kinds:
         progress(kind)
         cols = duckdb_columns(kind)
@@ -447,18 +449,20 @@ def run_screen(
     con = duckdb.connect()
     con.execute("SET preserve_insertion_order = false")
     views = {row.id: row.view for row in kb.table(PACK, "views", ViewRow)}
+    used = {view["resource"] for view in views.values()}  # other types are not read
     with tempfile.TemporaryDirectory(prefix="clepath-screen-") as tmp:
         if engine == "spark":
             from clepath.cohort.spark import spark_views
 
             tables, counts, bad_read, files = spark_views(exports, views, deleted_set, master,
-                                                          progress)
+                                                          progress, used)
             for view_id, table in tables.items():
                 con.register(f"arrow_{view_id}", table)
                 con.execute(f'CREATE TEMP TABLE "v_{view_id}" AS SELECT * FROM arrow_{view_id}')
                 con.unregister(f"arrow_{view_id}")
         else:
-            counts, bad_read, files = _load(con, exports, Path(tmp), progress, deleted_set)
+            counts, bad_read, files = _load(con, exports, Path(tmp), progress, deleted_set,
+                                            used)
             for view_id, view in views.items():
                 progress(f"view {view_id}")
                 con.execute(f'CREATE TEMP TABLE "v_{view_id}" AS {compile_view(view)}')
@@ -506,4 +510,5 @@ def run_screen(
         files=files, resources=counts, bad_lines=bad, deleted=deleted,
         seconds=time.perf_counter() - started, knowledge=kb.versions(), population=population,
         sex={f.patient: sex.get(f.patient, "unknown") for f in flags},
+        not_read=tuple(sorted({k for e in exports for k in (*e.files, *e.ignored)} - used)),
     )

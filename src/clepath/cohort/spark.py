@@ -35,7 +35,7 @@ def _session(master: str) -> Any:
 
 def spark_views(
     exports: list[Export], views: dict[str, dict[str, Any]], deleted: set[tuple[str, str]],
-    master: str, progress: Callable[[str], None],
+    master: str, progress: Callable[[str], None], used: set[str],
 ) -> tuple[dict[str, Any], dict[str, int], list[BadLine], int]:
     """Arrow tables of every view, resources per type, bad lines and the number of files."""
     from pyspark.sql import functions as F  # noqa: N812 - Spark's own convention
@@ -46,7 +46,7 @@ def spark_views(
     bad: list[BadLine] = []
     files = 0
     try:
-        kinds = sorted({k for e in exports for k in e.files})
+        kinds = sorted({k for e in exports for k in e.files} & used)
         for kind in kinds:
             progress(f"spark: {kind}")
             paths = [str(p) for e in exports for p in e.files.get(kind, [])]

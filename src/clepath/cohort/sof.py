@@ -430,8 +430,12 @@ def _select(c: _Compiler, sel: dict[str, Any], focus: _Val, alias_src: itertools
         joins += plan.joins
         columns += plan.columns
     if sel.get("unionAll") and c.d.name == "spark":
-        raise UnsupportedView("unionAll is compiled for DuckDB only (not yet for Spark SQL)")
-    if sel.get("unionAll"):
+        names = _collect_columns(sel["unionAll"][0])
+        arrays = [_spark_branch(c, branch, names, focus, root) for branch in sel["unionAll"]]
+        alias = f"u{next(alias_src)}"
+        joins.append(f"LATERAL VIEW explode(concat({', '.join(arrays)})) {alias} AS u")
+        columns += [(n, f"{alias}.u.`{n}`") for n in names]
+    elif sel.get("unionAll"):
         names = _collect_columns(sel["unionAll"][0])
         branches = []
         for branch in sel["unionAll"]:
@@ -444,6 +448,44 @@ def _select(c: _Compiler, sel: dict[str, Any], focus: _Val, alias_src: itertools
         joins.append(f"CROSS JOIN LATERAL ({' UNION ALL '.join(branches)}) {alias}")
         columns += [(n, f'{alias}."{n}"') for n in names]
     return _Plan(joins, columns)
+
+
+def _spark_branch(c: _Compiler, branch: dict[str, Any], names: list[str], focus: _Val,
+                  root: str) -> str:
+    """One unionAll branch as a Spark array of structs (one struct per row it yields)."""
+    if set(branch) - {"column", "forEach", "forEachOrNull"}:
+        raise UnsupportedView("unionAll branches with nested select or unionAll are compiled "
+                              "for DuckDB only")
+    if [col["name"] for col in branch.get("column") or ()] != names:
+        raise UnsupportedView("unionAll branches must have the same columns")
+    key = "forEach" if "forEach" in branch else "forEachOrNull" if "forEachOrNull" in branch \
+        else None
+    v = c.var()
+    inner = focus
+    if key is not None:
+        target = c.expr(branch[key], focus, root)
+        if target.node is None:
+            raise UnsupportedView(f"{key} over a computed value")
+        inner = _Val(v, target.node)
+    fields = []
+    for col in branch["column"]:
+        value = c.expr(col["path"], inner, root)
+        sql_type = _TYPES.get(col.get("type", "string"))
+        if sql_type is None or col.get("collection") or value.many:
+            raise UnsupportedView(f"unionAll column {col['name']!r}: only single values of a "
+                                  "supported type")
+        fields.append(f"'{col['name']}', CAST({value.sql} AS {c.d.type(sql_type)})")
+    row = f"named_struct({', '.join(fields)})"
+    if key is None:
+        return f"array({row})"
+    listed = target.sql if target.many else c.d.array(target.sql)
+    rows = f"transform({c._nonnull(listed)}, {v} -> {row})"
+    if key == "forEach":
+        return rows
+    empty = ", ".join(f"'{col['name']}', CAST(NULL AS "
+                      f"{c.d.type(_TYPES[col.get('type', 'string')])})"
+                      for col in branch["column"])
+    return f"CASE WHEN size({rows}) > 0 THEN {rows} ELSE array(named_struct({empty})) END"
 
 
 def compile_view(view: dict[str, Any], table: str | None = None, dialect: str = "duckdb") -> str:

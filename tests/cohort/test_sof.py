@@ -51,7 +51,8 @@ def _both(view: dict[str, Any], resources: list[dict[str, Any]]) -> tuple[list, 
     names = [d[0] for d in cur.description]
     mine = sorted((tuple(_norm(x) for x in row) for row in cur.fetchall()), key=repr)
     ref = sorted((tuple(_norm(r.get(n)) for n in names)
-                  for r in sqlonfhir.evaluate(resources, view)), key=repr)
+                  for r in sqlonfhir.evaluate(resources, orjson.loads(orjson.dumps(view)))),
+                 key=repr)  # a copy: sqlonfhir rewrites the view it is given
     return mine, ref
 
 

@@ -24,6 +24,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_assess.py
 	$(BIN)/python benchmarks/bench_web.py
 	$(BIN)/python benchmarks/bench_cds.py
+	$(BIN)/python benchmarks/bench_screen.py --sizes 10000 100000
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

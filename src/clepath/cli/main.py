@@ -161,7 +161,7 @@ def _register_plugins() -> None:
     import importlib
     import importlib.util
 
-    for name in ("ivig", "fhir", "cds", "web", "ingest", "care"):
+    for name in ("ivig", "fhir", "cds", "web", "ingest", "care", "screen"):
         module_name = f"clepath.cli.{name}"
         if importlib.util.find_spec(module_name) is None:
             continue

@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 
 from clepath.cohort.generate import RULES, generate_cohort
 from clepath.cohort.output import suppress
-from clepath.cohort.screen import normalise_for_import, run_screen
+from clepath.cohort.screen import run_screen
+from clepath.fhir.importer import import_bundle
 from clepath.knowledge.loader import load_knowledge
 
 AS_OF = dt.date(2025, 6, 30)
@@ -92,19 +93,22 @@ def test_glucocorticoid_flags_are_10_mg_prednisone_for_90_days(result) -> None:
     assert gc and all(f.value == 10.0 and f.threshold == 5.0 for f in gc)
 
 
-def test_unitless_tablet_count_becomes_mg_for_the_importer(kb) -> None:
-    """Two tablets of RxNorm 979092 (200 mg) reach the importer as 400 mg of hydroxychloroquine."""
+def test_unitless_tablet_count_is_read_as_mg_by_the_importer(kb) -> None:
+    """Two tablets of RxNorm 979092 (200 mg), as the screen hands them to the engine, are
+    imported as 400 mg of hydroxychloroquine: the screen and `clepath assess` read one way."""
     order = {"resourceType": "MedicationRequest", "id": "m", "status": "active",
+             "subject": {"reference": "Patient/p"}, "authoredOn": "2025-01-01",
              "medicationCodeableConcept": {"coding": [{
                  "system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "979092"}]},
-             "dosageInstruction": [{"doseAndRate": [{"doseQuantity": {"value": 2.0}}]}]}
-    (out,) = normalise_for_import([order], kb)
+             "dosageInstruction": [{"timing": {"repeat": {"frequency": 1, "period": 1,
+                                                          "periodUnit": "d"}},
+                                    "doseAndRate": [{"doseQuantity": {"value": 2.0}}]}]}
+    case, _ = import_bundle([{"resourceType": "Patient", "id": "p"}, order], kb,
+                            as_of=dt.date(2025, 6, 30), case_id="p", strict=False)
 
-    dose = out["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]
-    assert (dose["value"], dose["code"]) == (400.0, "mg")
-    assert {"system": "https://clepath.org/fhir/CodeSystem/drug",
-            "code": "hydroxychloroquine"} in out["medicationCodeableConcept"]["coding"]
-    assert order["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"] == {"value": 2.0}
+    (course,) = case.therapies
+    assert (course.drug, course.dose_mg, course.daily_dose_mg) == ("hydroxychloroquine", 400.0,
+                                                                   400.0)
 
 
 def test_cohort_is_reproducible_by_seed(tmp_path) -> None:

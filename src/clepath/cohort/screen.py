@@ -17,7 +17,7 @@ import datetime as dt
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,14 +41,13 @@ from clepath.engine import refractory as refractory_module
 from clepath.engine import therapy as therapy_module
 from clepath.engine.assess import assess
 from clepath.engine.glucocorticoids import equivalence_ratio
-from clepath.fhir import terminology as t
 from clepath.fhir.importer import import_bundle
 from clepath.knowledge.base import KnowledgeBase
 from clepath.knowledge.models.drugs import Drug
 from clepath.knowledge.models.screening import RxNormProduct, ViewRow
 from clepath.scores import clasi as clasi_module
 
-__all__ = ["Flag", "ScreenResult", "normalise_for_import", "run_screen"]
+__all__ = ["Flag", "ScreenResult", "run_screen"]
 
 PACK = "screening"
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
@@ -281,33 +280,6 @@ def _prefilter(con: duckdb.DuckDBPyConnection, kb: KnowledgeBase,
     return out
 
 
-def normalise_for_import(resources: Iterable[dict[str, Any]],
-                         kb: KnowledgeBase) -> list[dict[str, Any]]:
-    """Resources as the FHIR importer reads them: a unitless dose of an RxNorm clinical drug
-    becomes mg (units x the pack's strength) and the order gains clepath's drug coding."""
-    products = {r.id: r for r in kb.table(PACK, "rxnorm", RxNormProduct)}
-    out = []
-    for res in resources:
-        if res.get("resourceType") in ("MedicationRequest", "MedicationStatement"):
-            concept = res.get("medicationCodeableConcept") or {}
-            product = next((products[c.get("code")] for c in concept.get("coding") or ()
-                            if c.get("system") == RXNORM and c.get("code") in products), None)
-            if product is not None:
-                res = orjson.loads(orjson.dumps(res))
-                concept = res["medicationCodeableConcept"]
-                concept["coding"].append(t.coding(t.local_system("drug"), product.drug))
-                key = "dosageInstruction" if "dosageInstruction" in res else "dosage"
-                for dosage in res.get(key) or ():
-                    for dr in dosage.get("doseAndRate") or ():
-                        q = dr.get("doseQuantity")
-                        if isinstance(q, dict) and "unit" not in q and "code" not in q \
-                                and isinstance(q.get("value"), (int, float)):
-                            dr["doseQuantity"] = t.quantity(q["value"] * product.strength_mg,
-                                                            "mg")
-        out.append(res)
-    return out
-
-
 @dataclass(frozen=True)
 class _Judged:
     """What the engine says on the points the rules check (alert codes, refractory status,
@@ -484,7 +456,7 @@ def run_screen(
     judged: dict[str, _Judged | str] = {}
     for patient in sorted(wanted):
         try:
-            case, _ = import_bundle(normalise_for_import(resources.get(patient, []), kb), kb,
+            case, _ = import_bundle(resources.get(patient, []), kb,
                                     as_of=as_of, case_id=patient, strict=False)
             judged[patient] = (_judge_full if full_assessment else _judge)(case, kb)
         except Exception as exc:  # noqa: BLE001 - a disagreement to report, not a crash

@@ -138,9 +138,7 @@ def _scalar(loader: Any, event: Any, path: str, problems: list[FieldProblem]) ->
     if kind == "timestamp":
         if _DATE.match(value):
             try:
-                return dt.date.fromisoformat(
-                    "-".join(part.zfill(2) for part in value.split("-"))
-                )
+                return dt.date.fromisoformat("-".join(part.zfill(2) for part in value.split("-")))
             except ValueError:
                 return value  # 2020-02-30: text, refused by the field check with its name
         try:
@@ -215,7 +213,9 @@ def _load_yaml(text: str, name: str) -> Any:
                     tag = event.tag
                     if tag not in (None, "!", f"{_TAG}map", f"{_TAG}seq"):
                         raise CaseError(
-                            FieldProblem(path or "file", str(tag)[:40], "uses a YAML tag", "no tags")
+                            FieldProblem(
+                                path or "file", str(tag)[:40], "uses a YAML tag", "no tags"
+                            )
                         )
                     if len(stack) >= MAX_DEPTH:
                         raise CaseError(
@@ -291,13 +291,13 @@ def _load_json(text: str) -> Any:
     def constant(word: str) -> float:
         return float(word.lower().replace("infinity", "inf"))
 
-    data = json.loads(
-        text, object_pairs_hook=pairs, parse_int=_integer, parse_constant=constant
-    )
+    data = json.loads(text, object_pairs_hook=pairs, parse_int=_integer, parse_constant=constant)
     if duplicates:
         raise CaseError(
             [
-                FieldProblem(key[:40], key[:40], "is given twice in the same object", "each key once")
+                FieldProblem(
+                    key[:40], key[:40], "is given twice in the same object", "each key once"
+                )
                 for key in dict.fromkeys(duplicates)
             ]
         )
@@ -312,15 +312,19 @@ def _check_tree(data: Any) -> None:
         node, path, depth = pending.pop()
         if isinstance(node, TooLongNumber):
             problems.append(
-                FieldProblem(path or "file", node, f"is a number of {node.digits} digits",
-                             _NUMBER_FORM)
+                FieldProblem(
+                    path or "file", node, f"is a number of {node.digits} digits", _NUMBER_FORM
+                )
             )
         elif isinstance(node, (dict, list)):
             if depth >= MAX_DEPTH:
                 raise CaseError(
-                    FieldProblem(path or "file", f"level {depth + 1}",
-                                 f"is nested deeper than {MAX_DEPTH} levels",
-                                 "case format 1 (at most a few levels)")
+                    FieldProblem(
+                        path or "file",
+                        f"level {depth + 1}",
+                        f"is nested deeper than {MAX_DEPTH} levels",
+                        "case format 1 (at most a few levels)",
+                    )
                 )
             items = node.items() if isinstance(node, dict) else enumerate(node)
             for key, child in items:
@@ -364,8 +368,12 @@ def read_case_data(text: str, *, name: str = "case") -> Any:
         ) from None
     except RecursionError:
         raise CaseError(
-            FieldProblem(name, "?", f"is nested deeper than {MAX_DEPTH} levels",
-                         "case format 1 (at most a few levels)")
+            FieldProblem(
+                name,
+                "?",
+                f"is nested deeper than {MAX_DEPTH} levels",
+                "case format 1 (at most a few levels)",
+            )
         ) from None
     _check_tree(data)
     return data

@@ -144,6 +144,8 @@ _REPR.maxlong = 40
 
 def _shown(value: object) -> object:
     """Keep error messages short and printable whatever the input was (bounded work too)."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
     if _is_int(value) and value.bit_length() > 100:  # type: ignore[union-attr]
         digits = int(value.bit_length() * 0.30103) + 1  # type: ignore[union-attr]
         return f"<a number of about {digits} digits>"

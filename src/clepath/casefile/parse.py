@@ -288,7 +288,7 @@ def _date(p: _Problems, field: str, value: Any, *, required: bool = False) -> dt
         if required:
             p.add(field, value, "is required", _DATE_FORM)
         return None
-    parsed = parse_partial_date(value)
+    parsed = parse_partial_date(value, years=(1, 9999))
     if parsed is None or not parsed.is_exact:
         p.add(field, value, _date_problem(value) or "is not a full date", _DATE_FORM)
         return None
@@ -300,7 +300,7 @@ def _date(p: _Problems, field: str, value: Any, *, required: bool = False) -> dt
 def _partial(p: _Problems, field: str, value: Any) -> PartialDate | None:
     if value is None:
         return None
-    parsed = parse_partial_date(value)
+    parsed = parse_partial_date(value, years=(1, 9999))
     if parsed is None:
         p.add(field, value, _date_problem(value) or "is not a date", _PARTIAL_FORM)
     elif _year_problem(p, field, value, parsed.year, _PARTIAL_FORM):

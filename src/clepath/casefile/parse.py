@@ -330,13 +330,13 @@ def _quantity(p: _Problems, field: str, value: Any, accepted: str) -> Quantity |
         try:
             return Quantity(float(number), normalise_unit(unit))
         except UnitProblem as exc:
-            p.add(f"{field}.unit", unit, str(exc), accepted)
+            p.add(f"{field}.unit", unit, str(exc), accepted, exc.suggestions)
             return None
     if isinstance(value, str):
         try:
             return parse_quantity_text(value)
         except UnitProblem as exc:
-            p.add(field, value, str(exc), accepted)
+            p.add(field, value, str(exc), accepted, exc.suggestions)
             return None
     p.add(field, value, "is not a quantity", accepted)
     return None
@@ -714,7 +714,7 @@ def _lab_value(
         try:
             quantity = Quantity(float(value_raw), normalise_unit(unit_raw))
         except UnitProblem as exc:
-            p.add(field.replace(".value", ".unit"), unit_raw, str(exc), accepted)
+            p.add(field.replace(".value", ".unit"), unit_raw, str(exc), accepted, exc.suggestions)
             return None
     else:
         if unit_raw is not None:
@@ -755,7 +755,7 @@ def _implausible_lab(
     """A non-finite or out-of-bounds lab value is refused; a likely thousands separator is
     offered as the reading the clinician probably meant (`1.300 /mm3` -> 1,300 /mm3)."""
     if not math.isfinite(converted):
-        p.add(field, value_raw, "is not a finite number", accepted)
+        p.add(field, value_raw, "is beyond any plausible value (too large to convert)", accepted)
         return True
     key = f"lab.{info.id}"
     row = p.ranges.get(key)

@@ -343,7 +343,12 @@ def parse_quantity_text(text: str) -> Quantity:
         raise UnitProblem(f"{text!r} is not a finite number")
     unit_text = match.group(2)
     # "1.3 10*9/L": the number is followed by a unit that itself starts with a power of ten
-    return Quantity(value, normalise_unit(unit_text))
+    try:
+        unit = normalise_unit(unit_text)
+    except UnitProblem as exc:
+        shown = match.group(1)
+        raise UnitProblem(str(exc), tuple(f"{shown} {s}" for s in exc.suggestions)) from None
+    return Quantity(value, unit)
 
 
 def parse_titre(text: str) -> Titre | None:

@@ -108,7 +108,8 @@ class TestCaseSlips:
         with pytest.raises(UnitProblem) as info:
             parse_quantity_text(text)
 
-        assert (True, True) == (info.value.suggestions[0].endswith(meant), "case" in str(info.value))
+        suggested = info.value.suggestions[0]
+        assert (True, True) == (suggested.endswith(f" {meant}"), "case" in str(info.value))
 
     @pytest.mark.parametrize(("text", "mg"), [("10 mg", 10.0), ("2 g", 2000.0), ("5 mcg", 0.005)])
     def test_clinical_spellings_still_read(self, text: str, mg: float) -> None:

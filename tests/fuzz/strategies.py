@@ -43,7 +43,9 @@ hostile_dates = st.one_of(
     st.dates(),
     st.integers(min_value=-10**6, max_value=10**6),
 )
-dates = st.one_of(valid_dates.map(str), valid_dates, hostile_dates)
+# Valid values most of the time, so that generated cases also reach the assessment and plan.
+dates = st.one_of(valid_dates.map(str), valid_dates, valid_dates.map(str), valid_dates,
+                  hostile_dates)
 
 huge_numbers = st.one_of(
     st.integers(min_value=10**30, max_value=10**4000),
@@ -51,11 +53,19 @@ huge_numbers = st.one_of(
     st.sampled_from([1e308, -1e308, 1e-320, float("inf"), float("nan"), 0, -0.0, -1]),
 )
 numbers = st.one_of(
-    st.floats(min_value=0.01, max_value=500, allow_nan=False), st.integers(1, 5000), huge_numbers
+    st.floats(min_value=0.01, max_value=500, allow_nan=False),
+    st.integers(1, 5000),
+    st.integers(1, 200),
+    huge_numbers,
+)
+_CLINICAL_UNITS = st.sampled_from(
+    ["kg", "g", "mg", "lb", "cm", "m", "in", "ft", "/mm3", "/uL", "10*9/L", "umol/L", "mg/dL",
+     "mg/dl", "g/L", "g/kg", "mg/kg", "Cel", "wk", "d"]
 )
 units = st.one_of(
-    st.sampled_from(["kg", "g", "mg", "lb", "cm", "m", "in", "ft", "/mm3", "/uL", "10*9/L",
-                     "umol/L", "mg/dL", "mg/dl", "g/L", "g/kg", "mg/kg", "Cel", "wk", "d"]),
+    _CLINICAL_UNITS,
+    _CLINICAL_UNITS,
+    _CLINICAL_UNITS,
     st.sampled_from(["Mg", "MG", "KG", "Kg", "ML", "MG/DL", "G", "L/MIN", "mg/DL", "UMOL/L"]),
     st.text(max_size=6),
 )
@@ -120,7 +130,8 @@ ivig = st.fixed_dictionaries(
     },
 )
 case_documents = st.fixed_dictionaries(
-    {"clepath": st.just(1), "id": st.just("fuzz"), "as_of": dates},
+    {"clepath": st.just(1), "id": st.just("fuzz"),
+     "as_of": st.one_of(valid_dates, valid_dates.map(str), valid_dates, dates)},
     optional={
         "patient": patients,
         "labs": st.lists(labs, max_size=3),
@@ -201,6 +212,27 @@ def _plausible(case: Any, kb: KnowledgeBase) -> str | None:
     return None
 
 
+def _outputs(case: Any, kb: KnowledgeBase) -> None:
+    """What the user sees: the assessment (JSON and terminal) and, when asked, the IVIG plan."""
+    import io
+
+    from rich.console import Console
+
+    from clepath.report.assessment_json import assessment_to_json
+    from clepath.report.assessment_terminal import render_assessment
+
+    result = assess(case, kb)
+    json.dumps(assessment_to_json(result))
+    render_assessment(result, Console(file=io.StringIO(), width=100))
+    if case.ivig_request is not None:
+        from clepath.engine.ivig import plan_for_case
+        from clepath.report.ivig import ivig_to_ics, ivig_to_json
+
+        report = plan_for_case(case, kb)
+        json.dumps(ivig_to_json(report))
+        ivig_to_ics(report)
+
+
 def check_document(document: Any, kb: KnowledgeBase = KB) -> str | None:
     """None when clepath's answer to this data is acceptable, else what went wrong."""
     try:
@@ -217,11 +249,7 @@ def check_document(document: Any, kb: KnowledgeBase = KB) -> str | None:
     if wrong:
         return f"silent misreading: {wrong}"
     try:
-        assess(case, kb)
-        if case.ivig_request is not None and case.patient.weight_kg is not None:
-            from clepath.engine.ivig import plan_for_case
-
-            plan_for_case(case, kb)
+        _outputs(case, kb)
     except ClepathError:
         return None
     except Exception as exc:  # noqa: BLE001 - any other exception is a finding

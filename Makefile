@@ -24,6 +24,8 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_assess.py
 	$(BIN)/python benchmarks/bench_web.py
 	$(BIN)/python benchmarks/bench_cds.py
+	$(BIN)/python benchmarks/bench_cold_start.py
+	$(BIN)/python benchmarks/bench_hostile_input.py
 
 # Fuzz the case-file reader and checks for FUZZ_SECONDS (default 60); findings go to
 # FUZZ_OUT (default fuzz-findings/). `make test` runs a bounded, derandomised slice.

@@ -164,6 +164,11 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def _huge(value: Any) -> bool:
+    """An integer too long to be a name or a clinical number (str() of it may even fail)."""
+    return _is_int(value) and value.bit_length() > 64
+
+
 def _is_number(value: Any) -> bool:
     if not isinstance(value, (int, float)) or isinstance(value, bool):
         return False
@@ -255,7 +260,7 @@ def _text(p: _Problems, field: str, value: Any, *, required: bool = False) -> st
         if required:
             p.add(field, value, "is required", "text")
         return None
-    if isinstance(value, bool) or not isinstance(value, (str, int)):
+    if isinstance(value, bool) or not isinstance(value, (str, int)) or _huge(value):
         p.add(field, value, "must be text", "text")
         return None
     text = str(value).strip()
@@ -271,7 +276,7 @@ def _term(
     """Resolve a vocabulary term; unknown terms are errors listing the nearest known ones."""
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)) or _huge(value):
         p.add(field, value, f"must be a {what} name", f"one of the known {what} terms")
         return None
     vocabulary = kb.vocabulary(vocab)
@@ -536,6 +541,9 @@ def _positive(
 def _blood_group(p: _Problems, value: Any) -> str | None:
     if value is None:
         return None
+    if _huge(value):
+        p.add("patient.blood_group", value, "is not an ABO blood group", "A, B, AB or O (+/-)")
+        return None
     text = str(value).strip().upper().replace(" ", "").replace("RH", "")
     sign = ""
     if text.endswith(("+", "-")):
@@ -671,7 +679,7 @@ def _lab(p: _Problems, kb: KnowledgeBase, index: int, raw: Any) -> LabResult | N
             titre = parse_titre(str(value_raw)) if isinstance(value_raw, str) else None
             if titre is None:
                 p.add(f"{field}.value", value_raw, "is not a titre", "a titre such as 1:160")
-            original = str(value_raw)
+            original = str(value_raw) if titre is not None else None
         else:
             parsed = _lab_value(p, f"{field}.value", value_raw, unit_raw, info)
             if parsed is not None:
@@ -836,6 +844,9 @@ def _bound(
     converted = _to_lab_unit(quantity, target, info)
     if converted is None:
         p.add(field, raw, f"is not convertible to {target}", "a limit in the result's unit")
+    elif not math.isfinite(converted):
+        p.add(field, raw, "is not a finite number", "a limit in the result's unit")
+        return None
     return converted
 
 

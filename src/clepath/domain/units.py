@@ -153,7 +153,7 @@ _COMPOUND = re.compile(
     rf"^\s*({_NUMBER})\s*(ft|feet|foot|')\s*({_NUMBER})\s*(in|inch|inches|\")?\s*$",
     re.IGNORECASE,
 )
-_TITRE = re.compile(r"^\s*1\s*:\s*(\d+)\s*$")
+_TITRE = re.compile(r"^\s*1\s*:\s*(\d{1,12})\s*$")  # no dilution needs more digits
 
 
 @dataclass(frozen=True, slots=True)

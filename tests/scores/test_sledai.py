@@ -244,11 +244,16 @@ class TestSledaiThresholds:
 
 class TestSledaiUpcrOption:
     def test_upcr_ignored_by_default(self, kb: KnowledgeBase) -> None:
-        """A spot UPCR does not stand in for a 24 h urine unless the option is on."""
+        """A spot UPCR does not stand in for a 24 h urine unless the option is on, and it is
+        reported as recorded but not used, never as not recorded (issue 9 item 6)."""
         result = sledai.score(case([lab("upcr", DAY, 1.2, "mg/mg")]), kb)
 
         assert 0 == result.score
-        assert "proteinuria" in result.not_recorded
+        assert "proteinuria" not in result.not_recorded
+        assert (
+            "proteinuria: upcr 1.2 mg/mg on 2024-03-15: recorded, not used "
+            "(spot UPCR is not a 24-hour collection)",
+        ) == result.recorded_not_used
 
     def test_upcr_counts_when_switched_on_and_is_flagged(self) -> None:
         """With the option on, UPCR 1.2 mg/mg scores proteinuria and the evidence says so."""

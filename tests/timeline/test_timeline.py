@@ -100,11 +100,16 @@ class TestScleTimeline:
         assert 12 == points[day("2024-03-15")]
 
     def test_sledai_dates_are_dates_with_descriptor_data(self, scle_timeline: Timeline) -> None:
-        """Only dates with a finding or test SLEDAI-2K reads are scored (not the ANA date)."""
+        """Only dates with a finding, test or CLASI examination SLEDAI-2K reads are scored (not
+        the ANA date); the 2023-06-01 examination (erythema in five regions) scores rash 2."""
         dates = [p.date for p in scle_timeline.sledai.points]
 
-        assert [day("2024-03-10"), day("2024-03-12"), day("2024-03-15")] == dates
-        assert [4, 8, 12] == list(scle_timeline.sledai.values)
+        # Since sledai_2k 1.1.0 a CLASI examination scores rash from its erythema (issue 9
+        # item 6), so the baseline examination of 2023-06-01 is a SLEDAI-2K date: rash 2.
+        assert [day("2023-06-01"), day("2024-03-10"), day("2024-03-12"), day("2024-03-15")] == (
+            dates
+        )
+        assert [2, 4, 8, 12] == list(scle_timeline.sledai.values)
 
     def test_complement_lower_limits(self, scle_timeline: Timeline) -> None:
         """C3 0.78 g/L is below the lab's 0.9; C4 0.12 g/L is above its 0.1."""

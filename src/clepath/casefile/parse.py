@@ -37,6 +37,8 @@ from clepath.domain.units import (
     parse_quantity_text,
     parse_titre,
 )
+from clepath.engine.doses import unit_slip
+from clepath.engine.therapy import drug_rows, effective_drug
 from clepath.errors import CaseError, FieldProblem
 from clepath.knowledge.base import KnowledgeBase, normalise_term
 
@@ -992,7 +994,7 @@ def _therapy(p: _Problems, kb: KnowledgeBase, index: int, raw: Any) -> TherapyCo
     note = _text(p, f"{field}.note", fields.get("note"))
     if drug is None or outcome is None:
         return None
-    return TherapyCourse(
+    course = TherapyCourse(
         drug=drug,
         dose_mg=dose_mg,
         dose_text=dose_text,
@@ -1003,6 +1005,31 @@ def _therapy(p: _Problems, kb: KnowledgeBase, index: int, raw: Any) -> TherapyCo
         stop=stop,
         outcome=outcome,
         note=note,
+    )
+    _unit_slip(p, kb, field, dose_raw, course)
+    return course
+
+
+def _unit_slip(
+    p: _Problems, kb: KnowledgeBase, field: str, dose_raw: Any, course: TherapyCourse
+) -> None:
+    """Refuse an obvious unit slip: a dose at least `drugs.unit_slip_factor` times the drug's
+    maximum. A smaller excess is accepted; the assessment raises `dose_above_maximum`."""
+    if course.dose_mg is None or course.dose_mg <= 0:
+        return
+    row = drug_rows(kb).get(effective_drug(kb, course))
+    factor = float(kb.value("drugs.unit_slip_factor"))
+    slip = unit_slip(row, course, factor)
+    if slip is None or row is None:
+        return
+    maximum, unit, meant = slip
+    p.add(
+        f"{field}.dose",
+        dose_raw,
+        f"is at least {factor:g} times the maximum {row.label} dose of {maximum:g} {unit}: "
+        "an obvious unit slip (mg typed as g?)",
+        f"a {row.label} dose in mg within the maximum of {maximum:g} {unit}",
+        (meant,),
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import sys
@@ -13,6 +14,7 @@ from rich.console import Console
 
 from clepath import __version__
 from clepath.cli.common import DEMO_CASES, demo_path, knowledge_with, load_case_arg
+from clepath.domain.case import Case
 from clepath.errors import CaseError, ClepathError, KnowledgeError
 
 __all__ = ["app", "main"]
@@ -73,7 +75,9 @@ def assess(
         )
     kb = knowledge_with(settings)
     loaded = load_case_arg(case, demo, kb)
-    result = run_assessment(loaded, kb, sledai_window_days=sledai_window)
+    today = dt.date.today()
+    _warn_future_dates(loaded, today)
+    result = run_assessment(loaded, kb, sledai_window_days=sledai_window, today=today)
     if as_json:
         from clepath.report.assessment_json import assessment_to_json
 
@@ -93,6 +97,7 @@ def validate(
 
     kb = knowledge_with(None)
     loaded = load_case(case, kb)
+    _warn_future_dates(loaded, dt.date.today())
     typer.echo(
         f"{case}: valid case {loaded.id!r} as of {loaded.as_of.isoformat()} "
         f"({len(loaded.findings)} findings, {len(loaded.labs)} labs, "
@@ -135,6 +140,14 @@ def knowledge_sources(pack: Annotated[str, typer.Argument(help="Pack id.")]) -> 
     for source in kb.pack(pack).manifest.sources:
         link = source.url or (f"doi:{source.doi}" if source.doi else "")
         typer.echo(f"[{source.id}] {source.citation} {link}".rstrip())
+
+
+def _warn_future_dates(case: Case, today: dt.date) -> None:
+    """One warning line on stderr per date of the case after today (issue 9 item 5)."""
+    from clepath.domain.future import future_dates
+
+    for found in future_dates(case, today):
+        typer.echo(f"warning: {found}: check the date", err=True)
 
 
 def _problem(field: str, value: object, message: str, accepted: str) -> object:

@@ -8,10 +8,11 @@ engine.therapy, engine.glucocorticoids, engine.refractory, engine.options).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from clepath.domain.case import Case
+from clepath.domain.future import future_dates
 from clepath.domain.units import convert
 from clepath.engine import glucocorticoids as gc_module
 from clepath.engine import options as options_module
@@ -85,8 +86,18 @@ class Assessment:
     parameters: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
-def assess(case: Case, kb: KnowledgeBase, *, sledai_window_days: int = 10) -> Assessment:
-    """Assess one case with the loaded knowledge (pure: reads nothing but its arguments)."""
+def assess(
+    case: Case,
+    kb: KnowledgeBase,
+    *,
+    sledai_window_days: int = 10,
+    today: dt.date | None = None,
+) -> Assessment:
+    """Assess one case with the loaded knowledge (pure: reads nothing but its arguments).
+
+    `today` is the real date, passed by the interface (the core never reads the clock): every
+    date of the case after it raises a `future_date` alert. None skips that check.
+    """
     kb = kb.session()
     clasi_summary = clasi_module.summarise(case, kb)
     sledai_result = sledai.score(case, kb, window_days=sledai_window_days)
@@ -128,6 +139,10 @@ def assess(case: Case, kb: KnowledgeBase, *, sledai_window_days: int = 10) -> As
         eular_result,
         clasi_summary,
     )
+    # --- dates after today (issue 9 item 5) ---
+    if today is not None:
+        alerts += _future_date_alerts(case, kb, today)
+    # --- end dates after today ---
     parameters = _parameters_in_force(kb)
     alerts += tuple(
         make_alert(
@@ -257,9 +272,16 @@ def _alerts(
 ) -> tuple[Alert, ...]:
     out: list[Alert] = []
     current = [c for c in therapy.courses if c.outcome == "ongoing"]
-    for course in current:
-        if course.drug not in _ANTIMALARIALS_WITH_MAX:
+    # --- dose plausibility and overlapping courses (engine/doses.py) ---
+    out += _dose_alerts(kb, therapy)
+    # --- end dose plausibility ---
+    alerted: set[int] = set()
+    for index, course in enumerate(therapy.courses):
+        if course.outcome != "ongoing" or course.drug not in _ANTIMALARIALS_WITH_MAX:
             continue
+        if alerted & set(course.overlaps_with):
+            continue  # one alert for overlapping courses: it already gave their summed dose
+        alerted.add(index)
         if course.above_max:
             code = (
                 "hcq_dose_above_5_mg_per_kg"
@@ -271,7 +293,11 @@ def _alerts(
                     kb,
                     code,
                     {
-                        "daily_mg": course.daily_dose_mg,
+                        "daily_mg": (
+                            course.summed_daily_dose_mg
+                            if course.summed_daily_dose_mg is not None
+                            else course.daily_dose_mg
+                        ),
                         "mg_per_kg": course.dose_mg_per_kg,
                         "weight_kg": case.patient.weight_kg,
                     },
@@ -395,6 +421,37 @@ def _alerts(
             )
         )
     return tuple(out)
+
+
+def _future_date_alerts(case: Case, kb: KnowledgeBase, today: dt.date) -> tuple[Alert, ...]:
+    """One `future_date` alert per date of the case after `today` (issue 9 item 5)."""
+    return tuple(
+        make_alert(
+            kb,
+            "future_date",
+            {
+                "what": found.what[:1].upper() + found.what[1:],
+                "value": found.value,
+                "field": found.field,
+                "today": today.isoformat(),
+            },
+        )
+        for found in future_dates(case, today)
+    )
+# --- dose plausibility and overlapping courses (engine/doses.py) ---
+def _dose_alerts(kb: KnowledgeBase, therapy: therapy_module.TherapyReview) -> list[Alert]:
+    """One alert per limit a course breaks, and one `duplicate_therapy` per overlapping pair."""
+    out: list[Alert] = []
+    for course in therapy.courses:
+        for problem in course.dose_problems:
+            alert = make_alert(kb, problem.code, problem.values)
+            if problem.severity is not None and problem.severity != alert.severity:
+                alert = replace(alert, severity=problem.severity)
+            out.append(alert)
+    for overlap in therapy.overlaps:
+        out.append(make_alert(kb, "duplicate_therapy", {"courses": overlap.text}))
+    return out
+# --- end dose plausibility ---
 
 
 def _parameters_in_force(kb: KnowledgeBase) -> dict[str, dict[str, Any]]:

@@ -20,6 +20,7 @@ a >= 12-week trial.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -388,6 +389,13 @@ def assess_refractory(
         severe-refractory label and notes.
     """
     act = _activity(case, kb, clasi_activity, clasi_date, clasi_baseline_activity)
+    # A course whose dose or schedule breaks the drugs pack's limits was not an adequate trial:
+    # it never counts toward any definition (engine/doses.py).
+    implausible = [c for c in therapy.courses if c.adequacy == "implausible_dose"]
+    if implausible:
+        therapy = dataclasses.replace(therapy, courses=tuple(
+            c for c in therapy.courses if c.adequacy != "implausible_dose"
+        ))
     rows = kb.table(_PACK, "definitions", RefractoryDefinition)
     results: list[DefinitionResult] = []
     for row in rows:
@@ -409,6 +417,11 @@ def assess_refractory(
         notes.append(
             "Failures reported without dates count as reported; their adequacy (trial length) is "
             "undocumented."
+        )
+    for c in implausible:
+        notes.append(
+            f"{c.label} ({c.outcome}) is not counted: its dose or schedule is implausible "
+            f"({c.adequacy_note.removeprefix('not an adequate trial: ')})."
         )
     severe: bool | None = None
     for row in rows:

@@ -7,16 +7,22 @@ shortest duration the dates allow, so a trial is never called adequate on a gues
 reported without dates counts as reported, but its adequacy is `undocumented`. Nothing dated
 after the case's `as_of` is used: a course starting later is left out, and a course whose stop
 date lies after `as_of` is reviewed as ongoing at `as_of`. Antimalarial dose per kilogram uses
-actual body weight (EULAR 2023; AAO 2016).
+actual body weight (EULAR 2023; AAO 2016). Every course is also checked against its drug's dose
+limits (`clepath.engine.doses`): a course with a dose above the maximum, or a schedule or route
+not allowed, is `implausible_dose` whatever its length, and overlapping courses of one active
+moiety are summed for the per-kg figures.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
 from clepath.domain.case import Case, TherapyCourse
 from clepath.domain.dates import PartialDate
+from clepath.engine import doses as doses_module
+from clepath.engine.alerts import alert_definition
 from clepath.knowledge.base import KnowledgeBase
 from clepath.knowledge.models.drugs import Drug, RouteClass, TriggerDrug
 
@@ -68,13 +74,18 @@ class CourseReview:
     daily_dose_mg: float | None
     duration_weeks: float | None
     min_trial_weeks: float | None
-    adequacy: str  # "adequate" | "too_short" | "undocumented" | "in_progress"
+    adequacy: str  # "adequate" | "too_short" | "undocumented" | "in_progress" | "implausible_dose"
     adequacy_note: str
     dose_mg_per_kg: float | None
     max_mg_per_kg: float | None
     above_max: bool | None
     dose_text: str | None = None  # as written in the case, e.g. "15 mg"
     frequency: str | None = None  # frequency id, e.g. "weekly"
+    route: str | None = None  # route id, e.g. "oral"
+    dose_mg: float | None = None  # per administration
+    dose_problems: tuple[doses_module.DoseProblem, ...] = ()  # limits of the drugs pack broken
+    summed_daily_dose_mg: float | None = None  # with overlapping courses of the same moiety
+    overlaps_with: tuple[int, ...] = ()  # indexes (in `TherapyReview.courses`) of those courses
 
 
 @dataclass(frozen=True)
@@ -84,6 +95,7 @@ class TherapyReview:
     courses: tuple[CourseReview, ...]
     failed_agents: tuple[str, ...]  # outcome failed or intolerant, in history order
     current_agents: tuple[str, ...]  # ongoing at as_of, in history order
+    overlaps: tuple[doses_module.Overlap, ...] = ()  # same-moiety courses overlapping in time
 
     def courses_of(self, drug: str) -> tuple[CourseReview, ...]:
         """The courses of one drug id."""
@@ -223,14 +235,24 @@ def _dose_per_kg(
     return round(per_kg, 3), maximum, per_kg > maximum
 
 
+def _implausible(problems: tuple[doses_module.DoseProblem, ...]) -> tuple[str, str]:
+    return "implausible_dose", (
+        "not an adequate trial: " + "; ".join(p.text for p in problems)
+        + " (check the entry; the drugs pack's limits)"
+    )
+
+
 def _review(
     kb: KnowledgeBase,
     rows: dict[str, Drug],
     case: Case,
     course: TherapyCourse,
     window: CourseWindow,
+    drug: str,
+    problems: tuple[doses_module.DoseProblem, ...] = (),
+    summed_daily: float | None = None,
+    overlaps_with: tuple[int, ...] = (),
 ) -> CourseReview:
-    drug = effective_drug(kb, course)
     row = rows.get(drug)
     label = row.label if row is not None else kb.vocabulary("drug").labels.get(drug, drug)
     kind: str
@@ -241,7 +263,10 @@ def _review(
     duration = _duration_weeks(window)
     minimum = row.min_trial_weeks if row is not None else None
     adequacy, note = _adequacy(window, duration, minimum, course)
-    per_kg, maximum, above = _dose_per_kg(row, course.daily_dose_mg, case.patient.weight_kg)
+    if problems:
+        adequacy, note = _implausible(problems)
+    daily = summed_daily if summed_daily is not None else course.daily_dose_mg
+    per_kg, maximum, above = _dose_per_kg(row, daily, case.patient.weight_kg)
     return CourseReview(
         drug=drug,
         label=label,
@@ -259,6 +284,11 @@ def _review(
         above_max=above,
         dose_text=course.dose_text,
         frequency=course.frequency,
+        route=course.route,
+        dose_mg=course.dose_mg,
+        dose_problems=problems,
+        summed_daily_dose_mg=summed_daily if overlaps_with else None,
+        overlaps_with=overlaps_with,
     )
 
 
@@ -278,12 +308,45 @@ def review_therapies(case: Case, kb: KnowledgeBase) -> TherapyReview:
         and the agents ongoing at `as_of`.
     """
     rows = drug_rows(kb)
+    windows = [course_window(course, case.as_of) for course in case.therapies]
+    drugs = [effective_drug(kb, course) for course in case.therapies]
+    check = doses_module.check_courses(
+        rows,
+        drugs,
+        case.therapies,
+        [
+            doses_module.Span(w.start, w.end, w.outcome == "ongoing") if w is not None else None
+            for w in windows
+        ],
+        weight_kg=case.patient.weight_kg,
+        frequency_labels=kb.vocabulary("frequency").labels,
+        route_labels=kb.vocabulary("route").labels,
+        labels=kb.vocabulary("drug").labels,
+    )
+    # Reviewed courses skip those dated after as_of: map history indexes to review indexes.
+    position: dict[int, int] = {}
+    for k, window in enumerate(windows):
+        if window is not None:
+            position[k] = len(position)
     courses: list[CourseReview] = []
-    for course in case.therapies:
-        window = course_window(course, case.as_of)
+    for k, (course, window) in enumerate(zip(case.therapies, windows, strict=True)):
         if window is None:
             continue
-        courses.append(_review(kb, rows, case, course, window))
+        problems = tuple(
+            p if p.severity is not None
+            else dataclasses.replace(p, severity=alert_definition(kb, p.code).severity)
+            for p in check.problems[k]
+        )
+        courses.append(_review(
+            kb, rows, case, course, window, drugs[k],
+            problems=problems,
+            summed_daily=check.summed_daily_mg[k] if check.overlapping[k] else None,
+            overlaps_with=tuple(position[m] for m in check.overlapping[k] if m in position),
+        ))
+    overlaps = tuple(
+        doses_module.Overlap(position[o.first], position[o.second], o.moiety, o.text)
+        for o in check.overlaps
+    )
     failed = _unique([c.drug for c in courses if c.outcome in FAILURE_OUTCOMES])
     current = _unique([c.drug for c in courses if c.outcome == "ongoing"])
-    return TherapyReview(tuple(courses), failed, current)
+    return TherapyReview(tuple(courses), failed, current, overlaps)

@@ -247,10 +247,21 @@ def _sledai_subjects(kb: KnowledgeBase) -> tuple[frozenset[str], frozenset[str]]
     return frozenset(findings), frozenset(tests)
 
 
+def _sledai_reads_clasi(kb: KnowledgeBase) -> bool:
+    return any(
+        condition.clasi is not None
+        for row in kb.table(_SLEDAI_PACK, "descriptors", SledaiDescriptorRow)
+        for route in row.routes
+        for condition in route
+    )
+
+
 def _sledai_dates(case: Case, kb: KnowledgeBase) -> list[dt.date]:
     findings, tests = _sledai_subjects(kb)
     dates = {f.date for f in case.findings if f.name in findings}
     dates |= {r.date for r in case.labs if r.test in tests}
+    if _sledai_reads_clasi(kb):
+        dates |= {e.date for e in case.clasi}
     return sorted(d for d in dates if d <= case.as_of)
 
 

@@ -126,7 +126,11 @@ def _scores(a: Assessment, console: Console) -> None:
             )
         _row(table, "CLASI", f"A {latest.activity} ({latest.severity}) · D {latest.damage}", detail)
     s = a.sledai
-    descriptors = ", ".join(f"{d.label} {d.weight}" for d in s.descriptors) or "none"
+    # Each descriptor names its source (finding, lab or CLASI examination, with its date).
+    descriptors = "; ".join(f"{d.label} {d.weight} ({d.evidence})" for d in s.descriptors)
+    descriptors = descriptors or "none"
+    if s.recorded_not_used:
+        descriptors += "; " + "; ".join(s.recorded_not_used)
     band = f" ({s.band}, scheme {s.band_scheme}{', unconfirmed' if s.band_unconfirmed else ''})"
     _row(
         table,
@@ -216,6 +220,8 @@ def _therapies(a: Assessment, console: Console) -> None:
             dose += f" = {c.dose_mg_per_kg:.2f} mg/kg"
             if c.above_max:
                 dose += f" (> {c.max_mg_per_kg:g})"
+        if c.summed_daily_dose_mg is not None:
+            dose += " (overlapping courses summed)"
         minimum = f" (min {c.min_trial_weeks:g} wk)" if c.min_trial_weeks else ""
         if c.adequacy_note and c.adequacy_note not in notes:
             notes.append(c.adequacy_note)

@@ -1,6 +1,6 @@
-"""Reading instrument criteria against a case: the findings, labs and CLE subtypes that satisfy
-a criterion's routes in the `findings` pack model (shared by SLEDAI-2K, EULAR/ACR 2019 and
-SLICC 2012).
+"""Reading instrument criteria against a case: the findings, labs, CLASI examinations and CLE
+subtypes that satisfy a criterion's routes in the `findings` pack model (shared by SLEDAI-2K,
+EULAR/ACR 2019 and SLICC 2012).
 """
 
 from __future__ import annotations
@@ -9,13 +9,34 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from clepath.domain.case import Case, CleEntry, Finding, LabResult
+from clepath.domain.case import Case, ClasiExam, CleEntry, Finding, LabResult
 from clepath.domain.units import UnitProblem
 from clepath.knowledge.base import KnowledgeBase
-from clepath.knowledge.models.findings import CleSubtypeRule, Condition, FindingTerm, Route
+from clepath.knowledge.models.clasi import ClasiItem, ClasiRegion
+from clepath.knowledge.models.findings import (
+    CLASI_REGION_ITEMS,
+    CleSubtypeRule,
+    Condition,
+    FindingTerm,
+    Route,
+)
 from clepath.scores import labs
 
-__all__ = ["CriterionCheck", "check_routes", "cle_matches", "unmapped_cle_notes"]
+__all__ = ["CriterionCheck", "Provenance", "check_routes", "cle_matches", "unmapped_cle_notes"]
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Which recorded observation satisfied (part of) a criterion.
+
+    `kind` is `finding`, `lab` or `clasi`; `item` the finding id, the lab test id or the CLASI
+    item (`erythema`, `mucous_membrane`, ...); `detail` the evidence as shown to a person.
+    """
+
+    kind: str
+    item: str
+    date: dt.date
+    detail: str
 
 
 @dataclass(frozen=True)
@@ -36,6 +57,8 @@ class CriterionCheck:
     unjudged: tuple[str, ...]
     recorded: bool
     judged: bool
+    provenance: tuple[Provenance, ...] = ()  # of the met route, one per condition
+    unused: tuple[str, ...] = ()  # recorded, but read only by a route switched off in the pack
 
 
 @dataclass(frozen=True)
@@ -43,6 +66,7 @@ class _Hit:
     date: dt.date
     evidence: str
     attributed_to: str | None
+    source: Provenance
 
 
 @dataclass(frozen=True)
@@ -51,6 +75,7 @@ class _Reading:
     unjudged: tuple[str, ...]
     recorded: bool
     judged: bool
+    seen: tuple[str, ...] = ()  # every observation read, as shown to a person
 
 
 def check_routes(
@@ -66,14 +91,18 @@ def check_routes(
 
     Nothing dated after `case.as_of` is read. Parameters named by a condition are looked up in
     `pack`. The evidence of a met criterion is that of the route completed most recently.
+    Observations read only by a route switched off in the pack are listed in `unused`
+    ("recorded, not used (<the condition's disabled_note>)").
     """
     last = case.as_of if end is None else min(end, case.as_of)
-    best: tuple[dt.date, str] | None = None
+    best: tuple[dt.date, str, tuple[Provenance, ...]] | None = None
     attributed: list[str] = []
     unjudged: list[str] = []
+    unused: list[str] = []
     recorded = judged = False
     for route in routes:
         if not all(_enabled(kb, pack, c) for c in route):
+            unused.extend(_unused(case, kb, pack, route, start, last))
             continue
         readings = [_read(case, kb, pack, c, start, last) for c in route]
         recorded = recorded or any(r.recorded for r in readings)
@@ -84,7 +113,7 @@ def check_routes(
             picks = [max(hits, key=lambda h: h.date) for hits in clean]
             done = max(p.date for p in picks)
             if best is None or done > best[0]:
-                best = (done, " + ".join(p.evidence for p in picks))
+                best = (done, " + ".join(p.evidence for p in picks), tuple(p.source for p in picks))
         elif all(r.hits for r in readings):
             attributed.extend(
                 f"attributed to {h.attributed_to} ({h.evidence})"
@@ -101,7 +130,28 @@ def check_routes(
         unjudged=() if met else _unique(unjudged),
         recorded=recorded,
         judged=judged,
+        provenance=best[2] if best else (),
+        unused=() if met else _unique(unused),
     )
+
+
+def _unused(
+    case: Case,
+    kb: KnowledgeBase,
+    pack: str,
+    route: Route,
+    start: dt.date | None,
+    end: dt.date,
+) -> list[str]:
+    """What a switched-off route would have read: "<observation>: recorded, not used (<why>)"."""
+    out: list[str] = []
+    for condition in route:
+        if _enabled(kb, pack, condition):
+            continue
+        why = condition.disabled_note or f"option {condition.enabled_by} is off"
+        reading = _read(case, kb, pack, condition, start, end)
+        out.extend(f"{text}: recorded, not used ({why})" for text in reading.seen)
+    return out
 
 
 def cle_matches(
@@ -138,6 +188,8 @@ def _read(
 ) -> _Reading:
     if condition.finding is not None:
         return _read_findings(case, kb, pack, condition, start, end)
+    if condition.clasi is not None:
+        return _read_clasi(case, kb, condition, start, end)
     return _read_labs(case, kb, pack, condition, start, end)
 
 
@@ -181,9 +233,12 @@ def _read_findings(
             limit, unit = _threshold(kb, pack, condition)
             unjudged.append(f"{text}: no value to compare with {limit:g} {_unit_word(unit)}")
         elif verdict:
-            hits.append(_Hit(finding.date, _with_note(text, condition), finding.attributed_to))
+            evidence = _with_note(text, condition)
+            source = Provenance("finding", finding.name, finding.date, evidence)
+            hits.append(_Hit(finding.date, evidence, finding.attributed_to, source))
     judged = len(unjudged) < len(found)
-    return _Reading(tuple(hits), tuple(unjudged), bool(found), judged)
+    seen = tuple(_finding_text(kb, f) for f in found)
+    return _Reading(tuple(hits), tuple(unjudged), bool(found), judged, seen)
 
 
 def _finding_verdict(
@@ -235,6 +290,57 @@ def _quantity_text(kb: KnowledgeBase, finding: Finding) -> str:
     return f"{quantity.value:g} {_unit_word(unit)}".rstrip()
 
 
+# CLASI examinations
+
+
+def _read_clasi(
+    case: Case,
+    kb: KnowledgeBase,
+    condition: Condition,
+    start: dt.date | None,
+    end: dt.date,
+) -> _Reading:
+    """Examinations in the window whose item named by `condition` scores above 0."""
+    item = condition.clasi
+    assert item is not None
+    exams = [e for e in case.clasi if e.date <= end and (start is None or e.date >= start)]
+    hits: list[_Hit] = []
+    for exam in sorted(exams, key=lambda e: e.date):
+        shown = _clasi_item_text(kb, exam, item)
+        if shown is None:
+            continue
+        evidence = _with_note(f"CLASI examination on {exam.date.isoformat()}: {shown}", condition)
+        source = Provenance("clasi", item, exam.date, evidence)
+        hits.append(_Hit(exam.date, evidence, None, source))
+    # An examination scoring the item 0 records its absence: recorded, but nothing to report
+    # as unused.
+    seen = tuple(h.evidence for h in hits)
+    return _Reading(tuple(hits), (), bool(exams), bool(exams), seen)
+
+
+def _clasi_item_text(kb: KnowledgeBase, exam: ClasiExam, item: str) -> str | None:
+    """`erythema 3 (Nose (incl. malar area)), 1 (Arms)` or `mucous membrane lesions 1`; None
+    when the item scores 0 everywhere."""
+    label = _clasi_item_label(kb, item)
+    if item in CLASI_REGION_ITEMS:
+        names = {r.id: r.label for r in kb.table("clasi", "regions", ClasiRegion)}
+        scored = [
+            f"{getattr(score, item)} ({names.get(region, region)})"
+            for region, score in exam.regions
+            if getattr(score, item) > 0
+        ]
+        return f"{label} " + ", ".join(scored) if scored else None
+    value = getattr(exam, item)
+    return f"{label} {value}" if value > 0 else None
+
+
+def _clasi_item_label(kb: KnowledgeBase, item: str) -> str:
+    for row in kb.table("clasi", "items", ClasiItem):
+        if row.id == item:
+            return row.label.split(" (")[0].lower()
+    return item.replace("_", " ")
+
+
 # labs
 
 
@@ -256,9 +362,12 @@ def _read_labs(
         if verdict is None:
             unjudged.append(f"{text}: {_why_unjudged(kb, pack, condition)}")
         elif verdict:
-            hits.append(_Hit(result.date, _with_note(text, condition), result.attributed_to))
+            evidence = _with_note(text, condition)
+            source = Provenance("lab", result.test, result.date, evidence)
+            hits.append(_Hit(result.date, evidence, result.attributed_to, source))
     judged = len(unjudged) < len(found)
-    return _Reading(tuple(hits), tuple(unjudged), bool(found), judged)
+    seen = tuple(_lab_text(r, condition) for r in found)
+    return _Reading(tuple(hits), tuple(unjudged), bool(found), judged, seen)
 
 
 def _lab_verdict(

@@ -6,6 +6,12 @@ finding or result recorded with `attributed_to` does not score. Thresholds are s
 exactly 3.0 x 10^9/L, platelets of exactly 100 x 10^9/L and proteinuria of exactly 0.5 g/24 h
 score nothing). Weights, definitions, thresholds, the window options and the activity bands live
 in the `sledai_2k` pack; the band scheme in force is a parameter with an unconfirmed default.
+
+Besides findings and lab results, a CLASI examination inside the window can score rash
+(erythema), alopecia (non-scarring alopecia, recent hair loss) and mucosal ulcers (mucous
+membrane lesions); each of these mappings is a switch in the pack with its reason. Every scored
+descriptor names the observations behind it (`sources`), and an observation read only by a
+switched-off option (a spot UPCR) is reported as recorded but not used, never as not recorded.
 """
 
 from __future__ import annotations
@@ -17,10 +23,11 @@ from clepath.domain.case import Case
 from clepath.errors import AssessmentError
 from clepath.knowledge.base import KnowledgeBase
 from clepath.knowledge.models.sledai_2k import SledaiBand, SledaiDescriptorRow
-from clepath.scores._criteria import CriterionCheck, check_routes, cle_matches
+from clepath.scores._criteria import CriterionCheck, Provenance, check_routes, cle_matches
 
 __all__ = [
     "CriterionCheck",
+    "Provenance",
     "SledaiDescriptor",
     "SledaiResult",
     "check_routes",
@@ -33,13 +40,14 @@ PACK = "sledai_2k"
 
 @dataclass(frozen=True)
 class SledaiDescriptor:
-    """A descriptor that scored: its weight and the observation that satisfied it."""
+    """A descriptor that scored: its weight and the observation(s) that satisfied it."""
 
     id: str
     label: str
     weight: int
     evidence: str  # e.g. "wbc 1.3 10*9/L on 2019-05-28"
     date: dt.date
+    sources: tuple[Provenance, ...] = ()  # which finding / lab / CLASI examination, and its date
 
 
 @dataclass(frozen=True)
@@ -55,6 +63,8 @@ class SledaiResult:
     band_unconfirmed: bool
     excluded: tuple[str, ...]  # e.g. "leukopenia: attributed to azathioprine (...)"
     not_recorded: tuple[str, ...]  # descriptor ids with no data at all in the window
+    # e.g. "proteinuria: upcr 0.9 mg/mg on ...: recorded, not used (spot UPCR is not ...)"
+    recorded_not_used: tuple[str, ...] = ()
 
 
 def score(case: Case, kb: KnowledgeBase, window_days: int = 10) -> SledaiResult:
@@ -68,17 +78,21 @@ def score(case: Case, kb: KnowledgeBase, window_days: int = 10) -> SledaiResult:
     scored: list[SledaiDescriptor] = []
     excluded: list[str] = []
     not_recorded: list[str] = []
+    unused: list[str] = []
     rows = sorted(kb.table(PACK, "descriptors", SledaiDescriptorRow), key=lambda r: r.number)
     for row in rows:
         check = check_routes(case, kb, PACK, row.routes, start=start, end=case.as_of)
         if check.met:
             assert check.evidence is not None and check.date is not None
             scored.append(
-                SledaiDescriptor(row.id, row.label, row.weight, check.evidence, check.date)
+                SledaiDescriptor(
+                    row.id, row.label, row.weight, check.evidence, check.date, check.provenance
+                )
             )
             continue
         excluded.extend(f"{row.id}: {reason}" for reason in (*check.attributed, *check.unjudged))
-        if not check.recorded:
+        unused.extend(f"{row.id}: {text}" for text in check.unused)
+        if not check.recorded and not check.unused:
             not_recorded.append(row.id)
     total = sum(d.weight for d in scored)
     scheme, band, unconfirmed = _band(kb, total)
@@ -92,6 +106,7 @@ def score(case: Case, kb: KnowledgeBase, window_days: int = 10) -> SledaiResult:
         band_unconfirmed=unconfirmed,
         excluded=tuple(excluded),
         not_recorded=tuple(not_recorded),
+        recorded_not_used=tuple(unused),
     )
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from clepath.domain.case import IvigRequest
+from clepath.domain.dates import parse_partial_date
 from clepath.knowledge.base import KnowledgeBase
 from clepath.store import _rows
 from clepath.store.entries import KINDS, parse_item, parse_ivig
@@ -189,10 +190,23 @@ class ObservationRepository:
         return True
 
     def after_as_of(self, patient_id: int, as_of: dt.date) -> int:
-        """How many dated observations fall after `as_of` (they are not used until it moves)."""
+        """How many dated observations and therapy courses fall after `as_of` (they are not used
+        until it moves): findings, labs and CLASI examinations dated after it, and courses whose
+        start (all of a partial start) lies after it."""
         count = 0
         for kind in ("findings", "labs", "clasi"):
             table = _kind(kind).table
             query = select(func.count()).where(table.patient_id == patient_id, table.date > as_of)
             count += self._db.scalar(query) or 0
+        # Therapy starts are partial dates stored as text: compared in Python, never as strings
+        # in SQL (a collation could order them otherwise).
+        starts = self._db.scalars(
+            select(TherapyRow.start).where(
+                TherapyRow.patient_id == patient_id, TherapyRow.start.is_not(None)
+            )
+        )
+        for text in starts:
+            start = parse_partial_date(text)
+            if start is not None and start.earliest > as_of:
+                count += 1
         return count

@@ -32,6 +32,7 @@ __all__ = [
     "patient_entry",
     "patient_form",
     "plain",
+    "dose_confirmed",
     "therapy_entry",
     "therapy_form",
 ]
@@ -187,6 +188,11 @@ def therapy_entry(form: Mapping[str, Any]) -> dict[str, Any]:
             ("note", _text(form, "note")),
         ]
     )
+
+
+def dose_confirmed(form: Mapping[str, Any]) -> bool:
+    """True when the form's "save this dose anyway" box is ticked."""
+    return str(form.get("confirm_dose", "")).strip().lower() in ("1", "on", "yes", "true")
 
 
 def therapy_form(course: TherapyCourse) -> dict[str, str]:

@@ -37,9 +37,10 @@ from clepath.domain.case import Case, IvigCourseRequest, IvigRequest, TherapyCou
 from clepath.domain.dates import PartialDate
 from clepath.engine.alerts import alert_definition, make_alert
 from clepath.engine.assess import Assessment, assess
+from clepath.engine.doses import course_problems
 from clepath.engine.glucocorticoids import review_glucocorticoids
 from clepath.engine.ivig import plan_for_case
-from clepath.engine.therapy import review_therapies
+from clepath.engine.therapy import drug_rows, effective_drug, review_therapies
 from clepath.errors import ClepathError
 from clepath.fhir import terminology as t
 from clepath.fhir.cds import cards as c
@@ -51,6 +52,7 @@ from clepath.fhir.importer import import_bundle
 from clepath.fhir.issues import MappingReport
 from clepath.knowledge.base import KnowledgeBase
 from clepath.knowledge.models.ivig import RegimenPreset
+from clepath.knowledge.models.vocabulary import Frequency
 from clepath.scores.labs import egfr
 
 __all__ = [
@@ -548,13 +550,52 @@ def _orders(ctx: _Ctx, values: Mapping[str, PrefetchValue]) -> MappingReport | N
     base, report = case_from_resources(resources, ctx.kb, ctx.request.patient_id, ctx.today)
     case = _with_orders(base, orders, ctx.today)
     for order in orders:
+        if order.kind != "ivig":
+            _dose_limits(ctx, case, order)
         if order.kind == "hcq":
             _hcq(ctx, case, order)
         elif order.kind == "glucocorticoid":
             _glucocorticoid(ctx, case, order)
-        else:
+        elif order.kind == "ivig":
             _ivig(ctx, base, order)
     return report
+
+
+# --- dose plausibility (engine/doses.py): one card per order that breaks a drug's limits ---
+def _frequency_id(kb: KnowledgeBase, per_week: float | None) -> str | None:
+    if per_week is None:
+        return None
+    for row in kb.table("vocabulary", "frequencies", Frequency):
+        if abs(row.doses_per_week - per_week) < 0.02:
+            return row.id
+    return None
+
+
+def _dose_limits(ctx: _Ctx, case: Case, order: DraftOrder) -> None:
+    course = next((x for x in reversed(case.therapies)
+                   if x.drug == order.drug and x.outcome == "ongoing"), None)
+    if course is None:
+        return
+    course = dataclasses.replace(course, frequency=_frequency_id(ctx.kb, order.doses_per_week))
+    problems = course_problems(
+        drug_rows(ctx.kb).get(effective_drug(ctx.kb, course)), course,
+        weight_kg=case.patient.weight_kg,
+        frequency_labels=ctx.kb.vocabulary("frequency").labels,
+        route_labels=ctx.kb.vocabulary("route").labels,
+    )
+    if not problems:
+        return
+    alerts = [make_alert(ctx.kb, p.code, p.values) for p in problems]
+    severity = {p.severity or a.severity for p, a in zip(problems, alerts, strict=True)}
+    indicator = "critical" if "critical" in severity else "warning"
+    label = ctx.kb.vocabulary("drug").labels.get(order.drug, order.drug)
+    first = problems[0].text
+    ctx.card("dose_limits", order.reference, f"{label[:1].upper()}{label[1:]} dose",
+             indicator=indicator,
+             summary=c.short_summary(first[:1].upper() + first[1:] + "."),
+             detail="\n\n".join(a.message for a in alerts),
+             override=c.override_reasons("clinical-judgement"))
+# --- end dose plausibility ---
 
 
 def run_hook(

@@ -25,7 +25,9 @@ from clepath.knowledge.models.drugs import Drug
 
 __all__ = ["DraftOrder", "OrderKind", "read_draft_orders"]
 
-OrderKind = Literal["hcq", "ivig", "glucocorticoid"]
+OrderKind = Literal["hcq", "ivig", "glucocorticoid", "limits"]
+"""`limits`: any other drug with structured dose limits in the drugs pack (methotrexate, ...),
+checked only against those limits (`clepath.engine.doses`)."""
 _LEADING_NAME = re.compile(r"^\s*([^\d(,;]+)")
 _PERIOD_DAYS = {"d": 1.0, "wk": 7.0, "mo": 30.436875, "h": 1 / 24, "a": 365.2425}
 
@@ -88,6 +90,8 @@ def _kind(kb: KnowledgeBase, drug: str, route: str | None) -> OrderKind | None:
         return "ivig"
     if row.kind == "glucocorticoid" and row.route == "systemic" and is_systemic_route(kb, route):
         return "glucocorticoid"
+    if row.limits is not None:
+        return "limits"
     return None
 
 

@@ -11,18 +11,22 @@ from __future__ import annotations
 
 from typing import Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from clepath.knowledge.base import EvidenceTag, Row
 
 __all__ = [
     "DRUG_KINDS",
+    "DoseLimit",
+    "DoseLimits",
     "Drug",
+    "FrequencyRule",
     "DrugKind",
     "GUIDELINES",
     "GuidelineStance",
     "MaximumDose",
     "RouteClass",
+    "RouteRule",
     "STANCES",
     "StanceValue",
     "TriggerClass",
@@ -89,6 +93,92 @@ class MaximumDose(BaseModel):
     tag: EvidenceTag
 
 
+def _sources(value: object) -> object:
+    return (value,) if isinstance(value, str) else value
+
+
+class DoseLimit(BaseModel):
+    """One sourced dose bound: an amount per day, per week or per single dose (administration),
+    absolute (`mg`) or per kilogram of actual body weight (`mg_per_kg`). A usual range also
+    gives its lower end (`low_mg` or `low_mg_per_kg`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    per: Literal["day", "week", "dose"]
+    mg: float | None = Field(default=None, gt=0)
+    mg_per_kg: float | None = Field(default=None, gt=0)
+    low_mg: float | None = Field(default=None, gt=0)
+    low_mg_per_kg: float | None = Field(default=None, gt=0)
+    text: str
+    source: tuple[str, ...] = Field(min_length=1)
+    tag: EvidenceTag
+
+    _one_or_many = field_validator("source", mode="before")(_sources)
+
+    @model_validator(mode="after")
+    def _amount(self) -> Self:
+        if (self.mg is None) == (self.mg_per_kg is None):
+            raise ValueError("a dose limit gives exactly one of mg and mg_per_kg")
+        return self
+
+
+class FrequencyRule(BaseModel):
+    """The schedules a drug may be given on (frequency ids); any other schedule is not allowed,
+    and raises `dose_frequency_not_allowed` at `severity` (daily methotrexate is critical)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    allowed: tuple[str, ...] = Field(min_length=1)
+    severity: Literal["info", "warning", "critical"] = "warning"
+    text: str
+    source: tuple[str, ...] = Field(min_length=1)
+    tag: EvidenceTag
+
+    _one_or_many = field_validator("source", mode="before")(_sources)
+
+
+class RouteRule(BaseModel):
+    """The routes a drug may be given by (route ids); any other raises `route_not_allowed`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    allowed: tuple[str, ...] = Field(min_length=1)
+    text: str
+    source: tuple[str, ...] = Field(min_length=1)
+    tag: EvidenceTag
+
+    _one_or_many = field_validator("source", mode="before")(_sources)
+
+
+class DoseLimits(BaseModel):
+    """Structured limits of a systemic drug, each sourced and tagged (U = unconfirmed default).
+
+    `maximum` is an absolute amount per day, week or dose; `maximum_per_kg` an amount per kg of
+    actual body weight. The antimalarials' retinal per-kg maxima stay in `Drug.maximum` (they
+    raise their own alerts); these limits are for plausibility (`dose_above_maximum`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    frequencies: FrequencyRule | None = None
+    routes: RouteRule | None = None
+    usual: DoseLimit | None = None
+    maximum: DoseLimit | None = None
+    maximum_per_kg: DoseLimit | None = None
+
+    @model_validator(mode="after")
+    def _kinds(self) -> Self:
+        if self.maximum is not None and self.maximum.mg is None:
+            raise ValueError("limits.maximum is an absolute amount (mg)")
+        if self.maximum_per_kg is not None and self.maximum_per_kg.mg_per_kg is None:
+            raise ValueError("limits.maximum_per_kg is an amount per kg (mg_per_kg)")
+        return self
+
+    def sources(self) -> tuple[str, ...]:
+        """Every source id the limits name."""
+        parts = (self.frequencies, self.routes, self.usual, self.maximum, self.maximum_per_kg)
+        return tuple(dict.fromkeys(s for part in parts if part is not None for s in part.source))
+
+
 class Drug(Row):
     """One agent: vocabulary entry, guideline stances, dosing and safety, as the table gives it."""
 
@@ -114,6 +204,7 @@ class Drug(Row):
     frequencies: tuple[str, ...] = ()  # usual frequency ids (vocabulary `frequency`)
     cle_trigger: str | None = None  # TriggerClass id when the agent itself can induce CLE
     active_moiety: str | None = None  # agents sharing it count as one drug for "failed"
+    limits: DoseLimits | None = None  # structured, sourced dose plausibility limits
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -122,6 +213,8 @@ class Drug(Row):
             raise ValueError(f"{self.id}: one stance per guideline")
         if self.kind == "glucocorticoid" and self.route != "systemic":
             raise ValueError(f"{self.id}: a glucocorticoid row is the systemic drug")
+        if self.limits is not None and self.route != "systemic":
+            raise ValueError(f"{self.id}: dose limits are for systemic drugs")
         return self
 
 

@@ -15,13 +15,26 @@ from pydantic import BaseModel, ConfigDict, model_validator
 from clepath.knowledge.base import Row
 from clepath.knowledge.models.common import Term
 
-__all__ = ["CleSubtypeRule", "Comparison", "Condition", "FindingTerm", "Route", "routes_of"]
+__all__ = [
+    "CLASI_GLOBAL_ITEMS",
+    "CLASI_REGION_ITEMS",
+    "CleSubtypeRule",
+    "Comparison",
+    "Condition",
+    "FindingTerm",
+    "Route",
+    "routes_of",
+]
 
 Comparison = Literal[
     "present", "below", "above", "at_least", "low", "high", "titre_at_least", "threshold"
 ]
 
 _FINDING_COMPARISONS = frozenset({"present", "above", "at_least"})
+CLASI_REGION_ITEMS = frozenset({"erythema", "scale"})
+"""CLASI items scored per region: a `clasi` condition on one of them holds when any region > 0."""
+CLASI_GLOBAL_ITEMS = frozenset({"mucous_membrane", "recent_hair_loss", "nonscarring_alopecia"})
+"""CLASI activity items scored once per examination."""
 _NUMERIC = frozenset({"below", "above", "at_least"})
 
 
@@ -44,7 +57,8 @@ class FindingTerm(Term):
 
 
 class Condition(BaseModel):
-    """One observation that satisfies (part of) a criterion: a finding, or a lab result.
+    """One observation that satisfies (part of) a criterion: a finding, a lab result, or an
+    activity item of a CLASI examination.
 
     Comparisons:
       - `present`: the finding is recorded (findings only);
@@ -56,15 +70,22 @@ class Condition(BaseModel):
         high or positive;
       - `titre_at_least`: a titre of 1:N or more; without a titre, a positive result (or a
         value above the lab's range) counts as the equivalent test.
+    A `clasi` condition names a CLASI activity item (`erythema` or `scale`: held when any
+    region scores above 0; `mucous_membrane`, `recent_hair_loss`, `nonscarring_alopecia`: held
+    when the item scores above 0) of an examination dated inside the window; it only takes
+    `present`.
     `enabled_by` names a boolean Parameter of the same pack: the condition is ignored unless it
     is true (options that are not part of the original instrument). `evidence_note` is appended
-    to the evidence text when this condition is what satisfied the criterion.
+    to the evidence text when this condition is what satisfied the criterion; `disabled_note`
+    says why an observation the case records is not used while the condition is switched off
+    (output: "recorded, not used (<disabled_note>)").
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     finding: str | None = None
     lab: str | None = None
+    clasi: str | None = None
     compare: Comparison = "present"
     threshold: float | None = None
     unit: str | None = None
@@ -72,11 +93,19 @@ class Condition(BaseModel):
     lab_threshold: str | None = None
     enabled_by: str | None = None
     evidence_note: str | None = None
+    disabled_note: str | None = None
 
     @model_validator(mode="after")
     def _shape(self) -> Self:
-        if (self.finding is None) == (self.lab is None):
-            raise ValueError("a condition names exactly one of `finding` or `lab`")
+        named = [x for x in (self.finding, self.lab, self.clasi) if x is not None]
+        if len(named) != 1:
+            raise ValueError("a condition names exactly one of `finding`, `lab` or `clasi`")
+        if self.clasi is not None:
+            if self.clasi not in CLASI_REGION_ITEMS | CLASI_GLOBAL_ITEMS:
+                known = ", ".join(sorted(CLASI_REGION_ITEMS | CLASI_GLOBAL_ITEMS))
+                raise ValueError(f"clasi item {self.clasi!r} is not one of: {known}")
+            if self.compare != "present":
+                raise ValueError("a clasi condition only takes compare='present' (above 0)")
         if self.finding is not None and self.compare not in _FINDING_COMPARISONS:
             raise ValueError(f"a finding condition cannot use compare={self.compare!r}")
         if self.lab is not None and self.compare == "present":
@@ -93,7 +122,9 @@ class Condition(BaseModel):
 
     @property
     def subject(self) -> str:
-        """The finding id or lab test id this condition reads."""
+        """The finding id, lab test id or `clasi.<item>` this condition reads."""
+        if self.clasi is not None:
+            return f"clasi.{self.clasi}"
         return self.finding if self.finding is not None else str(self.lab)
 
 

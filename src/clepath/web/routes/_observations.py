@@ -8,6 +8,7 @@ shows it) and routes that call these functions.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +21,7 @@ from clepath.errors import CaseError
 from clepath.store import PatientSummary, Store
 from clepath.web import forms
 from clepath.web.deps import Auth, Patient
+from clepath.web.future import entry_warnings
 from clepath.web.render import page
 from clepath.web.routes._common import commit, observation_json, see_other
 
@@ -52,8 +54,10 @@ def show(
     form: Any = None,
     errors: forms.FormErrors | None = None,
     status: int = 200,
+    future_warnings: list[str] | None = None,
 ) -> Response:
-    """The kind's page: the stored items and the entry form (with errors after a rejection)."""
+    """The kind's page: the stored items and the entry form (with errors after a rejection,
+    or the dates after today to confirm)."""
     items = store.observations.items(patient.id, spec.kind)
     if status == 200:
         commit(store, auth.user, "view", spec.resource, patient_id=patient.id)
@@ -66,6 +70,7 @@ def show(
         items=items,
         form=form if form is not None else dict(spec.defaults),
         errors=errors,
+        future_warnings=future_warnings or [],
         **context,
     )
 
@@ -78,8 +83,10 @@ def add_from_form(
     patient: Patient | PatientSummary,
     form: FormData,
     context: Mapping[str, Any],
+    today: dt.date | None = None,
 ) -> Response:
-    """Add from the form; a rejected form is shown again with each problem at its field."""
+    """Add from the form; a rejected form is shown again with each problem at its field, and a
+    date after `today` is shown again, unsaved, until the form confirms it."""
     try:
         added = store.observations.add(patient.id, spec.kind, spec.to_entry(form), by=auth.user)
     except CaseError as exc:
@@ -87,6 +94,14 @@ def add_from_form(
         errors = forms.form_errors(exc.problems, spec.fields, strip=spec.strip)
         return show(
             spec, request, auth, store, patient, context, form=form, errors=errors, status=422
+        )
+    # --- dates after today (issue 9 item 5) ---
+    warnings = entry_warnings(form, added.item, today) if today is not None else []
+    if warnings:
+        store.rollback()
+        return show(
+            spec, request, auth, store, patient, context, form=form, status=422,
+            future_warnings=warnings,
         )
     commit(store, auth.user, "create", spec.resource, patient_id=patient.id, resource_id=added.id)
     return see_other(f"/patients/{patient.id}/{spec.path}?added={added.id}")

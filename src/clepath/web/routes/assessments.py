@@ -7,6 +7,7 @@ was, even after the record or the knowledge packs change.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
@@ -18,6 +19,7 @@ from clepath.engine.assess import assess
 from clepath.knowledge.base import KnowledgeBase
 from clepath.report.assessment_json import assessment_to_json
 from clepath.store import Store, StoredAssessment, User
+from clepath.web.clock import Today
 from clepath.web.deps import (
     EditorSession,
     Knowledge,
@@ -49,10 +51,15 @@ def _stored_json(stored: StoredAssessment, *, with_data: bool = True) -> dict[st
     return out
 
 
-def _keep(store: Store, patient_id: int, case: Case, kb: KnowledgeBase, user: User) -> (
-    StoredAssessment
-):
-    result = assess(case, kb)
+def _keep(
+    store: Store,
+    patient_id: int,
+    case: Case,
+    kb: KnowledgeBase,
+    user: User,
+    today: dt.date | None = None,
+) -> StoredAssessment:
+    result = assess(case, kb, today=today)
     stored = store.assessments.save(
         patient_id,
         assessment_to_json(result),
@@ -67,10 +74,10 @@ def _keep(store: Store, patient_id: int, case: Case, kb: KnowledgeBase, user: Us
 
 @router.post("/patients/{patient_id}/assessments", include_in_schema=False)
 def keep_assessment(
-    patient: PatientCase, auth: EditorSession, store: StoreDep, kb: Knowledge
+    patient: PatientCase, auth: EditorSession, store: StoreDep, kb: Knowledge, today: Today
 ) -> Response:
     """Keep today's assessment for the record."""
-    stored = _keep(store, patient.id, patient.case, kb, auth.user)
+    stored = _keep(store, patient.id, patient.case, kb, auth.user, today)
     return see_other(f"/patients/{patient.id}/assessments/{stored.id}")
 
 
@@ -110,20 +117,20 @@ def assessment_page(
 
 @router.get("/api/patients/{patient_id}/assessment", summary="Assess the patient now")
 def api_assess(
-    patient: PatientCase, auth: ReaderSession, store: StoreDep, kb: Knowledge
+    patient: PatientCase, auth: ReaderSession, store: StoreDep, kb: Knowledge, today: Today
 ) -> dict[str, Any]:
     """The assessment of the stored record as of its `as_of` (schema: assessment/1)."""
     commit(store, auth.user, "view", "patient", patient_id=patient.id, detail="assessment")
-    result: dict[str, Any] = assessment_to_json(assess(patient.case, kb))
+    result: dict[str, Any] = assessment_to_json(assess(patient.case, kb, today=today))
     return result
 
 
 @router.post("/api/patients/{patient_id}/assessments", summary="Keep an assessment")
 def api_keep(
-    patient: PatientCase, auth: EditorSession, store: StoreDep, kb: Knowledge
+    patient: PatientCase, auth: EditorSession, store: StoreDep, kb: Knowledge, today: Today
 ) -> JSONResponse:
     """Assess now and keep the result with its knowledge versions."""
-    stored = _keep(store, patient.id, patient.case, kb, auth.user)
+    stored = _keep(store, patient.id, patient.case, kb, auth.user, today)
     return JSONResponse(_stored_json(stored), status_code=201)
 
 

@@ -17,7 +17,9 @@ from clepath.knowledge.base import KnowledgeBase
 from clepath.knowledge.models.clasi import ClasiItem, ClasiRegion, ClasiRule
 from clepath.scores import clasi as clasi_scores
 from clepath.web import forms
+from clepath.web.clock import Today
 from clepath.web.deps import EditorSession, Form, Knowledge, PatientRef, ReaderSession, StoreDep
+from clepath.web.future import entry_warnings
 from clepath.web.render import page
 from clepath.web.routes import _observations as obs
 from clepath.web.routes._common import commit, see_other
@@ -116,14 +118,22 @@ def add_clasi(
     store: StoreDep,
     kb: Knowledge,
     form: Form,
+    today: Today,
 ) -> Response:
-    """Add a CLASI examination from the form."""
+    """Add a CLASI examination from the form (a date after today is confirmed first)."""
     try:
         added = store.observations.add(patient.id, "clasi", _entry(form, kb), by=auth.user)
     except CaseError as exc:
         store.rollback()
         errors = forms.form_errors(exc.problems, _fields(kb), strip="regions.")
         return _form_page(request, auth, patient, kb, status=422, form=form, errors=errors)
+    # --- dates after today (issue 9 item 5) ---
+    warnings = entry_warnings(form, added.item, today)
+    if warnings:
+        store.rollback()
+        return _form_page(
+            request, auth, patient, kb, status=422, form=form, future_warnings=warnings
+        )
     commit(store, auth.user, "create", "clasi_exam", patient_id=patient.id, resource_id=added.id)
     return see_other(f"/patients/{patient.id}/clasi?added={added.id}")
 

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse, Response
 
 from clepath.knowledge.base import KnowledgeBase
 from clepath.web import forms
+from clepath.web.clock import Today
 from clepath.web.deps import EditorSession, Form, Knowledge, PatientRef, ReaderSession, StoreDep
 from clepath.web.routes import _observations as obs
 from clepath.web.routes._common import choices
@@ -57,9 +58,10 @@ def add_finding(
     store: StoreDep,
     kb: Knowledge,
     form: Form,
+    today: Today,
 ) -> Response:
     """Add a finding from the form."""
-    return obs.add_from_form(FINDINGS, request, auth, store, patient, form, _context(kb))
+    return obs.add_from_form(FINDINGS, request, auth, store, patient, form, _context(kb), today)
 
 
 @router.post("/patients/{patient_id}/findings/{finding_id}/delete", include_in_schema=False)

@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse, Response
 from clepath.knowledge.base import KnowledgeBase
 from clepath.knowledge.models.labs import LabTest
 from clepath.web import forms
+from clepath.web.clock import Today
 from clepath.web.deps import EditorSession, Form, Knowledge, PatientRef, ReaderSession, StoreDep
 from clepath.web.routes import _observations as obs
 from clepath.web.schemas import LabIn
@@ -76,9 +77,10 @@ def add_lab(
     store: StoreDep,
     kb: Knowledge,
     form: Form,
+    today: Today,
 ) -> Response:
     """Add a lab result from the form."""
-    return obs.add_from_form(LABS, request, auth, store, patient, form, _context(kb))
+    return obs.add_from_form(LABS, request, auth, store, patient, form, _context(kb), today)
 
 
 @router.post("/patients/{patient_id}/labs/{lab_id}/delete", include_in_schema=False)

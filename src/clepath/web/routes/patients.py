@@ -7,6 +7,7 @@ The patient page runs `clepath.engine.assess.assess` on the stored observations 
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
@@ -18,6 +19,7 @@ from clepath.report.assessment_json import assessment_to_json
 from clepath.report.jsonable import to_jsonable
 from clepath.store import PatientSummary, Store
 from clepath.web import forms
+from clepath.web.clock import Today
 from clepath.web.deps import (
     EditorSession,
     Form,
@@ -28,6 +30,7 @@ from clepath.web.deps import (
     ReaderSession,
     StoreDep,
 )
+from clepath.web.future import as_of_warnings
 from clepath.web.render import page
 from clepath.web.routes._common import choices, commit, see_other
 from clepath.web.schemas import PatientDetailsIn
@@ -111,9 +114,15 @@ def new_patient_form(request: Request, auth: EditorSession, kb: Knowledge) -> Re
 
 @router.post("/patients", include_in_schema=False)
 def create_patient(
-    request: Request, auth: EditorSession, store: StoreDep, kb: Knowledge, form: Form
+    request: Request,
+    auth: EditorSession,
+    store: StoreDep,
+    kb: Knowledge,
+    form: Form,
+    today: Today,
 ) -> Response:
-    """Store a new patient from the form (checked as a case file)."""
+    """Store a new patient from the form (checked as a case file; an assessment date after
+    today is confirmed first)."""
     try:
         patient_id, _ = store.patients.import_data(forms.new_patient_data(form), by=auth.user)
     except CaseError as exc:
@@ -123,16 +132,27 @@ def create_patient(
             request, "patients/new.html", auth, status=422, form=form, errors=errors,
             **_form_context(kb),
         )
+    # --- dates after today (issue 9 item 5) ---
+    stored = store.patients.load(patient_id)
+    warnings = as_of_warnings(form, stored.as_of, today) if stored is not None else []
+    if warnings:
+        store.rollback()
+        return page(
+            request, "patients/new.html", auth, status=422, form=form,
+            future_warnings=warnings, **_form_context(kb),
+        )
     commit(store, auth.user, "create", "patient", patient_id=patient_id)
     return see_other(f"/patients/{patient_id}")
 
 
-def _assessment_context(store: Store, patient: Any, kb: Knowledge) -> dict[str, Any]:
+def _assessment_context(
+    store: Store, patient: Any, kb: Knowledge, today: dt.date | None = None
+) -> dict[str, Any]:
     case = patient.case
     return {
         "patient": patient,
         "case": case,
-        "assessment": assessment_to_json(assess(case, kb)),
+        "assessment": assessment_to_json(assess(case, kb, today=today)),
         "after_as_of": store.observations.after_as_of(patient.id, case.as_of),
         "stored": store.assessments.for_patient(patient.id)[:5],
     }
@@ -140,10 +160,15 @@ def _assessment_context(store: Store, patient: Any, kb: Knowledge) -> dict[str, 
 
 @router.get("/patients/{patient_id}", include_in_schema=False)
 def patient_page(
-    request: Request, patient: PatientCase, auth: ReaderSession, store: StoreDep, kb: Knowledge
+    request: Request,
+    patient: PatientCase,
+    auth: ReaderSession,
+    store: StoreDep,
+    kb: Knowledge,
+    today: Today,
 ) -> Response:
     """The patient's record summary and the assessment computed from it now."""
-    context = _assessment_context(store, patient, kb)
+    context = _assessment_context(store, patient, kb, today)
     commit(store, auth.user, "view", "patient", patient_id=patient.id)
     return page(request, "patients/show.html", auth, **context)
 
@@ -167,17 +192,27 @@ def edit_patient(
     store: StoreDep,
     kb: Knowledge,
     form: Form,
+    today: Today,
 ) -> Response:
-    """Replace the assessment date and the patient's details (checked as in a case file)."""
+    """Replace the assessment date and the patient's details (checked as in a case file; an
+    assessment date after today is confirmed first)."""
     as_of, details = forms.patient_entry(form)
     try:
-        store.patients.update_details(patient.id, as_of, details, by=auth.user)
+        case = store.patients.update_details(patient.id, as_of, details, by=auth.user)
     except CaseError as exc:
         store.rollback()
         errors = forms.form_errors(exc.problems, PATIENT_FIELDS)
         return page(
             request, "patients/edit.html", auth, status=422, patient=patient,
             form=form, errors=errors, **_form_context(kb),
+        )
+    # --- dates after today (issue 9 item 5) ---
+    warnings = as_of_warnings(form, case.as_of, today)
+    if warnings:
+        store.rollback()
+        return page(
+            request, "patients/edit.html", auth, status=422, patient=patient,
+            form=form, future_warnings=warnings, **_form_context(kb),
         )
     commit(store, auth.user, "update", "patient", patient_id=patient.id)
     return see_other(f"/patients/{patient.id}")

@@ -1,20 +1,30 @@
 """Therapy courses: drug, dose with its unit, frequency, route, dates and outcome.
 
 A course can be edited in place (to stop it, or record its outcome); every change is checked
-as a case-file `therapies` item first.
+as a case-file `therapies` item first. A course the drugs pack's limits speak against (a dose
+above the maximum, a schedule or route not allowed: `clepath.engine.doses`) is not saved until
+the user ticks "save anyway" on the form shown again with the warnings; an obvious unit slip
+(1000 times the maximum) is refused by the case-file parser itself.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
 
+from clepath.domain.case import TherapyCourse
+from clepath.engine.doses import course_problems
+from clepath.engine.therapy import drug_rows, effective_drug
 from clepath.errors import CaseError
 from clepath.knowledge.base import KnowledgeBase
+from clepath.store.entries import parse_item
 from clepath.web import forms
+from clepath.web.clock import Today
 from clepath.web.deps import EditorSession, Form, Knowledge, PatientRef, ReaderSession, StoreDep
+from clepath.web.future import entry_warnings
 from clepath.web.render import page
 from clepath.web.routes import _observations as obs
 from clepath.web.routes._common import choices, commit, observation_json, see_other
@@ -58,6 +68,31 @@ def _context(kb: KnowledgeBase) -> dict[str, Any]:
     }
 
 
+def dose_warnings(kb: KnowledgeBase, course: TherapyCourse) -> list[str]:
+    """What the drugs pack's limits say against a course before it is saved (one sentence
+    each; empty when nothing). Per-kg maxima need a weight and are left to the assessment."""
+    problems = course_problems(
+        drug_rows(kb).get(effective_drug(kb, course)),
+        course,
+        weight_kg=None,
+        frequency_labels=kb.vocabulary("frequency").labels,
+        route_labels=kb.vocabulary("route").labels,
+    )
+    return [p.text[:1].upper() + p.text[1:] + "." for p in problems]
+
+
+def _unconfirmed(kb: KnowledgeBase, as_of: dt.date, form: Form) -> list[str]:
+    """The warnings a form must be confirmed against (none once the box is ticked, or when the
+    entry is invalid: the parser's errors are shown instead)."""
+    if forms.dose_confirmed(form):
+        return []
+    try:
+        course = parse_item("therapies", forms.therapy_entry(form), as_of=as_of, kb=kb)
+    except CaseError:
+        return []
+    return dose_warnings(kb, course)
+
+
 @router.get("/patients/{patient_id}/therapies", include_in_schema=False)
 def therapies_page(
     request: Request, patient: PatientRef, auth: ReaderSession, store: StoreDep, kb: Knowledge
@@ -74,9 +109,16 @@ def add_therapy(
     store: StoreDep,
     kb: Knowledge,
     form: Form,
+    today: Today,
 ) -> Response:
-    """Add a therapy course from the form."""
-    return obs.add_from_form(THERAPIES, request, auth, store, patient, form, _context(kb))
+    """Add a therapy course from the form (after confirmation when its dose is implausible)."""
+    warnings = _unconfirmed(kb, patient.as_of, form)
+    if warnings:
+        return obs.show(
+            THERAPIES, request, auth, store, patient,
+            {**_context(kb), "dose_warnings": warnings}, form=form, status=409,
+        )
+    return obs.add_from_form(THERAPIES, request, auth, store, patient, form, _context(kb), today)
 
 
 @router.get("/patients/{patient_id}/therapies/{course_id}/edit", include_in_schema=False)
@@ -107,8 +149,16 @@ def edit_therapy(
     store: StoreDep,
     kb: Knowledge,
     form: Form,
+    today: Today,
 ) -> Response:
-    """Replace one course with the form's values (checked first; nothing changes if refused)."""
+    """Replace one course with the form's values (checked first; nothing changes if refused,
+    nor before an implausible dose or a start or stop after today is confirmed)."""
+    warnings = _unconfirmed(kb, patient.as_of, form)
+    if warnings:
+        return page(
+            request, "observations/therapy_edit.html", auth, status=409, patient=patient,
+            course_id=course_id, form=form, dose_warnings=warnings, **_context(kb),
+        )
     try:
         changed = store.observations.replace(
             patient.id, "therapies", course_id, forms.therapy_entry(form)
@@ -122,6 +172,14 @@ def edit_therapy(
         )
     if changed is None:
         raise HTTPException(404, "There is no such therapy course.")
+    # --- dates after today (issue 9 item 5) ---
+    warnings = entry_warnings(form, changed.item, today)
+    if warnings:
+        store.rollback()
+        return page(
+            request, "observations/therapy_edit.html", auth, status=422, patient=patient,
+            course_id=course_id, form=form, future_warnings=warnings, **_context(kb),
+        )
     commit(store, auth.user, "update", "therapy", patient_id=patient.id, resource_id=course_id)
     return see_other(f"/patients/{patient.id}/therapies")
 

@@ -122,3 +122,11 @@ class TestLimits:
 
         assert ("big.yaml", True) == (info.value.problems[0].field,
                                       "5 MiB" in info.value.problems[0].message)
+
+    @pytest.mark.skipif(not Path("/dev/zero").exists(), reason="no /dev/zero here")
+    def test_an_endless_file_is_refused_after_the_limit(self) -> None:
+        """/dev/zero (no size, no end) is refused by size instead of read for ever."""
+        with pytest.raises(CaseError) as info:
+            load_case(Path("/dev/zero"), KB)
+
+        assert "5 MiB" in info.value.problems[0].message

@@ -387,7 +387,8 @@ def load_case(path: Path, kb: KnowledgeBase) -> Case:
         size = path.stat().st_size
         if size > MAX_CASE_BYTES and path.is_file():
             raise _too_big(path.name, size)
-        raw = path.read_bytes()
+        with path.open("rb") as handle:  # at most the limit, even from a pipe or /dev/zero
+            raw = handle.read(MAX_CASE_BYTES + 1)
     except OSError as exc:
         raise CaseError(
             FieldProblem("file", str(path), f"cannot be read ({exc.strerror})", "a readable file")

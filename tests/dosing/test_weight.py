@@ -13,7 +13,7 @@ from clepath.dosing.weight import (
     height_in_inches,
     ideal_body_weight,
 )
-from clepath.errors import CaseError, DosingError
+from clepath.errors import CaseError
 from clepath.knowledge.base import KnowledgeBase
 from tests.dosing.factories import ivig_kb, patient
 
@@ -139,9 +139,11 @@ class TestUkPolicy:
         assert ("actual", ("height",), None) == (w.basis, w.missing, w.ibw_kg)
 
     def test_missing_weight_is_an_error(self, kb: KnowledgeBase) -> None:
-        """No weight, no dose."""
-        with pytest.raises(DosingError):
+        """No weight, no dose: the input error names patient.weight."""
+        with pytest.raises(CaseError) as info:
             dosing_weight(patient(weight_kg=None), kb)
+
+        assert ["patient.weight"] == [p.field for p in info.value.problems]
 
     def test_unknown_policy_lists_the_known_ones(self, kb: KnowledgeBase) -> None:
         """An unknown policy name is a CaseError with suggestions."""

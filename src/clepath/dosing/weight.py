@@ -19,7 +19,7 @@ from typing import Literal
 from clepath.domain.case import Patient
 from clepath.domain.display import fmt, fmt_number, fmt_plain
 from clepath.dosing import catalogue
-from clepath.errors import DosingError
+from clepath.errors import CaseError, DosingError, FieldProblem
 from clepath.knowledge.base import KnowledgeBase
 from clepath.knowledge.models.ivig import DosingWeightPolicy
 
@@ -146,10 +146,17 @@ def dosing_weight(
 ) -> DosingWeight:
     """The dosing weight of a patient under a policy (the pack's default policy if None).
 
-    Raises DosingError when no weight is recorded.
+    Raises CaseError naming `patient.weight` when no weight is recorded (the input lacks it).
     """
     if patient.weight_kg is None or patient.weight_kg <= 0:
-        raise DosingError("no body weight is recorded: an IVIG dose cannot be calculated")
+        raise CaseError(
+            FieldProblem(
+                "patient.weight",
+                patient.weight_kg,
+                "is required: no body weight is recorded, so an IVIG dose cannot be calculated",
+                "a weight with its unit, e.g. '60 kg'",
+            )
+        )
     name = policy_id or str(catalogue.param(kb, "default_policy"))
     row = catalogue.policy(kb, name)
     factor = float(catalogue.param(kb, "adjustment_factor"))

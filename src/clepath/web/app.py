@@ -69,6 +69,13 @@ def create_app(
         templates=make_templates(),
     )
 
+    if warm_up:
+        # The UCUM registry's set-up takes about a second and is not thread-safe: build it
+        # once, before the first request, instead of inside concurrent writes.
+        from clepath.domain.units import warm_up as warm_up_units
+
+        warm_up_units()
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield

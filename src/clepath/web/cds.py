@@ -469,12 +469,14 @@ per hook."""
     from importlib import resources
 
     from clepath.casefile import load_case
+    from clepath.domain.units import warm_up as warm_up_units
     from clepath.fhir.cds import harness
     from clepath.fhir.cds.services import ORDERS, PATIENT_VIEW
     from clepath.fhir.export import case_to_bundle
     from clepath.fhir.importer import collect_resources
 
     started = time.perf_counter()
+    warm_up_units()  # the UCUM registry for units beyond the precomputed table, built once
     with resources.as_file(resources.files("clepath") / "demo" / "demo-scle-0001.yaml") as path:
         case = load_case(path, kb)
     today = dt.date.today()

@@ -104,7 +104,14 @@ def _plan(case: Case, kb: KnowledgeBase) -> IvigPlanReport:
     try:
         return plan_for_case(case, kb)
     except CaseError as exc:
-        reasons = [forms.plain(p, subject=f"The request's “{p.field}”") for p in exc.problems]
+        reasons = [
+            forms.plain(
+                p,
+                subject=f"The record's “{p.field}”" if p.field.startswith("patient.")
+                else f"The request's “{p.field}”",
+            )
+            for p in exc.problems
+        ]
     except DosingError as exc:
         reasons = [_sentence(str(exc))]
     hint = "Correct the record or the request, then download the letter again."

@@ -115,3 +115,17 @@ def test_integers_never_lose_digits(n: int, kind: str) -> None:
 def test_plain_is_exact(d: Decimal) -> None:
     """fmt_plain writes the exact value, so it reads back equal."""
     assert Decimal(fmt_plain(d).replace(",", "")) == d
+
+
+def test_conversion_drops_float_noise_only() -> None:
+    """176 lb converts to exactly 79.83225712 kg and 1300 /mm3 to 1.3 ×10⁹/L; the largest
+    finite float is never rounded to infinity."""
+    import sys
+
+    from clepath.domain.units import convert
+
+    assert convert(176, "[lb_av]", "kg") == 79.83225712
+    assert convert(1300, "/mm3", "10*9/L") == 1.3
+    for value in (sys.float_info.max / 1000, 1.7976931348623e305, 1.797693134862316e305):
+        if math.isfinite(value * 1000):
+            assert math.isfinite(convert(value, "kg", "g"))

@@ -320,7 +320,9 @@ def convert(value: float, from_code: str, to_code: str) -> float:
     # 15 significant digits drop the binary noise of the arithmetic (176 lb is 79.83225712 kg,
     # not 79.83225712000001; 1300 /mm3 is 1.3 x10^9/L, not 1.3000000000000003) and keep every
     # digit a measurement can have
-    return float(f"{value * scale + offset:.15g}")
+    raw = value * scale + offset
+    cleaned = float(f"{raw:.15g}")
+    return cleaned if math.isfinite(cleaned) else raw  # never round the largest float to inf
 
 
 def parse_quantity_text(text: str) -> Quantity:

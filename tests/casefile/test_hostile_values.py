@@ -95,3 +95,13 @@ class TestReader:
         data = read_case_data("as_of: 2019-06-01\nana: 1:160\nflag: no\n")
 
         assert {"as_of": dt.date(2019, 6, 1), "ana": "1:160", "flag": "no"} == data
+
+
+def test_huge_finite_count_is_refused_not_crashed(kb) -> None:
+    """A WBC of 1.8e305 /mm3 (x1000 would overflow) is refused at its field, never a crash."""
+    doc = {"clepath": 1, "id": "huge", "as_of": "2024-01-01",
+           "labs": [{"test": "wbc", "date": "2023-12-01", "value": 1.797693134862316e305,
+                     "unit": "/mm3"}]}
+    with pytest.raises(CaseError) as caught:
+        parse_case(doc, kb)
+    assert [p.field for p in caught.value.problems] == ["labs[0].value"]

@@ -777,7 +777,7 @@ def _implausible_lab(
         return False
     suggestions: tuple[str, ...] = ()
     thousand = quantity.value * 1000
-    if quantity.unit in _COUNT_UNITS and thousand == round(thousand) and 0 < quantity.value < 1000:
+    if quantity.unit in _COUNT_UNITS and 0 < quantity.value < 1000 and thousand == round(thousand):
         as_thousands = _to_lab_unit(Quantity(thousand, quantity.unit), target, info)
         if as_thousands is not None and low <= as_thousands <= high:
             suggestions = (f"{thousand:,.0f} {quantity.unit}",)

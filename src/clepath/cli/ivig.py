@@ -180,7 +180,9 @@ def ivig(
         from clepath.engine.assess import assess
         from clepath.report.pdf import ivig_prior_auth_pdf
 
-        letter.write_bytes(ivig_prior_auth_pdf(assess(loaded, kb), report, kb=kb))
+        letter.write_bytes(
+            ivig_prior_auth_pdf(assess(loaded, kb, today=dt.date.today()), report, kb=kb)
+        )
         Console(stderr=True).print(f"Wrote the prior-authorisation letter to {letter}",
                                    highlight=False)
     if as_json:

@@ -7,6 +7,7 @@ timeline, so a pharmacist without the web app can print it.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Annotated
 
@@ -48,7 +49,9 @@ def summary(
                                      "--pdf summary.pdf"))
     kb = knowledge_with(settings)
     loaded = load_case_arg(case, demo, kb)
-    content = treatment_summary_pdf(assess(loaded, kb), timeline=build_timeline(loaded, kb))
+    content = treatment_summary_pdf(
+        assess(loaded, kb, today=dt.date.today()), timeline=build_timeline(loaded, kb)
+    )
     pdf.write_bytes(content)
     Console(stderr=True).print(f"Wrote the treatment summary to {pdf}", highlight=False)
 

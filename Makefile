@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean audit soak
+.PHONY: run test lint bench fuzz clean audit soak
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,14 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_web.py
 	$(BIN)/python benchmarks/bench_cds.py
 	$(BIN)/python benchmarks/bench_overload.py
+	$(BIN)/python benchmarks/bench_screen.py --sizes 10000 100000
+	$(BIN)/python benchmarks/bench_cold_start.py
+	$(BIN)/python benchmarks/bench_hostile_input.py
+
+# Fuzz the case-file reader and checks for FUZZ_SECONDS (default 60); findings go to
+# FUZZ_OUT (default fuzz-findings/). `make test` runs a bounded, derandomised slice.
+fuzz: $(STAMP)
+	FUZZ_SECONDS=$${FUZZ_SECONDS:-60} $(BIN)/python scripts/fuzz.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

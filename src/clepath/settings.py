@@ -25,6 +25,7 @@ suit a laptop: SQLite in the working directory, the server on loopback port 8000
 | `CLEPATH_CDS_CORS_ORIGINS` | `cds_cors_origins` | none (comma-separated browser origins) |
 | `CLEPATH_CDS_FHIR_SERVERS` | `cds_fhir_servers` | any https server (comma-separated) |
 | `CLEPATH_CDS_ALLOW_HTTP_FHIR` | `cds_allow_http_fhir` | `false` |
+| `CLEPATH_PUBLIC_URL` | `public_url` | none: CDS cards link to the web app at `http://HOST:PORT` |
 
 The issuers file is JSON: `[{"iss": "https://ehr.example/cds", "jwks_file": "ehr-jwks.json"}]`
 or with `"jwks_url"` instead of `"jwks_file"`; relative paths are read from the file's folder.
@@ -76,6 +77,7 @@ class Settings:
     cds_cors_origins: tuple[str, ...] = ()
     cds_fhir_servers: tuple[str, ...] = ()
     cds_allow_http_fhir: bool = False
+    public_url: str | None = None  # where users reach the web app (CDS card links)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -190,6 +192,7 @@ _READERS = {
     "request_timeout_seconds": _positive,
     "trusted_proxies": _list,
     "cds_base_url": _text,
+    "public_url": _text,
     "cds_issuers_file": _text,
     "cds_cors_origins": _list,
     "cds_fhir_servers": _list,

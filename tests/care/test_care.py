@@ -83,7 +83,7 @@ class TestContent:
         assert (
             "induction 2 g/kg over 5 day(s) then maintenance 1 g/kg every 28 days for 4 cycle(s) "
             "(starting day 30)"
-        ) in text and "| 24 | laboratory | White blood cell count: 1.3 10*9/L |" in text
+        ) in text and "| 24 | laboratory | White blood cell count: 1.3 ×10⁹/L |" in text
 
     def test_clasi_trend_of_the_scle_example(self, kb: KnowledgeBase) -> None:
         """The SCLE example's CLASI activity 15 then 12 (damage 4 then 1) is in the trend table."""

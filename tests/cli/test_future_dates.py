@@ -65,3 +65,17 @@ class TestAssess:
                 f"Rituximab start: {FUTURE:%Y-%m} (therapies[7].start)"] == [
             a["message"].split(" is after today")[0] for a in alerts
         ]
+
+
+def test_summary_pdf_carries_the_future_date_alert(tmp_path: Path) -> None:
+    """The printed treatment summary shows the same `future_date` alert as the page and the
+    terminal, naming the finding dated after today."""
+    from tests.surfaces._surfaces import pdf_text
+
+    out = tmp_path / "summary.pdf"
+    result = _run("report", "summary", str(_future_case(tmp_path)), "--pdf", str(out))
+    text = " ".join(pdf_text(out.read_bytes()).split())
+
+    assert 0 == result.returncode, result.stderr
+    assert "Date after today" in text
+    assert FUTURE.isoformat() in text

@@ -96,3 +96,99 @@ class TestProperties:
     def test_per_mm3_is_a_thousandth_of_10e9_per_l(self, count: int) -> None:
         """N/mm3 equals N/1000 x10^9/L for every count."""
         assert pytest.approx(count / 1000) == convert(count, "/mm3", "10*9/L")
+
+
+class TestCaseSlips:
+    @pytest.mark.parametrize(
+        ("text", "meant"),
+        [("10 Mg", "mg"), ("10 MG", "mg"), ("2 ML", "mL"), ("60 KG", "kg"), ("1 MG/DL", "mg/dL")],
+    )
+    def test_a_unit_differing_only_in_case_is_refused(self, text: str, meant: str) -> None:
+        """`10 Mg` is never read as 10 megagrams: it is refused and the clinical unit offered."""
+        with pytest.raises(UnitProblem) as info:
+            parse_quantity_text(text)
+
+        suggested = info.value.suggestions[0]
+        assert (True, True) == (suggested.endswith(f" {meant}"), "case" in str(info.value))
+
+    @pytest.mark.parametrize(("text", "mg"), [("10 mg", 10.0), ("2 g", 2000.0), ("5 mcg", 0.005)])
+    def test_clinical_spellings_still_read(self, text: str, mg: float) -> None:
+        """Correctly cased units and the everyday aliases keep their meaning."""
+        assert pytest.approx(mg) == parse_quantity_text(text).to("mg")
+
+    def test_lower_case_litre_aliases_stay_accepted(self) -> None:
+        """`0.8 mg/dl` is 70.7 umol/L of creatinine's mass unit (the alias is documented)."""
+        assert "mg/dL" == normalise_unit("mg/dl")
+
+
+class TestFeetAndInches:
+    def test_fourteen_inches_is_refused_with_the_normal_form(self) -> None:
+        """`5 ft 14 in` is refused and `6 ft 2 in` offered."""
+        with pytest.raises(UnitProblem) as info:
+            parse_quantity_text("5 ft 14 in")
+
+        assert ("6 ft 2 in",) == info.value.suggestions
+
+    def test_eleven_inches_reads(self) -> None:
+        """5 ft 11 in is 180.34 cm."""
+        assert pytest.approx(180.34) == parse_quantity_text("5 ft 11 in").to("cm")
+
+
+class TestRegistry:
+    def test_the_table_matches_pint(self) -> None:
+        """Every precomputed unit has pint's scale, offset and dimensions (pint is the truth)."""
+        from clepath.domain import units
+        from clepath.domain._unit_table import TABLE
+
+        wrong = {
+            code: (entry, units.table_entry(code))
+            for code, entry in TABLE.items()
+            if units.table_entry(code)[2] != entry[2]
+            or units.table_entry(code)[0] != pytest.approx(entry[0], rel=1e-12)
+            or units.table_entry(code)[1] != pytest.approx(entry[1], rel=1e-12)
+        }
+
+        assert {} == wrong
+
+    def test_concurrent_first_use_is_safe(self) -> None:
+        """Eight threads using units beyond the table on a cold registry all succeed."""
+        import threading
+
+        from clepath.domain import units
+
+        units._REGISTRY = None
+        units._ucum_unit.cache_clear()
+        units._factor.cache_clear()
+        codes = ["ug/dL", "/nL", "mmol/mol", "ng/L", "ug/dL", "/nL", "mmol/mol", "ng/L"]
+        results: list[object] = [None] * len(codes)
+        barrier = threading.Barrier(len(codes))
+
+        def work(i: int) -> None:
+            barrier.wait()
+            try:
+                results[i] = (normalise_unit(codes[i]), convert(1, "ug/dL", "ug/L"))
+            except Exception as exc:  # noqa: BLE001 - the failure is what the test reports
+                results[i] = exc
+
+        threads = [threading.Thread(target=work, args=(i,)) for i in range(len(codes))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+        assert [(code, pytest.approx(10.0)) for code in codes] == results
+
+    def test_table_units_need_no_registry(self) -> None:
+        """Converting creatinine mg/dL to umol/L-scale units uses the table: 1 mg/dL = 10 mg/L."""
+        from clepath.domain import units
+
+        units._factor.cache_clear()
+        before = units._REGISTRY
+        units._REGISTRY = None
+        try:
+            value = convert(1, "mg/dL", "mg/L")
+            built = units._REGISTRY is not None
+        finally:
+            units._REGISTRY = before
+
+        assert (pytest.approx(10.0), False) == (value, built)

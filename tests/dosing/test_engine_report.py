@@ -144,7 +144,7 @@ class TestTerminal:
         text = buffer.getvalue()
 
         assert "63.37 kg (dose-determining)" in text
-        assert "1 x 20 g + 1 x 5 g" in text
+        assert "1 × 20 g + 1 × 5 g" in text
         assert "ivig@" in text
 
 
@@ -163,7 +163,7 @@ class TestIcs:
         text = str(event.get("description"))
 
         assert "25 g" in str(event.get("summary"))
-        assert "1 x 20 g + 1 x 5 g" in text and "About 178 minutes" in text
+        assert "1 × 20 g + 1 × 5 g" in text and "About 178 minutes" in text
 
     def test_output_is_deterministic(self, full_kb: KnowledgeBase) -> None:
         """Two exports of the same plan are byte-identical, UIDs included."""

@@ -13,7 +13,7 @@ from clepath.dosing.weight import (
     height_in_inches,
     ideal_body_weight,
 )
-from clepath.errors import CaseError, DosingError
+from clepath.errors import CaseError
 from clepath.knowledge.base import KnowledgeBase
 from tests.dosing.factories import ivig_kb, patient
 
@@ -95,13 +95,13 @@ class TestUkPolicy:
         w = dosing_weight(patient(height_cm=165, weight_kg=1.25 * ibw), kb)
 
         assert ("dose_determining", 1) == (w.basis, len(w.triggers))
-        assert w.triggers[0].startswith("actual weight 125.0 % of IBW")
+        assert w.triggers[0].startswith("actual weight 125.0% of IBW")
 
     def test_obese_patient_names_both_triggers(self, kb: KnowledgeBase) -> None:
         """160 cm / 80 kg fires the BMI and the percentage triggers, and both are reported."""
         w = dosing_weight(patient(height_cm=160, weight_kg=80), kb)
 
-        assert ("BMI 31.25 > 30 kg/m2", "actual weight 152.7 % of IBW > 120 %") == w.triggers
+        assert ("BMI 31.25 > 30 kg/m²", "actual weight 152.7% of IBW > 120%") == w.triggers
 
     def test_exactly_120_percent_of_ibw_does_not_trigger(self, kb: KnowledgeBase) -> None:
         """The UK trigger is "more than 20 % over IBW": exactly 120 % stays on actual weight."""
@@ -139,9 +139,11 @@ class TestUkPolicy:
         assert ("actual", ("height",), None) == (w.basis, w.missing, w.ibw_kg)
 
     def test_missing_weight_is_an_error(self, kb: KnowledgeBase) -> None:
-        """No weight, no dose."""
-        with pytest.raises(DosingError):
+        """No weight, no dose: the input error names patient.weight."""
+        with pytest.raises(CaseError) as info:
             dosing_weight(patient(weight_kg=None), kb)
+
+        assert ["patient.weight"] == [p.field for p in info.value.problems]
 
     def test_unknown_policy_lists_the_known_ones(self, kb: KnowledgeBase) -> None:
         """An unknown policy name is a CaseError with suggestions."""

@@ -129,7 +129,7 @@ class TestClinicianSession:
         content = Path(download.path()).read_bytes()
         text = pdf_text(content)
 
-        assert ("60 kg", f"{SEED_ID}-ivig-letter.pdf", b"%PDF", True) == (
+        assert ("60.00 kg", f"{SEED_ID}-ivig-letter.pdf", b"%PDF", True) == (
             weight, download.suggested_filename, content[:4],
             "prior authorisation" in text and "intravenous immunoglobulin" in text,
         )

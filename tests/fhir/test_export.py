@@ -70,13 +70,23 @@ class TestValidity:
 class TestPatient:
     def test_weight_and_height_use_the_vital_sign_loinc_codes(self, scle: dict[str, Any]
                                                               ) -> None:
-        """176 lb is 79.83 kg under LOINC 29463-7; 5 ft 3 in is 160.02 cm under 8302-2."""
+        """176 lb is sent as exactly 79.83225712 kg under LOINC 29463-7 (never the float noise
+        79.83225712000001) and 5 ft 3 in as 160.02 cm under 8302-2."""
         vitals = {_codes(o["code"], t.LOINC)[0]: o["valueQuantity"]
                   for o in _resources(scle, "Observation") if _codes(o["code"], t.LOINC)
                   and o["category"][0]["coding"][0]["code"] == "vital-signs"}
 
-        assert (79.83, "kg") == (round(vitals["29463-7"]["value"], 2), vitals["29463-7"]["code"])
-        assert (160.02, "cm") == (round(vitals["8302-2"]["value"], 2), vitals["8302-2"]["code"])
+        assert (79.83225712, "kg") == (vitals["29463-7"]["value"], vitals["29463-7"]["code"])
+        assert (160.02, "cm") == (vitals["8302-2"]["value"], vitals["8302-2"]["code"])
+
+    def test_no_float_noise_in_any_quantity(self, scle: dict[str, Any]) -> None:
+        """No value of the Bundle carries conversion noise (at most 8 decimals; the dosing weight
+        at the 2 decimals the pages show)."""
+        text = json.dumps(scle)
+        import re
+
+        noisy = re.findall(r'"value": -?\d+\.\d{9,}', text)
+        assert [] == noisy
 
     def test_age_without_birth_date_is_an_extension(self, seed: dict[str, Any]) -> None:
         """Example 1 gives only the age (47): it travels as the age-at-assessment extension."""

@@ -71,10 +71,10 @@ class TestRoundTrip:
         assert ("urinary infection", 38.6) == (back.findings[0].attributed_to,
                                                back.findings[0].value.value)  # type: ignore[union-attr]
 
-    @given(value=st.floats(min_value=0.01, max_value=400, allow_nan=False),
+    @given(value=st.floats(min_value=5, max_value=7000, allow_nan=False),  # plausibility bounds
            day=st.dates(min_value=dt.date(2000, 1, 1), max_value=AS_OF))
     def test_any_creatinine_survives(self, value: float, day: dt.date) -> None:
-        """Any creatinine value and date comes back exactly (UCUM umol/L, no rounding)."""
+        """Any plausible creatinine value and date comes back exactly (UCUM umol/L, no rounding)."""
         from clepath.knowledge.loader import load_knowledge
 
         kb = load_knowledge()
@@ -105,13 +105,14 @@ class TestUnmappedReported:
         assert "cle" not in result.data
         assert "classifies SLE" in result.report.unmapped[0].reason
 
-    def test_ambiguous_scle_code_becomes_unspecified(self, kb: KnowledgeBase) -> None:
-        """239891002 names three SCLE subtypes: recorded as unspecified, reported ambiguous."""
+    def test_scle_code_is_read_as_scle_with_the_inference_stated(self, kb: KnowledgeBase) -> None:
+        """239891002 (SCLE) is read as annular SCLE, the unstated morphology reported."""
         result = bundle_to_case_data([PATIENT, condition([t.coding(t.SNOMED, "239891002")])],
                                      kb, as_of=AS_OF)
 
-        assert [{"subtype": "unspecified"}] == result.data["cle"]
-        assert ["ambiguous"] == [i.kind for i in result.report.unmapped]
+        assert [{"subtype": "SCLE_ANNULAR"}] == result.data["cle"]
+        [issue] = result.report.of_kind("inferred")
+        assert "morphology not coded" in issue.reason and "unconfirmed" in issue.reason
 
     def test_specific_snomed_code_maps_to_one_subtype(self, kb: KnowledgeBase) -> None:
         """403502003 (disseminated DLE) is DLE_GENERALIZED only, read as such."""
@@ -168,8 +169,11 @@ class TestExternalData:
                                                                     status="completed")],
                                      kb, as_of=AS_OF)
 
-        assert {"drug": "hydroxychloroquine", "outcome": "stopped"} == result.data["therapies"][0]
-        assert 2 == len(result.report.of_kind("inferred"))
+        assert {"drug": "hydroxychloroquine", "outcome": "stopped",
+                "route": "oral"} == result.data["therapies"][0]
+        assert ["outcome 'stopped' inferred from status 'completed'",
+                "drug 'hydroxychloroquine' matched by name", "route 'oral' from the dose form"
+                ] == [i.reason for i in result.report.of_kind("inferred")]
 
     def test_entered_in_error_is_skipped(self, kb: KnowledgeBase) -> None:
         """A lab entered in error is not read, and the report says why."""

@@ -184,7 +184,7 @@ class TestIvigLetter:
 
         assert "120 g" in text and "60 g" in text
         assert "Total requested: 360 g over 5 courses" in text
-        assert "60.0 kg (actual weight)" in text
+        assert "60.00 kg (actual weight)" in text
         assert "ivig.policies.UK_DDW.no_trigger" in text
 
     def test_safety_screen(self, seed_letter: bytes) -> None:
@@ -212,7 +212,7 @@ class TestIvigLetter:
         assert "methotrexate 2023-06-15 to 2023-11-20 23 weeks" in text
         assert "hydroxychloroquine 2021-10-10 to now 127 weeks" in text
         assert "125 g" in text
-        assert "63.4 kg (dose-determining weight)" in text
+        assert "63.37 kg (dose-determining weight)" in text
         assert "CLASI-A 12 (moderate)" in text
 
     def test_knowledge_is_loaded_when_not_given(

@@ -125,7 +125,7 @@ class TestSledaiCaseFormatExamples:
         assert {"rash", "low_complement", "increased_dna_binding", "leukopenia"} == _ids(result)
         assert "arthritis" in result.not_recorded  # joint pain is not arthritis
         leukopenia = next(d for d in result.descriptors if d.id == "leukopenia")
-        assert "wbc 1.3 10*9/L on 2019-05-28" == leukopenia.evidence
+        assert "wbc 1.3 ×10⁹/L on 2019-05-28" == leukopenia.evidence
         assert dt.date(2019, 5, 28) == leukopenia.date
 
     def test_example_2_scle_patient(self, kb: KnowledgeBase) -> None:

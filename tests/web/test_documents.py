@@ -176,7 +176,7 @@ class TestLetter:
         )
 
     def test_no_weight_shows_the_error_page(self, world: World, doc: Browser) -> None:
-        """Without a weight the page gives the planner's reason (422), in a sentence."""
+        """Without a weight the page names the record's patient.weight (422), in a sentence."""
         doc.api("PUT", f"/api/patients/{world.seed}/details",
                 {"as_of": "2019-06-01", "patient": {"sex": "female", "age": 47}})
 
@@ -184,7 +184,7 @@ class TestLetter:
 
         assert (422, True, "No IVIG letter can be made") == (
             response.status_code,
-            "No body weight is recorded: an IVIG dose cannot be calculated." in response.text,
+            "“patient.weight” is required: no body weight is recorded" in response.text,
             re.search(r"<h1>([^<]+)</h1>", response.text).group(1),  # type: ignore[union-attr]
         )
 

@@ -16,7 +16,7 @@ class TestPlanPage:
         html = doc.get(f"/patients/{world.seed}/ivig").text
 
         days = re.findall(r"\(day (\d) of (\d)\)", html)
-        assert (9, "60 kg", 'data-blocked="no"') == (
+        assert (9, "60.00 kg", 'data-blocked="no"') == (
             len(days),
             re.search(r'data-value="dosing_weight_kg">([^<]+)<', html).group(1),  # type: ignore[union-attr]
             re.search(r'data-blocked="(?:yes|no)"', html).group(0),  # type: ignore[union-attr]

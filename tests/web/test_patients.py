@@ -135,7 +135,8 @@ class TestDetails:
 
         response = doc.submit(f"/patients/{world.seed}/edit", {"as_of": "2019-02-30"})
 
-        assert (422, ["This is not a full date. Expected: an ISO 8601 date, e.g. 2019-06-01."],
+        assert (422, ["This is not a calendar date (no such day in that month). "
+                      "Expected: an ISO 8601 date, e.g. 2019-06-01."],
                 before) == (response.status_code, field_errors(response.text, "as_of"),
                             _record(world, world.seed))
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
+import reprlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -94,11 +96,35 @@ _MASS_FORM = "a mass with its unit, e.g. '60 kg', '132 lb' or {value: 60, unit: 
 _LENGTH_FORM = "a length with its unit, e.g. '158 cm', '5 ft 3 in' or {value: 158, unit: cm}"
 
 
-class _Problems:
-    """Collects problems while the whole file is checked."""
+_DATE_LIKE = re.compile(r"^\s*(\d{1,4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?\s*$")
+_SEPARATED = re.compile(r"^\s*(\d{1,3})[.,](\d{3})\s*(.*?)\s*$")
+_COUNT_UNITS = ("/mm3", "/uL")
 
-    def __init__(self) -> None:
+
+class _Problems:
+    """Collects problems while the whole file is checked; holds the plausibility bounds."""
+
+    def __init__(self, kb: KnowledgeBase | None = None) -> None:
         self.items: list[FieldProblem] = []
+        self.years: tuple[int, int] = (1900, 2200)
+        self.ranges: dict[str, Any] = {}
+        if kb is not None and "plausibility" in kb.packs:
+            from clepath.knowledge.models.plausibility import PlausibleRange
+
+            self.years = (
+                int(kb.parameter("plausibility.earliest_year").value),
+                int(kb.parameter("plausibility.latest_year").value),
+            )
+            self.ranges = {r.id: r for r in kb.table("plausibility", "ranges", PlausibleRange)}
+
+    def bounds(self, key: str, unit: str, low: float, high: float) -> tuple[float, float]:
+        """The plausible range of `key` in `unit` (the pack's, else the given fallback)."""
+        row = self.ranges.get(key)
+        if row is None:
+            return low, high
+        if row.unit == unit:
+            return row.low, row.high
+        return convert(row.low, row.unit, unit), convert(row.high, row.unit, unit)
 
     def add(
         self,
@@ -111,11 +137,28 @@ class _Problems:
         self.items.append(FieldProblem(field, _shown(value), message, accepted, suggestions))
 
 
+_REPR = reprlib.Repr()
+_REPR.maxlevel = 2
+_REPR.maxdict = _REPR.maxlist = _REPR.maxtuple = _REPR.maxset = 4
+_REPR.maxstring = _REPR.maxother = 80
+_REPR.maxlong = 40
+
+
 def _shown(value: object) -> object:
-    """Keep error messages short and printable whatever the input was."""
-    text = repr(value)
+    """Keep error messages short and printable whatever the input was (bounded work too)."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if _is_int(value) and value.bit_length() > 100:  # type: ignore[union-attr]
+        digits = int(value.bit_length() * 0.30103) + 1  # type: ignore[union-attr]
+        return f"<a number of about {digits} digits>"
+    try:
+        text = _REPR.repr(value)
+    except Exception:  # noqa: BLE001 - a hostile __repr__ must not hide the real problem
+        return f"<{type(value).__name__}>"
     if len(text) > 80:
         return text[:77] + "..."
+    if isinstance(value, (dict, list, tuple, set)) and "..." in text:
+        return text
     return value
 
 
@@ -123,12 +166,61 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def _huge(value: Any) -> bool:
+    """An integer too long to be a name or a clinical number (str() of it may even fail)."""
+    return _is_int(value) and value.bit_length() > 64
+
+
 def _is_number(value: Any) -> bool:
-    return (
-        isinstance(value, (int, float))
-        and not isinstance(value, bool)
-        and math.isfinite(float(value))
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return False
+    try:
+        return math.isfinite(float(value))
+    except OverflowError:  # an integer beyond the float range
+        return False
+
+
+def _date_problem(value: Any) -> str:
+    """Why a date-like value is not a usable date (an impossible day, a year out of bounds)."""
+    if isinstance(value, str):
+        match = _DATE_LIKE.match(value)
+        if match:
+            month, day = match.group(2), match.group(3)
+            if month is not None and not 1 <= int(month) <= 12:
+                return "is not a calendar date (no such month)"
+            if day is not None:
+                return "is not a calendar date (no such day in that month)"
+    return ""
+
+
+def _year_problem(p: _Problems, field: str, value: Any, year: int, form: str) -> bool:
+    low, high = p.years
+    if low <= year <= high:
+        return False
+    p.add(field, value, f"is in year {year}, outside {low}-{high}", f"{form}, in {low}-{high}")
+    return True
+
+
+def _out_of_range(
+    p: _Problems, field: str, value: Any, key: str, number: float, unit: str, accepted: str
+) -> bool:
+    """Refuse a converted value outside its plausibility bounds; True when refused."""
+    if not math.isfinite(number):
+        p.add(field, value, "is not a finite number", accepted)
+        return True
+    row = p.ranges.get(key)
+    if row is None:
+        return False
+    low, high = p.bounds(key, unit, row.low, row.high)
+    if low <= number <= high:
+        return False
+    p.add(
+        field,
+        value,
+        f"is {number:.4g} {unit}, outside the plausible {low:g}-{high:g} {unit}",
+        accepted,
     )
+    return True
 
 
 def _mapping(p: _Problems, field: str, value: Any, keys: tuple[str, ...]) -> Mapping[str, Any]:
@@ -170,7 +262,7 @@ def _text(p: _Problems, field: str, value: Any, *, required: bool = False) -> st
         if required:
             p.add(field, value, "is required", "text")
         return None
-    if isinstance(value, bool) or not isinstance(value, (str, int)):
+    if isinstance(value, bool) or not isinstance(value, (str, int)) or _huge(value):
         p.add(field, value, "must be text", "text")
         return None
     text = str(value).strip()
@@ -186,7 +278,7 @@ def _term(
     """Resolve a vocabulary term; unknown terms are errors listing the nearest known ones."""
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)) or _huge(value):
         p.add(field, value, f"must be a {what} name", f"one of the known {what} terms")
         return None
     vocabulary = kb.vocabulary(vocab)
@@ -203,9 +295,11 @@ def _date(p: _Problems, field: str, value: Any, *, required: bool = False) -> dt
         if required:
             p.add(field, value, "is required", _DATE_FORM)
         return None
-    parsed = parse_partial_date(value)
+    parsed = parse_partial_date(value, years=(1, 9999))
     if parsed is None or not parsed.is_exact:
-        p.add(field, value, "is not a full date", _DATE_FORM)
+        p.add(field, value, _date_problem(value) or "is not a full date", _DATE_FORM)
+        return None
+    if _year_problem(p, field, value, parsed.year, _DATE_FORM):
         return None
     return parsed.earliest
 
@@ -213,9 +307,11 @@ def _date(p: _Problems, field: str, value: Any, *, required: bool = False) -> dt
 def _partial(p: _Problems, field: str, value: Any) -> PartialDate | None:
     if value is None:
         return None
-    parsed = parse_partial_date(value)
+    parsed = parse_partial_date(value, years=(1, 9999))
     if parsed is None:
-        p.add(field, value, "is not a date", _PARTIAL_FORM)
+        p.add(field, value, _date_problem(value) or "is not a date", _PARTIAL_FORM)
+    elif _year_problem(p, field, value, parsed.year, _PARTIAL_FORM):
+        return None
     return parsed
 
 
@@ -241,13 +337,13 @@ def _quantity(p: _Problems, field: str, value: Any, accepted: str) -> Quantity |
         try:
             return Quantity(float(number), normalise_unit(unit))
         except UnitProblem as exc:
-            p.add(f"{field}.unit", unit, str(exc), accepted)
+            p.add(f"{field}.unit", unit, str(exc), accepted, exc.suggestions)
             return None
     if isinstance(value, str):
         try:
             return parse_quantity_text(value)
         except UnitProblem as exc:
-            p.add(field, value, str(exc), accepted)
+            p.add(field, value, str(exc), accepted, exc.suggestions)
             return None
     p.add(field, value, "is not a quantity", accepted)
     return None
@@ -262,7 +358,11 @@ def _in_unit(
     if not is_convertible(quantity.unit, unit):
         p.add(field, value, f"has a unit that is not convertible to {unit}", accepted)
         return None
-    return convert(quantity.value, quantity.unit, unit), quantity
+    number = convert(quantity.value, quantity.unit, unit)
+    if not math.isfinite(number):
+        p.add(field, value, "is not a finite number", accepted)
+        return None
+    return number, quantity
 
 
 def _bounded_int(
@@ -291,7 +391,7 @@ def parse_case(data: Any, kb: KnowledgeBase) -> Case:
     Raises:
         CaseError: listing every problem found, each with field, value and accepted form.
     """
-    p = _Problems()
+    p = _Problems(kb)
     if not isinstance(data, Mapping):
         p.add(
             "file", data, "does not hold a case", "a mapping with clepath, id, as_of, patient, ..."
@@ -364,10 +464,24 @@ def _patient(p: _Problems, kb: KnowledgeBase, raw: Any, as_of: dt.date) -> Patie
                 - birth_date.year
                 - ((as_of.month, as_of.day) < (birth_date.month, birth_date.day))
             )
+    low_age, high_age = (int(b) for b in p.bounds("patient.age", "a", 0, 120))
+    if age is not None and not low_age <= age <= high_age:
+        p.add(
+            "patient.birth_date",
+            str(birth_date),
+            f"gives an age of {age} years at as_of, outside {low_age}-{high_age}",
+            "the patient's date of birth",
+        )
+        age = None
     given_age = fields.get("age")
     if given_age is not None:
-        if not _is_int(given_age) or not 0 <= given_age <= 120:
-            p.add("patient.age", given_age, "is not an age in years", "a whole number 0-120")
+        if not _is_int(given_age) or not low_age <= given_age <= high_age:
+            p.add(
+                "patient.age",
+                given_age,
+                "is not an age in years",
+                f"a whole number {low_age}-{high_age}",
+            )
         elif age is not None and abs(age - given_age) > 0:
             p.add(
                 "patient.age",
@@ -419,6 +533,7 @@ def _positive(
     if converted is None:
         return None
     number, _ = converted
+    low, high = p.bounds(field, unit, low, high)
     if not low <= number <= high:
         p.add(field, value, f"is {number:.4g} {unit}, outside {low:g}-{high:g} {unit}", accepted)
         return None
@@ -427,6 +542,9 @@ def _positive(
 
 def _blood_group(p: _Problems, value: Any) -> str | None:
     if value is None:
+        return None
+    if _huge(value):
+        p.add("patient.blood_group", value, "is not an ABO blood group", "A, B, AB or O (+/-)")
         return None
     text = str(value).strip().upper().replace(" ", "").replace("RH", "")
     sign = ""
@@ -563,7 +681,7 @@ def _lab(p: _Problems, kb: KnowledgeBase, index: int, raw: Any) -> LabResult | N
             titre = parse_titre(str(value_raw)) if isinstance(value_raw, str) else None
             if titre is None:
                 p.add(f"{field}.value", value_raw, "is not a titre", "a titre such as 1:160")
-            original = str(value_raw)
+            original = str(value_raw) if titre is not None else None
         else:
             parsed = _lab_value(p, f"{field}.value", value_raw, unit_raw, info)
             if parsed is not None:
@@ -606,7 +724,7 @@ def _lab_value(
         try:
             quantity = Quantity(float(value_raw), normalise_unit(unit_raw))
         except UnitProblem as exc:
-            p.add(field.replace(".value", ".unit"), unit_raw, str(exc), accepted)
+            p.add(field.replace(".value", ".unit"), unit_raw, str(exc), accepted, exc.suggestions)
             return None
     else:
         if unit_raw is not None:
@@ -629,7 +747,52 @@ def _lab_value(
     if converted < 0:
         p.add(field, value_raw, "is negative", accepted)
         return None
+    if _implausible_lab(p, field, value_raw, quantity, converted, target, info, accepted):
+        return None
     return converted, target, str(quantity)
+
+
+def _implausible_lab(
+    p: _Problems,
+    field: str,
+    value_raw: Any,
+    quantity: Quantity,
+    converted: float,
+    target: str,
+    info: Any,
+    accepted: str,
+) -> bool:
+    """A non-finite or out-of-bounds lab value is refused; a likely thousands separator is
+    offered as the reading the clinician probably meant (`1.300 /mm3` -> 1,300 /mm3)."""
+    if not math.isfinite(converted):
+        p.add(field, value_raw, "is beyond any plausible value (too large to convert)", accepted)
+        return True
+    key = f"lab.{info.id}"
+    row = p.ranges.get(key)
+    whole_count = quantity.unit in _COUNT_UNITS and quantity.value != int(quantity.value)
+    if row is None and not whole_count:
+        return False
+    low, high = p.bounds(key, target, row.low, row.high) if row is not None else (0.0, math.inf)
+    if not whole_count and low <= converted <= high:
+        return False
+    suggestions: tuple[str, ...] = ()
+    thousand = quantity.value * 1000
+    if quantity.unit in _COUNT_UNITS and 0 < quantity.value < 1000 and thousand == round(thousand):
+        as_thousands = _to_lab_unit(Quantity(thousand, quantity.unit), target, info)
+        if as_thousands is not None and low <= as_thousands <= high:
+            suggestions = (f"{thousand:,.0f} {quantity.unit}",)
+    if whole_count:
+        message = (
+            f"is {quantity.value:g} cells per {quantity.unit[1:]}, but a count per "
+            f"{quantity.unit[1:]} is a whole number (a thousands separator read as a decimal "
+            "point?)"
+        )
+    else:
+        message = f"is {converted:.4g} {target}, outside the plausible {low:g}-{high:g} {target}"
+        if suggestions:
+            message += " (a thousands separator read as a decimal point?)"
+    p.add(field, value_raw, message, accepted, suggestions)
+    return True
 
 
 def _to_lab_unit(quantity: Quantity, target: str, info: Any) -> float | None:
@@ -683,6 +846,9 @@ def _bound(
     converted = _to_lab_unit(quantity, target, info)
     if converted is None:
         p.add(field, raw, f"is not convertible to {target}", "a limit in the result's unit")
+    elif not math.isfinite(converted):
+        p.add(field, raw, "is not a finite number", "a limit in the result's unit")
+        return None
     return converted
 
 
@@ -699,6 +865,14 @@ def _clasi(p: _Problems, kb: KnowledgeBase, index: int, raw: Any) -> ClasiExam |
         raw_regions = {}
     seen: set[str] = set()
     for name, scores in (raw_regions or {}).items():
+        if name is None or isinstance(name, bool):
+            p.add(
+                f"{field}.regions.{'~' if name is None else name}",
+                name,
+                "is not a CLASI region name",
+                "a CLASI region such as scalp, face or chest",
+            )
+            continue
         region = _term(p, kb, "clasi_region", f"{field}.regions.{name}", name, "CLASI region")
         item = _mapping(p, f"{field}.regions.{name}", scores, _REGION_KEYS)
         values = {}
@@ -767,6 +941,16 @@ def _therapy(p: _Problems, kb: KnowledgeBase, index: int, raw: Any) -> TherapyCo
                 dose_mg = convert(quantity.value, quantity.unit, "mg")
                 if dose_mg <= 0:
                     p.add(f"{field}.dose", dose_raw, "must be positive", "a dose above zero")
+                else:
+                    _out_of_range(
+                        p,
+                        f"{field}.dose",
+                        dose_raw,
+                        "dose.mass",
+                        dose_mg,
+                        "mg",
+                        "a dose with its unit, e.g. '18 mg'",
+                    )
             elif not is_convertible(quantity.unit, "mg/kg"):
                 p.add(
                     f"{field}.dose",
@@ -881,13 +1065,14 @@ def _ivig(p: _Problems, kb: KnowledgeBase, raw: Any) -> IvigRequest | None:
             )
             if converted is not None:
                 every_days = round(converted[0])
-                if every_days < 1:
+                if not 1 <= every_days <= 366:
                     p.add(
                         "requests.ivig.maintenance.every",
                         part["every"],
-                        "is too short",
-                        "an interval of at least 1 day",
+                        "is too short" if every_days < 1 else "is longer than a year",
+                        "an interval from 1 day to 1 year",
                     )
+                    every_days = None
         cycles = part.get("cycles")
         if cycles is not None and (not _is_int(cycles) or not 1 <= cycles <= 60):
             p.add(

@@ -3,7 +3,9 @@
 `clepath fhir export CASE [-o FILE]` writes the Bundle (validated against the fhir.resources R4B
 models and clepath's own checks before it is written); `clepath fhir import BUNDLE [-o CASE.yaml]`
 writes a case file. Both print the mapping report (what was local-only, unmapped, derived) on
-standard error; `--report FILE` also writes it as JSON.
+standard error; `--report FILE` also writes it as JSON. `clepath fhir definitions [-o DIR]`
+writes the local CodeSystems and extension StructureDefinitions the exports use, so that a
+validator can load them.
 """
 
 from __future__ import annotations
@@ -29,6 +31,12 @@ _SHOWN = ("unmapped", "ambiguous", "dropped")
 
 def _print_report(report: Any, what: str) -> None:
     err = Console(stderr=True, highlight=False)
+    if report.resources:
+        header = report.header()
+        outcomes = ", ".join(f"{n} {k}" for k, n in header["by_outcome"].items())
+        err.print(f"{what}: {header['resources']} resources: {outcomes}", markup=False)
+        for reason, n in header["not_read_by_reason"].items():
+            err.print(f"  {n} x not read: {reason}", markup=False)
     counts = report.to_dict()["counts"]
     summary = ", ".join(f"{n} {kind}" for kind, n in counts.items()) or "nothing to report"
     err.print(f"{what}: {summary}", markup=False)
@@ -138,6 +146,29 @@ def import_(
         report_file.write_text(json.dumps(result.report.to_dict(), indent=2) + "\n",
                                encoding="utf-8")
     _print_report(result.report, "import")
+
+
+@fhir_app.command("definitions")
+def definitions_(
+    output: Annotated[Path | None, typer.Option(
+        "-o", "--output", help="Write one JSON file per resource into this folder "
+        "(default: one Bundle on standard output).", metavar="DIR")] = None,
+) -> None:
+    """Write clepath's local CodeSystems and extension StructureDefinitions (FHIR R4 JSON)."""
+    from clepath.fhir.definitions import definitions, definitions_bundle
+
+    kb = knowledge_with(None)
+    if output is None:
+        typer.echo(json.dumps(definitions_bundle(kb), indent=2, ensure_ascii=False))
+        return
+    output.mkdir(parents=True, exist_ok=True)
+    resources = definitions(kb)
+    for resource in resources:
+        path = output / f"{resource['resourceType']}-{resource['id']}.json"
+        path.write_text(json.dumps(resource, indent=2, ensure_ascii=False) + "\n",
+                        encoding="utf-8")
+    Console(stderr=True, highlight=False).print(
+        f"Wrote {len(resources)} definitions to {output}", markup=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -1,4 +1,5 @@
-"""The `clepath ivig` command: plan an IVIG course for a case (terminal, --json, --ics).
+"""The `clepath ivig` command: plan an IVIG course for a case (terminal, --json, --ics,
+--letter).
 
 Parses the options, calls `clepath.engine.ivig.plan_for_case` and renders; bad input raises a
 CaseError naming the option, which `clepath.cli.main.main` turns into a message and exit code.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from pathlib import Path
 from typing import Annotated
 
@@ -45,20 +47,37 @@ def parse_interval_days(option: str, text: str | None) -> int | None:
         days = parse_quantity_text(text).to("d")
     except UnitProblem as exc:
         raise CaseError(FieldProblem(option, text, str(exc), _INTERVAL_FORM)) from exc
+    if not math.isfinite(days):
+        raise CaseError(FieldProblem(option, text, "is not a finite interval", _INTERVAL_FORM))
     whole = round(days)
     if whole < 1:
         raise CaseError(FieldProblem(option, text, "is shorter than a day", _INTERVAL_FORM))
+    if whole > 366:
+        raise CaseError(FieldProblem(option, text, "is longer than a year", _INTERVAL_FORM))
     return whole
 
 
-def parse_date(option: str, text: str | None) -> dt.date | None:
-    """An ISO date (YYYY-MM-DD); None when not given."""
+def parse_date(
+    option: str, text: str | None, years: tuple[int, int] = (1900, 2100)
+) -> dt.date | None:
+    """An ISO date (YYYY-MM-DD) within `years`; None when not given."""
     if text is None:
         return None
     try:
-        return dt.date.fromisoformat(text)
+        value = dt.date.fromisoformat(text)
     except ValueError as exc:
         raise CaseError(FieldProblem(option, text, "is not a date", "YYYY-MM-DD")) from exc
+    if not years[0] <= value.year <= years[1]:
+        raise CaseError(
+            FieldProblem(option, text, f"is outside the years {years[0]}-{years[1]}",
+                         f"YYYY-MM-DD in {years[0]}-{years[1]}")
+        )
+    return value
+
+
+def _at_most(option: str, value: int | None, high: int) -> None:
+    if value is not None and value > high:
+        raise CaseError(FieldProblem(option, value, f"is more than {high}", f"1 to {high}"))
 
 
 def _positive(option: str, value: int | float | None) -> None:
@@ -76,6 +95,10 @@ def ivig(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     ics: Annotated[
         Path | None, typer.Option("--ics", help="Write the infusion days as iCalendar.",
+                                  metavar="FILE")
+    ] = None,
+    letter: Annotated[
+        Path | None, typer.Option("--letter", help="Write the prior-authorisation letter (PDF).",
                                   metavar="FILE")
     ] = None,
     product: Annotated[str | None, typer.Option(help="IVIG product, e.g. Privigen.")] = None,
@@ -122,7 +145,17 @@ def ivig(
     _positive("--induction-days", induction_days)
     _positive("--cycles", cycles)
     _positive("--rounding-step", rounding_step)
+    _at_most("--induction-days", induction_days, 10)
+    _at_most("--cycles", cycles, 60)
     kb = knowledge_with(settings)
+    years = (
+        (
+            int(kb.parameter("plausibility.earliest_year").value),
+            int(kb.parameter("plausibility.latest_year").value),
+        )
+        if "plausibility" in kb.packs
+        else (1900, 2100)
+    )
     loaded = load_case_arg(case, demo, kb)
     report = plan_for_case(
         loaded,
@@ -135,7 +168,7 @@ def ivig(
         maintenance_dose_g_per_kg=parse_dose_per_kg("--maintenance-dose", maintenance_dose),
         maintenance_every_days=parse_interval_days("--every", every),
         maintenance_cycles=cycles,
-        start=parse_date("--start", start),
+        start=parse_date("--start", start, years),
         rounding_step_g=rounding_step,
     )
     if ics is not None:
@@ -143,6 +176,15 @@ def ivig(
 
         ics.write_bytes(ivig_to_ics(report))
         Console(stderr=True).print(f"Wrote the infusion days to {ics}", highlight=False)
+    if letter is not None:
+        from clepath.engine.assess import assess
+        from clepath.report.pdf import ivig_prior_auth_pdf
+
+        letter.write_bytes(
+            ivig_prior_auth_pdf(assess(loaded, kb, today=dt.date.today()), report, kb=kb)
+        )
+        Console(stderr=True).print(f"Wrote the prior-authorisation letter to {letter}",
+                                   highlight=False)
     if as_json:
         from clepath.report.ivig import ivig_to_json
 

@@ -7,7 +7,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -157,11 +157,12 @@ def _problem(field: str, value: object, message: str, accepted: str) -> object:
 
 
 def _register_plugins() -> None:
-    """Command groups that live in their own modules (IVIG, FHIR, CDS Hooks, web, ingest, care)."""
+    """Command groups that live in their own modules (IVIG, reports, FHIR, CDS Hooks, web, ingest,
+    care, screening)."""
     import importlib
     import importlib.util
 
-    for name in ("ivig", "fhir", "cds", "web", "ingest", "care"):
+    for name in ("ivig", "report", "fhir", "cds", "web", "ingest", "care", "screen"):
         module_name = f"clepath.cli.{name}"
         if importlib.util.find_spec(module_name) is None:
             continue
@@ -169,6 +170,24 @@ def _register_plugins() -> None:
 
 
 _register_plugins()
+
+
+def _click_exception(exc: Exception) -> Any:
+    """The exception as a click exception (usage errors exit 2), whichever click raised it.
+
+    typer vendors its own copy of click; `clepath report` or an unknown option raise that
+    copy's UsageError, which the plain `click` package does not recognise.
+    """
+    import click
+
+    kinds: list[type[Exception]] = [click.ClickException]
+    try:
+        from typer._click.exceptions import ClickException as VendoredClickException
+
+        kinds.append(VendoredClickException)
+    except ImportError:  # typer without a vendored click
+        pass
+    return exc if isinstance(exc, tuple(kinds)) else None
 
 
 def main() -> None:
@@ -192,11 +211,10 @@ def main() -> None:
     except typer.Abort:
         sys.exit(130)
     except Exception as exc:  # noqa: BLE001 - the last line of defence
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
+        usage = _click_exception(exc)
+        if usage is not None:
+            usage.show()
+            sys.exit(usage.exit_code)
         if os.environ.get("CLEPATH_DEBUG"):
             raise
         err.print(

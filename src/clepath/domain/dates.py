@@ -57,8 +57,13 @@ class PartialDate:
         return cls(value.year, value.month, value.day)
 
 
-def parse_partial_date(raw: object) -> PartialDate | None:
-    """Read `2009`, `2019-05`, `2019-05-04` or a date object; None if it is none of these."""
+def parse_partial_date(
+    raw: object, *, years: tuple[int, int] = (1900, 2200)
+) -> PartialDate | None:
+    """Read `2009`, `2019-05`, `2019-05-04` or a date object; None if it is none of these.
+
+    Text with a year outside `years` is None (date objects are returned as they are).
+    """
     if isinstance(raw, dt.datetime):
         return PartialDate.from_date(raw.date())
     if isinstance(raw, dt.date):
@@ -74,7 +79,7 @@ def parse_partial_date(raw: object) -> PartialDate | None:
         return None
     year, month, day = (int(g) if g else None for g in match.groups())
     assert year is not None
-    if year < 1900 or year > 2200:
+    if not years[0] <= year <= years[1]:
         return None
     if month is not None and not 1 <= month <= 12:
         return None

@@ -3,7 +3,15 @@
 A quantity is written as a string (`60 kg`, `132 lb`, `5 ft 2 in`, `1300 /mm3`) or as a mapping
 `{value: 60, unit: kg}`. Units are converted, never guessed: a bare number where a unit is
 needed is an error. Common non-UCUM spellings (lb, ft, in, x10^9/L, IU/mL, °C) are accepted as
-aliases of their UCUM codes; everything else must be valid UCUM.
+aliases of their UCUM codes; everything else must be valid UCUM. A spelling that differs from a
+clinical unit only in letter case (`Mg`, `MG`, `ML`) is refused with the likely unit suggested:
+UCUM is case-sensitive and `Mg` is a megagram.
+
+Speed and threads: the units clepath uses are looked up in a precomputed table
+(`clepath.domain._unit_table`, generated from ucumvert/pint by `scripts/gen_unit_table.py` and
+checked against them by the tests), so a cold `clepath assess` never builds the UCUM registry.
+Any other unit goes through ucumvert on top of pint, the source of truth; that registry is built
+once, under a lock (its set-up is not thread-safe), and `warm_up()` builds it before serving.
 """
 
 from __future__ import annotations
@@ -11,8 +19,11 @@ from __future__ import annotations
 import functools
 import math
 import re
+import threading
 from dataclasses import dataclass
 from typing import Any
+
+from clepath.domain._unit_table import TABLE
 
 __all__ = [
     "Quantity",
@@ -23,11 +34,31 @@ __all__ = [
     "normalise_unit",
     "parse_quantity_text",
     "parse_titre",
+    "warm_up",
 ]
 
 
 class UnitProblem(ValueError):
-    """A unit or quantity could not be read or converted (turned into a CaseError by callers)."""
+    """A unit or quantity could not be read or converted (turned into a CaseError by callers).
+
+    `suggestions` holds the likely intended spelling when there is one (e.g. `mg` for `Mg`).
+    """
+
+    def __init__(self, message: str, suggestions: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.suggestions = suggestions
+
+
+# Unit atoms whose letter case carries meaning in UCUM (m- milli vs M- mega, g gram vs G gauss,
+# L litre, a year vs A ampere, ...). Any other casing of these is refused, never guessed.
+_CASED_ATOMS = {
+    atom.lower(): atom
+    for atom in (
+        "mg g kg ug ng pg mL L dL uL mmol umol nmol mol cm mm m d h wk min mo a s U mU"
+    ).split()
+}
+_LETTERS = re.compile(r"[A-Za-z]+")
+_ANNOTATION = re.compile(r"\{[^}]*\}")
 
 
 # Everyday spellings mapped to UCUM codes. Keys are compared case-insensitively.
@@ -122,7 +153,7 @@ _COMPOUND = re.compile(
     rf"^\s*({_NUMBER})\s*(ft|feet|foot|')\s*({_NUMBER})\s*(in|inch|inches|\")?\s*$",
     re.IGNORECASE,
 )
-_TITRE = re.compile(r"^\s*1\s*:\s*(\d+)\s*$")
+_TITRE = re.compile(r"^\s*1\s*:\s*(\d{1,12})\s*$")  # no dilution needs more digits
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,19 +182,54 @@ class Titre:
         return f"1:{self.denominator}"
 
 
-@functools.cache
-def _registry() -> Any:
-    from ucumvert import PintUcumRegistry  # heavy: loaded once, on first use
+_LOCK = threading.RLock()  # pint/ucumvert set-up and parsing are not thread-safe
+_REGISTRY: Any = None
 
-    return PintUcumRegistry()
+
+def _registry() -> Any:
+    """The ucumvert/pint registry, built once (about 1 s) under the lock."""
+    global _REGISTRY
+    if _REGISTRY is None:
+        with _LOCK:
+            if _REGISTRY is None:
+                from ucumvert import PintUcumRegistry  # heavy: loaded once, on first use
+
+                _REGISTRY = PintUcumRegistry()
+    return _REGISTRY
+
+
+def warm_up() -> None:
+    """Build the UCUM registry now (call before serving, so no request pays for it)."""
+    with _LOCK:
+        _ucum_unit("/uL")
 
 
 @functools.cache
 def _ucum_unit(code: str) -> Any:
-    try:
-        return _registry().from_ucum(code)
-    except Exception as exc:  # ucumvert raises lark and pint errors of several kinds
-        raise UnitProblem(f"{code!r} is not a UCUM unit") from exc
+    registry = _registry()
+    with _LOCK:
+        try:
+            return registry.from_ucum(code)
+        except Exception as exc:  # ucumvert raises lark and pint errors of several kinds
+            raise UnitProblem(f"{code!r} is not a UCUM unit") from exc
+
+
+def _case_slip(text: str) -> str | None:
+    """The clinical spelling of a unit written with the wrong letter case (`Mg` -> `mg`)."""
+    plain = _ANNOTATION.sub("", text)
+    slipped = False
+
+    def fix(match: re.Match[str]) -> str:
+        nonlocal slipped
+        word = match.group(0)
+        atom = _CASED_ATOMS.get(word.lower())
+        if atom is None or atom == word:
+            return word
+        slipped = True
+        return atom
+
+    fixed = _LETTERS.sub(fix, plain)
+    return fixed if slipped else None
 
 
 def normalise_unit(text: str) -> str:
@@ -173,10 +239,21 @@ def normalise_unit(text: str) -> str:
         return "1"
     if stripped.startswith("{") and stripped.endswith("}"):
         return "1"  # a UCUM annotation alone, e.g. {joints}: a count
-    code = _ALIASES.get(stripped.lower(), stripped)
+    code = _ALIASES.get(stripped)
+    if code is None:
+        fixed = _case_slip(stripped)
+        if fixed is not None:
+            intended = _ALIASES.get(fixed.lower(), fixed)
+            raise UnitProblem(
+                f"{stripped!r} differs from {intended!r} only in letter case; UCUM units are "
+                "case-sensitive (M- is mega-, m- is milli-), so it is not read",
+                (intended,),
+            )
+        code = _ALIASES.get(stripped.lower(), stripped)
     if code.startswith("{"):
         return "1"
-    _ucum_unit(code)
+    if code not in TABLE:
+        _ucum_unit(code)
     return code
 
 
@@ -187,17 +264,37 @@ def _factor(from_code: str, to_code: str) -> tuple[float, float] | None:
         return (1.0, 0.0)
     if from_code == "1" or to_code == "1":
         return None
+    known_from, known_to = TABLE.get(from_code), TABLE.get(to_code)
+    if known_from is not None and known_to is not None:
+        if known_from[2] != known_to[2]:
+            return None
+        # base = value*scale + offset for each unit; solve for the target unit
+        return (known_from[0] / known_to[0], (known_from[1] - known_to[1]) / known_to[0])
     source, target = _ucum_unit(from_code), _ucum_unit(to_code)
-    make = _registry().Quantity
-    try:
-        if _is_offset(from_code, to_code):
-            zero = make(0.0, source.units).to(target.units).magnitude * 1.0
-            one = make(1.0, source.units).to(target.units).magnitude * 1.0
-        else:
-            zero, one = 0.0, (1 * source).to(target).magnitude
-    except Exception:  # pint's DimensionalityError and offset errors
-        return None
+    with _LOCK:
+        make = _registry().Quantity
+        try:
+            if _is_offset(from_code, to_code):
+                zero = make(0.0, source.units).to(target.units).magnitude * 1.0
+                one = make(1.0, source.units).to(target.units).magnitude * 1.0
+            else:
+                zero, one = 0.0, (1 * source).to(target).magnitude
+        except Exception:  # pint's DimensionalityError and offset errors
+            return None
     return (float(one) - float(zero), float(zero))
+
+
+def table_entry(code: str) -> tuple[float, float, str]:
+    """(scale, offset, base dimensions) of a UCUM code, computed by pint (for the table)."""
+    unit = _ucum_unit(code)
+    with _LOCK:
+        make = _registry().Quantity
+        zero = make(0.0, unit.units).to_base_units() if _is_offset(code) else None
+        base = (1 * unit).to_base_units() if zero is None else make(1.0, unit.units).to_base_units()
+        offset = float(zero.magnitude) if zero is not None else 0.0
+        scale = float(base.magnitude) - offset
+        dims = ".".join(f"{k}^{v:g}" for k, v in sorted(dict(base.dimensionality).items()))
+    return (scale, offset, dims or "1")
 
 
 def _is_offset(*codes: str) -> bool:
@@ -218,7 +315,14 @@ def convert(value: float, from_code: str, to_code: str) -> float:
     if factor is None:
         raise UnitProblem(f"{from_code!r} cannot be converted to {to_code!r}")
     scale, offset = factor
-    return value * scale + offset
+    if scale == 1 and offset == 0:
+        return value
+    # 15 significant digits drop the binary noise of the arithmetic (176 lb is 79.83225712 kg,
+    # not 79.83225712000001; 1300 /mm3 is 1.3 x10^9/L, not 1.3000000000000003) and keep every
+    # digit a measurement can have
+    raw = value * scale + offset
+    cleaned = float(f"{raw:.15g}")
+    return cleaned if math.isfinite(cleaned) else raw  # never round the largest float to inf
 
 
 def parse_quantity_text(text: str) -> Quantity:
@@ -226,6 +330,17 @@ def parse_quantity_text(text: str) -> Quantity:
     compound = _COMPOUND.match(text)
     if compound:
         feet, inches = float(compound.group(1)), float(compound.group(3))
+        if not (0 <= inches < 12 and feet >= 0 and math.isfinite(feet)):
+            total = feet * 12 + inches
+            hint = (
+                (f"{int(total // 12)} ft {total % 12:g} in",)
+                if math.isfinite(total) and total >= 0
+                else ()
+            )
+            raise UnitProblem(
+                f"{text.strip()!r} has {inches:g} inches; feet and inches need 0 to under 12 in",
+                hint,
+            )
         return Quantity(feet * 12 + inches, "[in_i]")
     match = _QUANTITY.match(text)
     if not match:
@@ -235,7 +350,12 @@ def parse_quantity_text(text: str) -> Quantity:
         raise UnitProblem(f"{text!r} is not a finite number")
     unit_text = match.group(2)
     # "1.3 10*9/L": the number is followed by a unit that itself starts with a power of ten
-    return Quantity(value, normalise_unit(unit_text))
+    try:
+        unit = normalise_unit(unit_text)
+    except UnitProblem as exc:
+        shown = match.group(1)
+        raise UnitProblem(str(exc), tuple(f"{shown} {s}" for s in exc.suggestions)) from None
+    return Quantity(value, unit)
 
 
 def parse_titre(text: str) -> Titre | None:

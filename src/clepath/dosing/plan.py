@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from clepath.domain.case import Case
+from clepath.domain.display import fmt, fmt_plain
 from clepath.dosing import catalogue
 from clepath.dosing.infusion import InfusionDay, InfusionProfile, infusion_day, infusion_profile
 from clepath.dosing.regimen import (
@@ -140,7 +141,8 @@ def _rounding_step(kb: KnowledgeBase, requested: float | None) -> float:
     low, high = row.minimum or 0.0, row.maximum or float("inf")
     if not low <= requested <= high or round(requested * 10) != requested * 10:
         raise CaseError(FieldProblem("rounding step", requested, "is outside the allowed range",
-                                     f"{low:g} to {high:g} g, in tenths of a gram"))
+                                     f"{fmt_plain(low)} to "
+                                     f"{fmt_plain(high)} g, in tenths of a gram"))
     return requested
 
 
@@ -162,7 +164,7 @@ def _course_plan(
     notes: tuple[str, ...] = ()
     if len(amounts) < len(split):
         notes = (
-            f"{rounding.rounded_g:g} g in whole vials fills {len(amounts)} of the "
+            f"{fmt(rounding.rounded_g, 'ivig_g')} in whole vials fills {len(amounts)} of the "
             f"{course.days} requested days: given over {len(amounts)} days.",
         )
     days: list[InfusionDayPlan] = []
@@ -264,7 +266,7 @@ def plan_ivig(
             basis = ("label" if profile.cap_basis == "label"
                      else "label says minimum practicable; configurable default")
             reasons = "; ".join(risks.thrombosis + risks.renal)
-            alerts.append(make_alert(kb, "rate_capped", cap=f"{profile.cap_mg_kg_min:g}",
+            alerts.append(make_alert(kb, "rate_capped", cap=fmt_plain(profile.cap_mg_kg_min),
                                      basis=basis, reasons=reasons))
     history = sorted((p for p in clasi_history if p.date <= case.as_of), key=lambda p: p.date)
     review_plan = review(history, courses, kb, case.as_of)

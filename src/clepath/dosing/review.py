@@ -15,6 +15,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from clepath.domain.display import fmt
 from clepath.dosing import catalogue
 from clepath.dosing.regimen import ScheduledCourse
 from clepath.dosing.safety import Alert, make_alert
@@ -69,7 +70,7 @@ def _latest_after(
 
 
 def _pct(value: float) -> str:
-    return f"{100 * value:.0f} %"
+    return fmt(100 * value, "percent")
 
 
 def review(

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from clepath.domain.case import Case, Patient
+from clepath.domain.display import fmt, fmt_plain, fmt_value
 from clepath.dosing import catalogue
 from clepath.dosing.regimen import Regimen, ScheduledCourse
 from clepath.dosing.weight import DosingWeight
@@ -230,11 +231,11 @@ def risk_profile(
         groups["renal"].append(f"age over {catalogue.param(kb, 'renal_age_above_years')} ({age})")
     obese = float(catalogue.param(kb, "obesity_bmi_above"))
     if bmi is not None and bmi > obese:
-        groups["thrombosis"].append(f"obesity (BMI {bmi:.1f})")
+        groups["thrombosis"].append(f"obesity (BMI {fmt_value(bmi, 'bmi')})")
     limit = float(catalogue.param(kb, "renal_egfr_below"))
     if inputs.egfr is not None and inputs.egfr < limit:
         when = f", {inputs.egfr_date.isoformat()}" if inputs.egfr_date else ""
-        groups["renal"].append(f"eGFR {inputs.egfr:.0f} mL/min/1.73 m2 (below {limit:g}{when})")
+        groups["renal"].append(f"eGFR {fmt(inputs.egfr, 'egfr')} (below {fmt_plain(limit)}{when})")
     groups["renal"].extend(_nephrotoxic(case, kb))
     return RiskProfile(
         thrombosis=tuple(dict.fromkeys(groups["thrombosis"])),
@@ -273,7 +274,7 @@ def _iga_text(product: IvigProduct) -> str:
     sign = {"at_most": "<=", "less_than": "<", "about": "~", "average": "mean"}.get(
         product.iga_basis or "", ""
     )
-    return f"({sign} {product.iga_ug_per_ml:g} ug/mL)"
+    return f"({sign} {fmt(product.iga_ug_per_ml, 'ug_per_ml')})"
 
 
 _EXCIPIENT_STOPS = (
@@ -387,11 +388,11 @@ def course_alerts(
     if heavy:
         first = heavy[0]
         alerts.append(make_alert(kb, "high_daily_dose", [c.cycle for c in heavy],
-                                 per_day=_num(first.dose_g_per_kg / first.days),
+                                 per_day=fmt_value(first.dose_g_per_kg / first.days, "g_per_kg"),
                                  date=first.start.isoformat()))
     if high:
         group = (patient.blood_group or "").upper().rstrip("+-").strip()
-        dose = _num(high[0].dose_g_per_kg)
+        dose = fmt_value(high[0].dose_g_per_kg, "g_per_kg")
         cycles = [c.cycle for c in high]
         if not group:
             alerts.append(make_alert(kb, "haemolysis_group_unknown", cycles, dose=dose))
@@ -400,12 +401,8 @@ def course_alerts(
                                      group=patient.blood_group))
     if aseptic:
         alerts.append(make_alert(kb, "aseptic_meningitis", [c.cycle for c in aseptic],
-                                 dose=_num(aseptic[0].dose_g_per_kg)))
+                                 dose=fmt_value(aseptic[0].dose_g_per_kg, "g_per_kg")))
     return alerts
-
-
-def _num(value: float) -> str:
-    return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
 # --- checklist --------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from fractions import Fraction
 from functools import reduce
 from typing import Literal
 
+from clepath.domain.display import fmt, fmt_plain
 from clepath.errors import DosingError
 
 __all__ = [
@@ -109,7 +110,8 @@ def round_course(
         raise DosingError(f"unknown rounding mode {mode!r}")
     if multiples <= 0:
         raise DosingError(
-            f"{prescribed_g:.2f} g rounds to 0 g with a {step:g} g step: check the dose and weight"
+            f"{fmt(prescribed_g, 'g')} rounds to 0 g "
+            f"with a {fmt_plain(step)} g step: check the dose and weight"
         )
     rounded = _grams(multiples * _tenths(step))
     return Rounding(
@@ -178,7 +180,8 @@ def split_days(
         return tuple(_grams(a) for a in _even_split(total, days, 1))
     grain = _vial_grain(vials_g)
     if total % grain:
-        raise DosingError(f"{total_g:g} g cannot be made from vials of {_sizes(vials_g)} g")
+        raise DosingError(f"{fmt(total_g, 'ivig_g')} cannot be made "
+                          f"from vials of {_sizes(vials_g)} g")
     sizes = sorted({_tenths(v) for v in vials_g})
     reach = _representable(total, sizes)
     amounts = _even_split(total, days, grain)
@@ -186,7 +189,7 @@ def split_days(
         found = _search_split(total, days, reach)
         if found is None:
             raise DosingError(
-                f"{total_g:g} g cannot be divided into {days} days of whole "
+                f"{fmt(total_g, 'ivig_g')} cannot be divided into {days} days of whole "
                 f"{_sizes(vials_g)} g vials"
             )
         amounts = found
@@ -205,7 +208,8 @@ def pack_vials(amount_g: float, vials_g: Sequence[float]) -> tuple[VialCount, ..
         options = [best[value - s] for s in sizes if s <= value and best[value - s] is not None]
         best[value] = min(options) + 1 if options else None  # type: ignore[operator]
     if best[amount] is None:
-        raise DosingError(f"{amount_g:g} g cannot be made from vials of {_sizes(vials_g)} g")
+        raise DosingError(f"{fmt(amount_g, 'ivig_g')} cannot be made "
+                          f"from vials of {_sizes(vials_g)} g")
     counts: dict[int, int] = {}
     value = amount
     while value:
@@ -219,4 +223,4 @@ def pack_vials(amount_g: float, vials_g: Sequence[float]) -> tuple[VialCount, ..
 
 
 def _sizes(vials_g: Sequence[float]) -> str:
-    return ", ".join(f"{v:g}" for v in sorted(vials_g))
+    return ", ".join(fmt_plain(v) for v in sorted(vials_g))

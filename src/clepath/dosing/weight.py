@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 from clepath.domain.case import Patient
+from clepath.domain.display import fmt, fmt_number, fmt_plain
 from clepath.dosing import catalogue
-from clepath.errors import DosingError
+from clepath.errors import CaseError, DosingError, FieldProblem
 from clepath.knowledge.base import KnowledgeBase
 from clepath.knowledge.models.ivig import DosingWeightPolicy
 
@@ -124,16 +125,17 @@ def _triggers(row: DosingWeightPolicy, patient: Patient, weight: float, m: _Meas
     """The policy's triggers that fire (empty list: none)."""
     fired: list[str] = []
     if row.bmi_above is not None and m.bmi is not None and m.bmi > row.bmi_above:
-        fired.append(f"BMI {m.bmi:.2f} > {row.bmi_above:g} kg/m2")
+        fired.append(f"BMI {fmt_number(m.bmi, 2)} > {fmt_plain(row.bmi_above)} kg/m²")
     ratio = row.ibw_ratio_above
     if ratio is not None and m.ibw is not None and weight > ratio * m.ibw:
-        fired.append(f"actual weight {m.percent:.1f} % of IBW > {100 * ratio:g} %")
+        fired.append(f"actual weight {fmt(m.percent, 'percent_1')} of IBW "
+                     f"> {fmt_plain(100 * ratio)}%")
     limit = {
         "female": row.weight_above_kg_female,
         "male": row.weight_above_kg_male,
     }.get(patient.sex or "")
     if limit is not None and weight > limit:
-        fired.append(f"weight {weight:.2f} kg > {limit:g} kg ({patient.sex})")
+        fired.append(f"weight {fmt(weight, 'kg')} > {fmt_plain(limit)} kg ({patient.sex})")
     return fired
 
 
@@ -144,10 +146,17 @@ def dosing_weight(
 ) -> DosingWeight:
     """The dosing weight of a patient under a policy (the pack's default policy if None).
 
-    Raises DosingError when no weight is recorded.
+    Raises CaseError naming `patient.weight` when no weight is recorded (the input lacks it).
     """
     if patient.weight_kg is None or patient.weight_kg <= 0:
-        raise DosingError("no body weight is recorded: an IVIG dose cannot be calculated")
+        raise CaseError(
+            FieldProblem(
+                "patient.weight",
+                patient.weight_kg,
+                "is required: no body weight is recorded, so an IVIG dose cannot be calculated",
+                "a weight with its unit, e.g. '60 kg'",
+            )
+        )
     name = policy_id or str(catalogue.param(kb, "default_policy"))
     row = catalogue.policy(kb, name)
     factor = float(catalogue.param(kb, "adjustment_factor"))
@@ -192,7 +201,8 @@ class _Decision:
         ):
             return self._actual(
                 "height_under_minimum",
-                f"height {patient.height_cm:g} cm < {row.min_height_cm:g} cm: actual weight",
+                f"height {fmt(patient.height_cm, 'cm')} "
+                f"< {fmt_plain(row.min_height_cm)} cm: actual weight",
             )
         if patient.pregnant:
             decided = self._pregnancy()
@@ -213,7 +223,7 @@ class _Decision:
         if row.pregnancy == "pre_pregnancy" and patient.pre_pregnancy_weight_kg is not None:
             self.weight_in = float(patient.pre_pregnancy_weight_kg)
             self.notes.append(
-                f"pregnant: pre-pregnancy weight {self.weight_in:g} kg used in the calculator"
+                f"pregnant: pre-pregnancy weight {fmt(self.weight_in, 'kg')} used in the calculator"
             )
             return None
         if row.pregnancy == "pre_pregnancy":
@@ -229,7 +239,8 @@ class _Decision:
                 self.weight_in,
                 "actual",
                 "actual_below_ibw",
-                f"weight {self.weight_in:.2f} kg < IBW {m.ibw:.2f} kg: actual weight",
+                f"weight {fmt(self.weight_in, 'dosing_kg')} < IBW {fmt(m.ibw, 'dosing_kg')}: "
+                "actual weight",
                 m,
             )
         if row.adjust == "always":

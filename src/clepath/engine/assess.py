@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from clepath.domain.case import Case
+from clepath.domain.display import fmt_plain, fmt_quantity
 from clepath.domain.future import future_dates
 from clepath.domain.units import convert
 from clepath.engine import glucocorticoids as gc_module
@@ -204,7 +205,7 @@ def _lab_lines(case: Case, kb: KnowledgeBase) -> tuple[LabLine, ...]:
         if result.titre is not None:
             shown = str(result.titre)
         elif result.value is not None:
-            shown = f"{result.value:.4g} {result.unit}"
+            shown = fmt_quantity(result.value, result.unit)
         else:
             shown = result.result or "?"
         flag: str | None = result.result
@@ -328,7 +329,7 @@ def _alerts(
         out.append(make_alert(kb, "smoking"))
     if gc_review.above_target and gc_review.prednisone_equivalent_mg_per_day is not None:
         failed = [
-            f"{t.guideline} {t.operator} {t.threshold_mg:g} mg/day"
+            f"{t.guideline} {t.operator} {fmt_plain(t.threshold_mg)} mg/day"
             for t in gc_review.targets
             if t.met is False
         ]

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from clepath.domain.case import TherapyCourse
+from clepath.domain.display import fmt_number
 from clepath.knowledge.models.drugs import DoseLimit, Drug
 
 __all__ = [
@@ -85,7 +86,7 @@ class DoseCheck:
 
 
 def _num(value: float) -> str:
-    return f"{value:,.2f}".rstrip("0").rstrip(".") if value != int(value) else f"{value:,.0f}"
+    return fmt_number(value, 2, trim=True, grouping=True)  # 15,000 mg; 11.43 mg/kg
 
 
 def _day_amount(course: TherapyCourse) -> float | None:

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from clepath.domain.case import Case, TherapyCourse
+from clepath.domain.display import fmt_plain
 from clepath.engine.therapy import course_window, drug_rows, effective_drug, is_systemic_route
 from clepath.errors import AssessmentError
 from clepath.knowledge.base import KnowledgeBase
@@ -143,7 +144,8 @@ def _ratio_note(kb: KnowledgeBase, row: Equivalence, ratio: float) -> str | None
     if kb.is_default_unconfirmed(key):
         state += ", unconfirmed default"
     contested = "; contested" if row.disagreement else ""
-    return f"{row.id} ratio {ratio:g}:1 ({ratio * 5:g} mg = 5 mg prednisone; {state}{contested})"
+    return (f"{row.id} ratio {fmt_plain(ratio)}:1 ({fmt_plain(ratio * 5)} mg = 5 mg prednisone; "
+            f"{state}{contested})")
 
 
 def _systemic_glucocorticoid(kb: KnowledgeBase, course: TherapyCourse) -> str | None:

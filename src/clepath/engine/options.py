@@ -25,6 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from clepath.domain.case import Case
+from clepath.domain.display import fmt, fmt_plain, fmt_value
 from clepath.engine.refractory import RefractoryResult
 from clepath.engine.therapy import (
     FAILURE_OUTCOMES,
@@ -123,6 +124,9 @@ def _fill(template: str, values: dict[str, str]) -> str:
     return " ".join(template.format_map(_Defaults(values)).split())
 
 
+_STANCES: dict[tuple[int, int], tuple[Drug, tuple[Stance, ...]]] = {}
+
+
 def _guideline_labels(kb: KnowledgeBase) -> dict[str, str]:
     return {row.id: row.label for row in kb.table("drugs", "guidelines", Term)}
 
@@ -140,8 +144,12 @@ def guideline_stances(kb: KnowledgeBase, agent: str) -> tuple[Stance, ...]:
     row = drug_rows(kb).get(agent)
     if row is None:
         return ()
+    key = (id(row), id(kb.table("drugs", "guidelines", Term)))
+    cached = _STANCES.get(key)
+    if cached is not None and cached[0] is row:
+        return cached[1]
     labels = _guideline_labels(kb)
-    return tuple(
+    stances = tuple(
         Stance(
             guideline=labels.get(s.guideline, s.guideline),
             stance=s.stance,
@@ -152,6 +160,10 @@ def guideline_stances(kb: KnowledgeBase, agent: str) -> tuple[Stance, ...]:
         )
         for s in row.stances
     )
+    if len(_STANCES) > 512:
+        _STANCES.clear()
+    _STANCES[key] = (row, stances)
+    return stances
 
 
 def _applies(rule: CautionRule, row: Drug) -> bool:
@@ -176,7 +188,7 @@ def _condition(
         return values if ctx.pregnant is None and case.patient.sex != "male" else None
     if when == "leukopenia":
         wbc = ctx.wbc_10e9_per_l
-        values["wbc_text"] = f"WBC {wbc:g} x10^9/L" if wbc is not None else "low WBC reported"
+        values["wbc_text"] = f"WBC {fmt(wbc, 'cells')}" if wbc is not None else "low WBC reported"
         return values if ctx.leukopenia is True else None
     if when == "neutropenia":
         return values if ctx.neutropenia is True else None
@@ -188,17 +200,19 @@ def _condition(
         maximum = row.maximum.mg_per_kg_per_day if row.maximum else None
         if ctx.hcq_mg_per_kg is None or maximum is None or ctx.hcq_mg_per_kg <= maximum:
             return None
-        return {**values, "mg_per_kg": f"{ctx.hcq_mg_per_kg:.2f}", "max_mg_per_kg": f"{maximum:g}"}
+        return {**values, "mg_per_kg": fmt_value(ctx.hcq_mg_per_kg, "mg_per_kg"),
+                "max_mg_per_kg": fmt_plain(maximum)}
     if when == "dose_above_max":
         over = [c for c in therapy.courses_of(row.id) if c.outcome == "ongoing" and c.above_max]
         if not over or over[-1].dose_mg_per_kg is None or over[-1].max_mg_per_kg is None:
             return None
-        return {**values, "mg_per_kg": f"{over[-1].dose_mg_per_kg:.2f}",
-                "max_mg_per_kg": f"{over[-1].max_mg_per_kg:g}"}
+        return {**values, "mg_per_kg": fmt_value(over[-1].dose_mg_per_kg, "mg_per_kg"),
+                "max_mg_per_kg": fmt_plain(over[-1].max_mg_per_kg)}
     if when == "egfr_below":
         if ctx.egfr is None or rule.threshold is None or ctx.egfr >= rule.threshold:
             return None
-        return {**values, "egfr": f"{ctx.egfr:.0f}", "threshold": f"{rule.threshold:g}"}
+        return {**values, "egfr": fmt_value(ctx.egfr, "egfr"),
+                "threshold": fmt_plain(rule.threshold)}
     if when == "subtype":
         return values if _subtype_match(rule.subtypes, ctx.subtypes) else None
     if when == "no_sle_features":
@@ -223,7 +237,7 @@ def _signal_caution(signal: SafetySignal) -> Caution:
         values["numerator"] = str(signal.numerator)
     if signal.numerator is not None and signal.denominator is not None:
         values["fraction"] = f"{signal.numerator} of {signal.denominator}"
-        values["percent"] = f"{100 * signal.numerator / signal.denominator:.1f}%"
+        values["percent"] = fmt(100 * signal.numerator / signal.denominator, "percent_1")
     return Caution(signal.id, signal.severity, _fill(signal.text, values), signal.source[0])
 
 

@@ -26,6 +26,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from clepath.domain.case import Case
+from clepath.domain.display import fmt_plain, fmt_value
 from clepath.engine.glucocorticoids import GlucocorticoidReview
 from clepath.engine.therapy import FAILURE_OUTCOMES, CourseReview, TherapyReview
 from clepath.knowledge.base import KnowledgeBase
@@ -82,7 +83,7 @@ def _w(weeks: float | None) -> str:
     """Weeks for display: whole weeks from 20 on, one decimal below (so 11.6 is not "12")."""
     if weeks is None:
         return "?"
-    return f"{weeks:.0f}" if weeks >= 20 else f"{weeks:.1f}".removesuffix(".0")
+    return fmt_value(weeks, "weeks")
 
 def both(values: Iterable[bool | None]) -> bool | None:
     """Three-valued AND: False if any is False, True if all are True, else None."""
@@ -145,8 +146,8 @@ def _activity_part(act: _Activity) -> _Part:
         return _Part(None, missing=(act.missing or "a CLASI-A examination",))
     when = f" on {act.date}" if act.date else ""
     if act.value >= act.threshold:
-        return _Part(True, (f"CLASI-A {act.value}{when} is at least {act.threshold:g}",))
-    return _Part(False, (f"CLASI-A {act.value}{when} is below {act.threshold:g}",))
+        return _Part(True, (f"CLASI-A {act.value}{when} is at least {fmt_plain(act.threshold)}",))
+    return _Part(False, (f"CLASI-A {act.value}{when} is below {fmt_plain(act.threshold)}",))
 
 
 def _after_trial(course: CourseReview, act: _Activity, weeks: float) -> bool | None:
@@ -161,15 +162,16 @@ def _ongoing_part(course: CourseReview, act: _Activity, weeks: float) -> _Part:
         return _Part(None, missing=(f"the start date of the ongoing {name} course",))
     if course.duration_weeks < weeks:
         return _Part(False, (
-            f"{name} ongoing for {_w(course.duration_weeks)} weeks, under {weeks:g}",
+            f"{name} ongoing for {_w(course.duration_weeks)} weeks, under {fmt_plain(weeks)}",
         ))
     if act.value is None:
         return _Part(None, missing=(f"a current CLASI-A to judge the response to ongoing {name}",))
     if act.value < act.threshold:
-        return _Part(False, (f"ongoing {name} with CLASI-A {act.value}, below {act.threshold:g}",))
+        return _Part(False, (f"ongoing {name} with CLASI-A {act.value}, below "
+                             f"{fmt_plain(act.threshold)}",))
     timed = _after_trial(course, act, weeks)
     if timed is False:
-        return _Part(None, missing=(f"a CLASI-A taken after {weeks:g} weeks of {name}",))
+        return _Part(None, missing=(f"a CLASI-A taken after {fmt_plain(weeks)} weeks of {name}",))
     return _Part(True, (
         f"{name} ongoing for {_w(course.duration_weeks)} weeks with CLASI-A {act.value}: "
         "counted as an inadequate response",
@@ -191,7 +193,7 @@ def _duration_part(course: CourseReview, weeks: float) -> _Part:
     if course.duration_weeks >= weeks:
         return _Part(True, (f"{name}: {word} after {_w(course.duration_weeks)} weeks",))
     return _Part(False, (
-        f"{name} stopped after {_w(course.duration_weeks)} weeks, short of {weeks:g}",
+        f"{name} stopped after {_w(course.duration_weeks)} weeks, short of {fmt_plain(weeks)}",
     ))
 
 
@@ -210,7 +212,8 @@ def _antimalarial_course(
                 f"a current CLASI-A to judge the partial response to {name}",
             ))
         if act.value < act.threshold:
-            return _Part(False, (f"{name} partial response; CLASI-A now below {act.threshold:g}",))
+            return _Part(False, (f"{name} partial response; CLASI-A now below "
+                                 f"{fmt_plain(act.threshold)}",))
     elif course.outcome != "failed":
         return _Part(False, (f"{name}: {course.outcome}",))
     if need_weeks:
@@ -272,7 +275,8 @@ def _trial_length(course: CourseReview, weeks: float, what: str) -> _Part:
         return _Part(True, (
             f"{name} given for {_w(course.duration_weeks)} weeks ({course.outcome})",
         ))
-    return _Part(False, (f"{name} given for {_w(course.duration_weeks)} weeks, under {weeks:g}",))
+    return _Part(False, (f"{name} given for {_w(course.duration_weeks)} weeks, under "
+                         f"{fmt_plain(weeks)}",))
 
 
 def _composite_a(case: Case, kb: KnowledgeBase, therapy: TherapyReview,
@@ -291,8 +295,8 @@ def _composite_a(case: Case, kb: KnowledgeBase, therapy: TherapyReview,
     if level is not None and labs.below(level, limit, "ng/mL") is True:
         return _Part(False, (
             *trial.reasons,
-            f"(a) hydroxychloroquine level {level.value:g} ng/mL on {level.date} is below "
-            f"{limit:g}: suggests non-adherence, so the trial is not adequate",
+            f"(a) hydroxychloroquine level {fmt_plain(level.value)} ng/mL on {level.date} is below "
+            f"{fmt_plain(limit)}: suggests non-adherence, so the trial is not adequate",
         ))
     if level is None:
         notes.append("(a) adherence not confirmed by a hydroxychloroquine level (none recorded)")
@@ -316,7 +320,7 @@ def _composite_c(kb: KnowledgeBase, act: _Activity) -> _Part:
     if act.value is None:
         return _Part(None, missing=(act.missing or "a CLASI-A examination",))
     if act.value >= act.threshold:
-        return _Part(True, (f"(c) CLASI-A {act.value} is at least {act.threshold:g}",))
+        return _Part(True, (f"(c) CLASI-A {act.value} is at least {fmt_plain(act.threshold)}",))
     if act.baseline is None or act.baseline <= 0:
         return _Part(None, missing=("a baseline CLASI-A (composite (c))",))
     fraction = _param(kb, "clasi_a_reduction_min")
@@ -351,8 +355,9 @@ def _severe(kb: KnowledgeBase, status: bool | None, therapy: TherapyReview,
                  None)
     pe = glucocorticoids.prednisone_equivalent_mg_per_day
     if check is not None and check.met is not None:
-        where = f"{pe:g} mg/day prednisone equivalent"
-        goal = f"the {check.guideline} target ({check.operator}{check.threshold_mg:g} mg/day)"
+        where = f"{fmt_plain(pe)} mg/day prednisone equivalent"
+        goal = (f"the {check.guideline} target ({check.operator}{fmt_plain(check.threshold_mg)} "
+                f"mg/day)")
         gc = _Part(not check.met, (
             f"{where} is above {goal}; taper not documented" if not check.met
             else f"{where} meets {goal}",

@@ -102,9 +102,19 @@ class TherapyReview:
         return tuple(c for c in self.courses if c.drug == drug)
 
 
+_DRUG_ROWS: dict[int, tuple[tuple[Drug, ...], dict[str, Drug]]] = {}
+
+
 def drug_rows(kb: KnowledgeBase) -> dict[str, Drug]:
-    """The `drugs` pack's agents by id."""
-    return {row.id: row for row in kb.table("drugs", "drugs", Drug)}
+    """The `drugs` pack's agents by id (built once per loaded table; do not modify)."""
+    rows = kb.table("drugs", "drugs", Drug)
+    cached = _DRUG_ROWS.get(id(rows))
+    if cached is None or cached[0] is not rows:
+        if len(_DRUG_ROWS) > 8:
+            _DRUG_ROWS.clear()
+        cached = (rows, {row.id: row for row in rows})
+        _DRUG_ROWS[id(rows)] = cached
+    return cached[1]
 
 
 def trigger_class_of(kb: KnowledgeBase, drug: str) -> str | None:

@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from clepath.domain.case import Case, LabResult, TherapyCourse
+from clepath.domain.display import fmt, fmt_quantity
 from clepath.domain.units import UnitProblem, convert
 from clepath.engine.glucocorticoids import equivalence_ratio, prednisone_equivalent
 from clepath.engine.ivig import GUIDELINE_TERM, plan_for_case
@@ -293,7 +294,7 @@ def _lab_point(result: LabResult, unit: str) -> Point:
     if value is not None and (result.lower is not None or result.upper is not None):
         flag = "low" if low else "high" if high else "normal"
     if value is not None:
-        shown = f"{value:.4g} {unit}"
+        shown = fmt_quantity(value, unit)
     elif result.titre is not None:
         shown = str(result.titre)
     else:
@@ -388,7 +389,7 @@ def _prednisone_series(case: Case, kb: KnowledgeBase, notes: list[str]) -> Serie
         value = round(total, 3)
         if points and points[-1].value == value:
             continue
-        points.append(Point(day, value, f"{value:g} mg/day"))
+        points.append(Point(day, value, fmt(value, "mg_per_day")))
     return Series("prednisone_equivalent", "Prednisone equivalent", "mg/d", tuple(points), True)
 
 
@@ -483,7 +484,7 @@ def _planned_ivig(case: Case, kb: KnowledgeBase, notes: list[str]) -> Iterable[I
                     grams=day.grams,
                     label=(
                         f"IVIG planned, {course.kind} {course.number} day {day.day} of "
-                        f"{day.of_days}: {day.grams:g} g"
+                        f"{day.of_days}: {fmt(day.grams, 'ivig_g')}"
                     ),
                     course=f"{course.kind} {course.number}",
                     blocked=blocked,

@@ -36,15 +36,18 @@ from typing import Any
 from clepath import __version__
 from clepath.domain.case import Case, ClasiExam, CleEntry, Finding, LabResult, TherapyCourse
 from clepath.domain.dates import PartialDate
-from clepath.domain.units import UnitProblem, parse_quantity_text
+from clepath.domain.display import fmt, fmt_number, round_value
+from clepath.domain.units import UnitProblem, is_convertible, parse_quantity_text
 from clepath.engine.assess import Assessment, assess
 from clepath.engine.ivig import IvigPlanReport, plan_for_case
 from clepath.errors import ClepathError
 from clepath.fhir import terminology as t
 from clepath.fhir.issues import MappingReport
+from clepath.fhir.narrative import with_narrative
 from clepath.knowledge.base import KnowledgeBase
 from clepath.knowledge.models.classification import CleSubtype, CodeRef
 from clepath.knowledge.models.labs import LabTest
+from clepath.knowledge.models.terminology import LoincCode
 
 __all__ = [
     "CLASI_GLOBALS",
@@ -101,8 +104,8 @@ class _Builder:
         return f"urn:uuid:{resource_id(self.case.id, key)}"
 
     def add(self, key: str, resource: dict[str, Any]) -> dict[str, str]:
-        resource = {"resourceType": resource.pop("resourceType"), "id": resource_id(
-            self.case.id, key), **resource}
+        resource = with_narrative({"resourceType": resource.pop("resourceType"),
+                                   "id": resource_id(self.case.id, key), **resource})
         self.entries.append({"fullUrl": self.full_url(key), "resource": resource})
         return {"reference": self.full_url(key)}
 
@@ -248,10 +251,36 @@ def _risk_conditions(b: _Builder) -> None:
                      system=t.local_system("condition"), code=name)
 
 
+def _unit_property(unit: str | None) -> str | None:
+    """The LOINC property a value's unit implies: mass, substance or number concentration."""
+    if unit is None:
+        return None
+    for prop, probe in (("MCnc", "g/L"), ("SCnc", "mol/L"), ("NCnc", "10*9/L")):
+        try:
+            if is_convertible(unit, probe):
+                return prop
+        except UnitProblem:
+            return None
+    return None
+
+
 def _lab_code(b: _Builder, lab: LabResult, info: LabTest, where: str) -> dict[str, Any]:
     codings = [b.local("lab-test", lab.test, "lab_test")]
-    if len(info.loinc) == 1:
+    terms = [row for row in b.kb.table("terminology", "loinc", LoincCode)
+             if row.test == lab.test]
+    wanted = _unit_property(lab.unit) if lab.value is not None else None
+    by_property = [row for row in terms if wanted and row.property == wanted]
+    conflicting = [row for row in terms if wanted and row.property
+                   and row.property != wanted and row.code in info.loinc]
+    if len(by_property) == 1:
+        codings.insert(0, t.coding(t.LOINC, by_property[0].code, by_property[0].display))
+    elif len(info.loinc) == 1 and not conflicting:
         codings.insert(0, t.coding(t.LOINC, info.loinc[0], info.label))
+    elif conflicting:
+        b.report.add("local_only", where, f"LOINC {conflicting[0].code} is a "
+                     f"{conflicting[0].property} code and the value is in {lab.unit}; no code "
+                     "of the matching property is known", system=t.local_system("lab-test"),
+                     code=lab.test)
     else:
         why = ("no verified LOINC code" if not info.loinc else
                f"LOINC is method-specific ({', '.join(info.loinc)}); the method is not recorded")
@@ -504,8 +533,8 @@ def _ivig(b: _Builder, report: IvigPlanReport | None, problem: str | None) -> No
             dosages.append({
                 "sequence": day.day,
                 "text": (f"{course.kind} course {course.number}, day {day.day} of {day.of_days}: "
-                         f"{day.grams:g} g ({day.g_per_kg:.3g} g/kg of {weight.kg:.4g} kg "
-                         f"dosing weight)"),
+                         f"{fmt(day.grams, 'ivig_g')} ({fmt_number(day.g_per_kg, 3)} g/kg of "
+                         f"{fmt(weight.kg, 'dosing_kg')} dosing weight)"),
                 "timing": {"event": [_date(day.date)]},
                 "route": t.codeable(b.local("route", "intravenous", "route"), text="intravenous"),
                 "doseAndRate": [{"doseQuantity": t.quantity(day.grams, "g")}],
@@ -514,7 +543,8 @@ def _ivig(b: _Builder, report: IvigPlanReport | None, problem: str | None) -> No
             "resourceType": "MedicationRequest",
             "extension": [
                 _ext("dose-per-kg", valueQuantity=t.quantity(course.dose_g_per_kg, "g/kg")),
-                _ext("dosing-weight", valueQuantity=t.quantity(weight.kg, "kg")),
+                # a computed weight: at the 2 decimals every page shows (not 63.372949795600015)
+                _ext("dosing-weight", valueQuantity=t.quantity(round_value(weight.kg, 2), "kg")),
             ],
             "status": "draft",
             "intent": "plan",

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-__all__ = ["Kind", "MappingIssue", "MappingReport"]
+__all__ = ["Kind", "MappingIssue", "MappingReport", "Outcome", "ResourceOutcome"]
 
 Kind = Literal[
     "unmapped",  # a code or resource clepath cannot read: left out, with the reason
@@ -42,11 +42,51 @@ class MappingIssue:
         return f"{self.kind}: {self.where}{coded}: {self.reason}"
 
 
+Outcome = Literal[
+    "imported",  # read into the case as given
+    "inferred",  # read, with an inference stated in the issues (by name, a status, a form)
+    "derived",  # a score or plan clepath recomputes
+    "skipped",  # not read, with the reason
+    "unmapped",  # no clepath concept for it
+]
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceOutcome:
+    """What became of one input resource (import): every resource gets exactly one."""
+
+    where: str  # "Observation/abc"
+    outcome: Outcome
+    reason: str = ""
+
+
 @dataclass
 class MappingReport:
     """Every issue found while mapping one case or one Bundle."""
 
     issues: list[MappingIssue] = field(default_factory=list)
+    resources: list[ResourceOutcome] = field(default_factory=list)
+
+    def account(self, where: str, outcome: Outcome, reason: str = "") -> None:
+        """Record what became of one input resource."""
+        self.resources.append(ResourceOutcome(where, outcome, reason))
+
+    def reaccount(self, where: str, outcome: Outcome, reason: str) -> None:
+        """Change the outcome of a resource already accounted for (an item later dropped)."""
+        self.resources = [ResourceOutcome(where, outcome, reason) if r.where == where else r
+                          for r in self.resources]
+
+    def header(self) -> dict[str, Any]:
+        """Counts of the input resources by outcome, and of the skipped and unmapped ones by
+        reason (the report's header)."""
+        by_outcome: dict[str, int] = {}
+        by_reason: dict[str, int] = {}
+        for r in self.resources:
+            by_outcome[r.outcome] = by_outcome.get(r.outcome, 0) + 1
+            if r.outcome in ("skipped", "unmapped"):
+                by_reason[r.reason] = by_reason.get(r.reason, 0) + 1
+        return {"resources": len(self.resources), "by_outcome": dict(sorted(by_outcome.items())),
+                "not_read_by_reason": dict(sorted(by_reason.items(), key=lambda x: -x[1]))}
 
     def add(
         self,
@@ -75,7 +115,12 @@ class MappingReport:
         counts: dict[str, int] = {}
         for issue in self.issues:
             counts[issue.kind] = counts.get(issue.kind, 0) + 1
+        out: dict[str, Any] = {}
+        if self.resources:
+            out["header"] = self.header()
+            out["resources"] = [asdict(r) for r in self.resources]
         return {
+            **out,
             "counts": dict(sorted(counts.items())),
             "issues": [{k: v for k, v in asdict(i).items() if v is not None} for i in self.issues],
         }

@@ -27,6 +27,7 @@ from typing import Any, Literal
 
 from clepath.domain.units import UnitProblem, normalise_unit
 from clepath.fhir import terminology as t
+from clepath.fhir.shape import bundle_problems, resource_problems
 from clepath.knowledge.base import KnowledgeBase
 
 __all__ = ["FhirIssue", "check_bundle", "r4b_errors", "validate_bundle"]
@@ -85,6 +86,8 @@ def r4b_errors(resource: Mapping[str, Any]) -> list[FhirIssue]:
         return [FhirIssue("resourceType", f"{kind!r} is not an R4B resource type", rule="r4b")]
     try:
         model.model_validate(resource)
+    except (TypeError, KeyError, AttributeError) as exc:  # the library trips on wrong JSON types
+        return [FhirIssue(kind, f"cannot be validated ({type(exc).__name__})", rule="r4b")]
     except ValidationError as exc:
         return [
             FhirIssue(".".join(str(p) for p in err["loc"]) or kind, err["msg"], rule="r4b")
@@ -231,7 +234,7 @@ _RESOURCE_CHECKS = {
 def check_bundle(bundle: Mapping[str, Any], kb: KnowledgeBase | None = None) -> list[FhirIssue]:
     """clepath's own checks (bindings, invariants, profiles, references) of a Bundle."""
     issues: list[FhirIssue] = []
-    if bundle.get("type") not in _BUNDLE_TYPES:
+    if not isinstance(bundle.get("type"), str) or bundle["type"] not in _BUNDLE_TYPES:
         issues.append(FhirIssue("Bundle.type", f"{bundle.get('type')!r} is not a Bundle type",
                                 rule="binding"))
     urls: set[str] = set()
@@ -247,6 +250,11 @@ def check_bundle(bundle: Mapping[str, Any], kb: KnowledgeBase | None = None) -> 
         if not isinstance(resource, Mapping):
             continue
         where = f"Bundle.entry[{i}].resource({resource.get('resourceType')})"
+        shape = resource_problems(resource, where)
+        if shape:  # wrong JSON types: say so and check nothing deeper
+            issues += [FhirIssue(p.field, f"{p.message} (got {p.value!r}); accepted: "
+                                 f"{p.accepted}", rule="json-type") for p in shape]
+            continue
         issues += _status_checks(where, resource)
         check = _RESOURCE_CHECKS.get(str(resource.get("resourceType")))
         if check is not None:
@@ -262,6 +270,10 @@ def check_bundle(bundle: Mapping[str, Any], kb: KnowledgeBase | None = None) -> 
 
 def validate_bundle(bundle: Mapping[str, Any], kb: KnowledgeBase | None = None) -> list[FhirIssue]:
     """Every problem of a Bundle: the R4B model's structural errors, then clepath's checks."""
+    structure = bundle_problems(bundle)
+    if structure:
+        return [FhirIssue(p.field, f"{p.message} (got {p.value!r}); accepted: {p.accepted}",
+                          rule="json-type") for p in structure]
     issues = r4b_errors(bundle)
     if bundle.get("resourceType") == "Bundle":
         issues += check_bundle(bundle, kb)

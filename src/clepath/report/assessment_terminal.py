@@ -7,6 +7,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from clepath.domain.display import fmt, fmt_plain
 from clepath.engine.assess import Assessment
 from clepath.report.assessment_json import DISCLAIMER
 
@@ -30,13 +31,6 @@ def _row(table: Table, *cells: object) -> None:
 
 def _tri(value: bool | None, yes: str = "yes", no: str = "no", unknown: str = "unknown") -> str:
     return unknown if value is None else yes if value else no
-
-
-def _num(value: float | None, unit: str = "", digits: int = 1) -> str:
-    if value is None:
-        return "not recorded"
-    text = f"{value:.{digits}f}".rstrip("0").rstrip(".")
-    return f"{text} {unit}".strip()
 
 
 def render_assessment(a: Assessment, console: Console) -> None:
@@ -70,11 +64,11 @@ def _patient(a: Assessment, console: Console) -> None:
     parts = [
         p.get("sex") or "sex not recorded",
         f"{p['age_years']} y" if p.get("age_years") is not None else "age not recorded",
-        _num(p.get("weight_kg"), "kg"),
-        _num(p.get("height_cm"), "cm", 0),
+        fmt(p.get("weight_kg"), "kg"),
+        fmt(p.get("height_cm"), "cm"),
     ]
     if p.get("bmi_kg_per_m2"):
-        parts.append(f"BMI {_num(p['bmi_kg_per_m2'], 'kg/m2')}")
+        parts.append(f"BMI {fmt(p['bmi_kg_per_m2'], 'bmi')}")
     if p.get("smoking"):
         parts.append(f"smoking: {p['smoking']}")
     if p.get("pregnant") is not None:
@@ -118,7 +112,7 @@ def _scores(a: Assessment, console: Console) -> None:
         detail = f"on {latest.date.isoformat()}"
         if a.clasi.change is not None:
             c = a.clasi.change
-            pct = "n/a" if c.percent is None else f"{c.percent:.0f} %"
+            pct = "n/a" if c.percent is None else fmt(c.percent, "percent")
             detail += (
                 f"; baseline {c.baseline_activity} on {c.baseline_date.isoformat()}: "
                 f"change {c.points:+d} points ({pct}); ≥4 points {_tri(c.meaningful_4_points)}, "
@@ -185,7 +179,7 @@ def _labs(a: Assessment, console: Console) -> None:
             table,
             "eGFR",
             a.egfr.date.isoformat(),
-            f"{a.egfr.value:.0f} mL/min/1.73 m2",
+            fmt(a.egfr.value, "egfr"),
             a.egfr.method,
         )
     console.print(table)
@@ -200,7 +194,7 @@ def _dose_text(c: object) -> str:
         return "not recorded"
     shown = f"{text} {frequency.replace('_', ' ')}" if frequency else text
     if daily is not None and frequency not in (None, "daily"):
-        shown += f" (≈{_num(daily, 'mg/day')})"
+        shown += f" (≈{fmt(daily, 'mg_per_day')})"
     return shown
 
 
@@ -214,15 +208,15 @@ def _therapies(a: Assessment, console: Console) -> None:
     for c in a.therapy.courses:
         dates = f"{c.start or '?'} → {c.stop or ('now' if c.outcome == 'ongoing' else '?')}"
         if c.duration_weeks is not None:
-            dates += f" ({c.duration_weeks:.0f} wk)"
+            dates += f" ({fmt(c.duration_weeks, 'weeks')})"
         dose = _dose_text(c)
         if c.dose_mg_per_kg is not None:
-            dose += f" = {c.dose_mg_per_kg:.2f} mg/kg"
+            dose += f" = {fmt(c.dose_mg_per_kg, 'mg_per_kg_day')}"
             if c.above_max:
-                dose += f" (> {c.max_mg_per_kg:g})"
+                dose += f" (> {fmt_plain(c.max_mg_per_kg)})"
         if c.summed_daily_dose_mg is not None:
             dose += " (overlapping courses summed)"
-        minimum = f" (min {c.min_trial_weeks:g} wk)" if c.min_trial_weeks else ""
+        minimum = f" (min {fmt_plain(c.min_trial_weeks)} weeks)" if c.min_trial_weeks else ""
         if c.adequacy_note and c.adequacy_note not in notes:
             notes.append(c.adequacy_note)
         marker = f" [{notes.index(c.adequacy_note) + 1}]" if c.adequacy_note else ""
@@ -237,18 +231,19 @@ def _glucocorticoids(a: Assessment, console: Console) -> None:
     if g.prednisone_equivalent_mg_per_day is None and g.cumulative_mg is None:
         return
     targets = "; ".join(
-        f"{t.guideline} {t.operator} {t.threshold_mg:g} mg: {_tri(t.met, 'met', 'not met')}"
+        f"{t.guideline} {t.operator} {fmt_plain(t.threshold_mg)} mg/day: "
+        f"{_tri(t.met, 'met', 'not met')}"
         for t in g.targets
     )
     cumulative = (
-        f"{g.cumulative_mg:,.0f} mg" + ("" if g.cumulative_complete else " (incomplete)")
+        fmt(g.cumulative_mg, "mg") + ("" if g.cumulative_complete else " (incomplete)")
         if g.cumulative_mg is not None
         else "not computable"
     )
     console.print(
         Text("Glucocorticoids: ", style="bold")
         + Text(
-            f"{_num(g.prednisone_equivalent_mg_per_day, 'mg/day')} prednisone equivalent now; "
+            f"{fmt(g.prednisone_equivalent_mg_per_day, 'mg_per_day')} prednisone equivalent now; "
             f"{targets}; cumulative {cumulative}"
         )
     )

@@ -20,6 +20,7 @@ from rich.table import Table
 from rich.text import Text
 
 from clepath import __version__
+from clepath.domain.display import fmt, fmt_number, fmt_plain, fmt_value
 from clepath.dosing.infusion import InfusionProfile
 from clepath.dosing.plan import CoursePlan, InfusionDayPlan, IvigPlan
 from clepath.dosing.review import ClasiPoint
@@ -43,11 +44,13 @@ _CONSERVATIVE = (
 
 
 def _r(value: float | None, places: int = 2) -> float | None:
-    return None if value is None else round(value, places)
+    """Rounded the way every page writes it (half-up from the written number), so the JSON and
+    the pages never differ in the last place."""
+    return None if value is None else float(fmt_number(value, places))
 
 
 def _minutes(value: float | None) -> int | None:
-    return None if value is None else int(round(value))
+    return None if value is None else int(fmt_number(value, 0))
 
 
 def _vials(vials: Iterable[VialCount]) -> list[dict[str, Any]]:
@@ -117,10 +120,8 @@ def _profile_json(p: InfusionProfile | None) -> dict[str, Any] | None:
         "steps": [
             {
                 "rate_mg_kg_min": s.rate_mg_kg_min,
-                "ml_per_kg_min": round(s.rate_mg_kg_min / p.concentration_mg_per_ml, 4),
-                "ml_per_h": round(
-                    s.rate_mg_kg_min * p.weight_kg * 60 / p.concentration_mg_per_ml, 1
-                ),
+                "ml_per_kg_min": _r(s.rate_mg_kg_min / p.concentration_mg_per_ml, 4),
+                "ml_per_h": _r(s.rate_mg_kg_min * p.weight_kg * 60 / p.concentration_mg_per_ml, 1),
                 "minutes": s.minutes,
                 "capped": s.capped,
             }
@@ -315,12 +316,8 @@ def ivig_to_json(report: IvigPlanReport) -> dict[str, Any]:
 # --- terminal -----------------------------------------------------------------------------------
 
 
-def _g(value: float) -> str:
-    return f"{value:g} g"
-
-
 def _vial_text(vials: Sequence[VialCount]) -> str:
-    return " + ".join(f"{v.count} x {v.size_g:g} g" for v in vials) or "-"
+    return " + ".join(f"{v.count} × {fmt(v.size_g, 'ivig_g')}" for v in vials) or "-"
 
 
 def _weight_panel(plan: IvigPlan) -> Panel:
@@ -329,25 +326,26 @@ def _weight_panel(plan: IvigPlan) -> Panel:
     table.add_column(style="bold")
     table.add_column()
     rows = [
-        ("Dosing weight", f"{w.kg:.2f} kg ({w.basis.replace('_', '-')})"),
+        ("Dosing weight", f"{fmt(w.kg, 'dosing_kg')} ({w.basis.replace('_', '-')})"),
         ("Policy", f"{w.policy}: {w.policy_label}"),
         ("Rule", f"{w.rule}: {w.reason}"),
-        ("Actual weight", f"{w.actual_kg:.2f} kg"),
+        ("Actual weight", fmt(w.actual_kg, "kg")),
     ]
     if w.weight_in_kg != w.actual_kg:
-        rows.append(("Calculator weight", f"{w.weight_in_kg:.2f} kg"))
+        rows.append(("Calculator weight", fmt(w.weight_in_kg, "dosing_kg")))
     if w.height_cm is not None:
-        rows.append(("Height", f"{w.height_cm:.1f} cm = {w.height_in:.2f} in"))
-    for label, value, unit in (
-        ("Devine IBW", w.ibw_kg, " kg"),
-        ("BMI", w.bmi, " kg/m2"),
-        ("Actual / IBW", w.percent_of_ibw, " %"),
+        rows.append(("Height", f"{fmt(w.height_cm, 'cm')} = {fmt(w.height_in, 'inch')}"))
+    for label, value, kind in (
+        ("Devine IBW", w.ibw_kg, "dosing_kg"),
+        ("BMI", w.bmi, "bmi"),
+        ("Actual / IBW", w.percent_of_ibw, "percent_1"),
     ):
         if value is not None:
-            rows.append((label, f"{value:.2f}{unit}"))
+            rows.append((label, fmt(value, kind)))
     if w.ddw_kg is not None:
         rows.append(
-            ("Dose-determining weight", f"{w.ddw_kg:.2f} kg = IBW + {w.factor:g} x (weight - IBW)")
+            ("Dose-determining weight", f"{fmt(w.ddw_kg, 'dosing_kg')} = IBW "
+                                        f"+ {fmt_plain(w.factor)} × (weight - IBW)")
         )
     for note in w.notes:
         rows.append(("Note", note))
@@ -358,10 +356,10 @@ def _weight_panel(plan: IvigPlan) -> Panel:
 
 def _courses_table(plan: IvigPlan) -> Table:
     table = Table(title="Courses", show_lines=False)
-    for column in ("Cycle", "Course", "Date", "Prescribed", "Given", "Vials", "Minutes"):
+    for column in ("Cycle", "Course", "Date", "Prescribed", "Given", "Vials", "Volume", "Minutes"):
         table.add_column(column)
     for course in sorted(plan.courses, key=lambda c: c.start):
-        kind = f"{course.kind} {course.number} ({course.dose_g_per_kg:g} g/kg)"
+        kind = f"{course.kind} {course.number} ({fmt(course.dose_g_per_kg, 'g_per_kg')})"
         if course.blocked:
             kind += " BLOCKED"
         for day in course.infusion_days:
@@ -370,10 +368,11 @@ def _courses_table(plan: IvigPlan) -> Table:
                 str(course.cycle) if first else "",
                 kind if first else "",
                 f"{day.date.isoformat()} (day {day.day}/{day.of_days})",
-                f"{course.rounding.prescribed_g:.2f} g" if first else "",
-                _g(day.grams),
+                fmt(course.rounding.prescribed_g, "g") if first else "",
+                fmt(day.grams, "ivig_g"),
                 _vial_text(day.vials),
-                "-" if day.minutes is None else f"{day.minutes:.0f}",
+                fmt(day.volume_ml, "ml", missing="-"),
+                fmt_value(day.minutes, "minutes", missing="-"),
                 style="red" if course.blocked else None,
             )
     return table
@@ -381,7 +380,8 @@ def _courses_table(plan: IvigPlan) -> Table:
 
 def _infusion_table(profile: InfusionProfile) -> Table:
     title = (
-        f"Infusion ({profile.indication} table, {profile.weight_kg:.2f} kg {profile.weight_basis})"
+        f"Infusion ({profile.indication} table, "
+        f"{fmt(profile.weight_kg, 'dosing_kg')} {profile.weight_basis})"
     )
     table = Table(title=title)
     for column in ("Step", "mg/kg/min", "mL/h", "Minutes"):
@@ -391,9 +391,9 @@ def _infusion_table(profile: InfusionProfile) -> Table:
         cap = " (capped)" if step.capped else ""
         table.add_row(
             str(index),
-            f"{step.rate_mg_kg_min:g}{cap}",
-            f"{ml_h:.1f}",
-            "until done" if step.minutes is None else f"{step.minutes:g}",
+            f"{fmt_value(step.rate_mg_kg_min, 'mg_kg_min')}{cap}",
+            fmt_value(ml_h, "ml_per_h"),
+            "until done" if step.minutes is None else fmt_value(step.minutes, "minutes"),
         )
     return table
 
@@ -441,7 +441,7 @@ def render_ivig(report: IvigPlanReport, console: Console) -> None:
     console.print(Text(f"Product: {_product_text(plan)}"))
     console.print(
         Text(
-            f"Each course total is rounded to the nearest {plan.rounding_step_g:g} g "
+            f"Each course total is rounded to the nearest {fmt(plan.rounding_step_g, 'ivig_g')} "
             f"({plan.rounding_mode}) before it is divided into days."
         )
     )
@@ -466,13 +466,13 @@ def _product_text(plan: IvigPlan) -> str:
     p = plan.product
     if p is None:
         return "none chosen: the plan is in grams"
-    vials = "/".join(f"{v:g}" for v in p.vials_g)
+    vials = "/".join(fmt_plain(v) for v in p.vials_g)
     iga = "IgA not recorded"
     if p.iga_ug_per_ml is not None:
-        iga = f"IgA {(p.iga_basis or '').replace('_', ' ')} {p.iga_ug_per_ml:g} ug/mL"
+        iga = f"IgA {(p.iga_basis or '').replace('_', ' ')} {fmt(p.iga_ug_per_ml, 'ug_per_ml')}"
     excipients = ", ".join(p.excipients) or "none declared"
     return (
-        f"{p.label} ({p.maker}), {p.concentration_mg_per_ml:g} mg/mL, vials {vials} g, "
+        f"{p.label} ({p.maker}), {fmt(p.concentration_mg_per_ml, 'mg_per_ml')}, vials {vials} g, "
         f"{iga}, excipients: {excipients}"
     )
 
@@ -488,7 +488,8 @@ def _review_text(plan: IvigPlan) -> str:
         parts.append(f"re-score before cycle {v.rescore_cycle} (by {v.rescore_due.isoformat()})")
     parts.append(
         f"cycles beyond {v.max_cycles} need a CLASI-A fall of at least "
-        f"{100 * v.response_threshold:.0f} %" + (" (documented)" if v.response_documented else "")
+        f"{fmt(100 * v.response_threshold, 'percent')}"
+        + (" (documented)" if v.response_documented else "")
     )
     return "; ".join(parts)
 
@@ -515,17 +516,20 @@ def _description(plan: IvigPlan, course: CoursePlan, day: InfusionDayPlan) -> st
     w = plan.dosing_weight
     lines = [
         f"IVIG {course.kind} {course.number} (cycle {course.cycle}), day {day.day} of "
-        f"{day.of_days}: {day.grams:g} g",
+        f"{day.of_days}: {fmt(day.grams, 'ivig_g')}",
     ]
     if plan.product is not None:
-        lines.append(f"{plan.product.label}: {_vial_text(day.vials)} vials, {day.volume_ml:.0f} mL")
+        lines.append(f"{plan.product.label}: {_vial_text(day.vials)} vials, "
+                     f"{fmt(day.volume_ml, 'ml')}")
     if day.infusion is not None:
         steps = "; ".join(
-            f"{r.rate_mg_kg_min:g} mg/kg/min = {r.ml_per_h:.1f} mL/h for {r.minutes:.0f} min"
+            f"{fmt(r.rate_mg_kg_min, 'mg_kg_min')} = {fmt(r.ml_per_h, 'ml_per_h')} for "
+            f"{fmt(r.minutes, 'minutes')}"
             for r in day.infusion.runs
         )
-        lines.append(f"About {day.minutes:.0f} minutes: {steps}")
-    lines.append(f"Dosing weight {w.kg:.2f} kg ({w.basis.replace('_', '-')}, {w.policy})")
+        lines.append(f"About {fmt_value(day.minutes, 'minutes')} minutes: {steps}")
+    basis = w.basis.replace("_", "-")
+    lines.append(f"Dosing weight {fmt(w.kg, 'dosing_kg')} ({basis}, {w.policy})")
     if course.blocked or plan.blocked:
         lines.append("BLOCKED: see the plan's alerts before giving this infusion.")
     lines.append("Planned by clepath (decision support, not a prescription).")
@@ -546,7 +550,8 @@ def ivig_to_ics(report: IvigPlanReport) -> bytes:
             prefix = "BLOCKED: " if (course.blocked or plan.blocked) else ""
             event.add(
                 "summary",
-                f"{prefix}IVIG {course.kind} day {day.day}/{day.of_days}: {day.grams:g} g",
+                f"{prefix}IVIG {course.kind} day {day.day}/{day.of_days}: "
+                f"{fmt(day.grams, 'ivig_g')}",
             )
             event.add("dtstart", day.date)
             event.add("dtend", day.date + dt.timedelta(days=1))

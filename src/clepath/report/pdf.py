@@ -42,6 +42,8 @@ from reportlab.platypus import (
 )
 
 from clepath import __version__
+from clepath.domain.display import fmt, fmt_plain, fmt_value
+from clepath.dosing.plan import InfusionDayPlan
 from clepath.engine.assess import Assessment
 from clepath.engine.ivig import IvigPlanReport
 from clepath.engine.options import Option
@@ -112,7 +114,9 @@ def pdf_safe(text: str) -> str:
 
 
 def _esc(text: object) -> str:
-    return escape(pdf_safe(str(text)))
+    # the font has no superscript nine: ×10⁹/L is drawn with a raised 9
+    marked = escape(pdf_safe(str(text).replace("⁹", "\x00")))
+    return marked.replace("\x00", "<super>9</super>")
 
 
 @functools.cache
@@ -206,13 +210,6 @@ class _References:
 # --- formatting ---------------------------------------------------------------------------------
 
 
-def _num(value: float | None, unit: str = "", digits: int = 1) -> str:
-    if value is None:
-        return "not recorded"
-    text = f"{value:.{digits}f}".rstrip("0").rstrip(".")
-    return f"{text} {unit}".strip()
-
-
 def _tri(value: bool | None, yes: str = "yes", no: str = "no", unknown: str = "unknown") -> str:
     return unknown if value is None else yes if value else no
 
@@ -232,8 +229,7 @@ def _dates(course: CourseReview) -> str:
 def _duration(course: CourseReview) -> str:
     if course.duration_weeks is None:
         return "not known"
-    weeks = course.duration_weeks
-    return f"{weeks:.0f} weeks" if weeks >= 10 else f"{weeks:.1f} weeks"
+    return fmt(course.duration_weeks, "weeks")
 
 
 def _dose(course: CourseReview) -> str:
@@ -243,11 +239,11 @@ def _dose(course: CourseReview) -> str:
     if course.frequency:
         shown += " " + course.frequency.replace("_", " ")
     if course.daily_dose_mg is not None and course.frequency not in (None, "daily"):
-        shown += f" (about {_num(course.daily_dose_mg, 'mg/day', 2)})"
+        shown += f" (about {fmt(course.daily_dose_mg, 'mg_per_day')})"
     if course.dose_mg_per_kg is not None:
-        shown += f"; {course.dose_mg_per_kg:.2f} mg/kg/day"
+        shown += f"; {fmt(course.dose_mg_per_kg, 'mg_per_kg_day')}"
         if course.above_max:
-            shown += f" (above the {course.max_mg_per_kg:g} mg/kg maximum)"
+            shown += f" (above the {fmt_plain(course.max_mg_per_kg)} mg/kg maximum)"
     return shown
 
 
@@ -367,11 +363,11 @@ def _patient(a: Assessment) -> list[Flowable]:
     parts = [
         f"sex {p.get('sex') or 'not recorded'}",
         f"age {p['age_years']} years" if p.get("age_years") is not None else "age not recorded",
-        f"weight {_num(p.get('weight_kg'), 'kg')}",
-        f"height {_num(p.get('height_cm'), 'cm', 0)}",
+        f"weight {fmt(p.get('weight_kg'), 'kg')}",
+        f"height {fmt(p.get('height_cm'), 'cm')}",
     ]
     if p.get("bmi_kg_per_m2"):
-        parts.append(f"BMI {_num(p['bmi_kg_per_m2'], 'kg/m2')}")
+        parts.append(f"BMI {fmt(p['bmi_kg_per_m2'], 'bmi')}")
     parts.append(f"smoking {p.get('smoking') or 'not recorded'}")
     parts.append(f"pregnant {_tri(p.get('pregnant'), unknown='not recorded')}")
     out: list[Flowable] = [_p("Patient", "h2"), _p("; ".join(parts) + ".")]
@@ -408,7 +404,7 @@ def _scores(a: Assessment) -> list[Flowable]:
         detail = f"on {latest.date.isoformat()}"
         if a.clasi.change is not None:
             c = a.clasi.change
-            pct = "n/a" if c.percent is None else f"{c.percent:.0f} %"
+            pct = "n/a" if c.percent is None else fmt(c.percent, "percent")
             detail += (
                 f"; baseline {c.baseline_activity} on {c.baseline_date.isoformat()}, change "
                 f"{c.points:+d} points ({pct}); ≥ 4 points {_tri(c.meaningful_4_points)}, "
@@ -447,7 +443,7 @@ def _labs(a: Assessment) -> list[Flowable]:
         (line.label, line.date.isoformat(), line.shown, line.flag or "") for line in a.labs
     ]
     if a.egfr is not None:
-        rows.append(("eGFR", a.egfr.date.isoformat(), f"{a.egfr.value:.0f} mL/min/1.73 m2",
+        rows.append(("eGFR", a.egfr.date.isoformat(), fmt(a.egfr.value, "egfr"),
                      a.egfr.method))
     if not rows:
         return [_p("Laboratory", "h2"), _p("No laboratory result is recorded.")]
@@ -483,19 +479,20 @@ def _therapies(a: Assessment) -> list[Flowable]:
 def _glucocorticoids(a: Assessment) -> list[Flowable]:
     g = a.glucocorticoids
     targets = "; ".join(
-        f"{t.guideline} {t.operator} {t.threshold_mg:g} mg/day: {_tri(t.met, 'met', 'not met')}"
+        f"{t.guideline} {t.operator} {fmt_plain(t.threshold_mg)} mg/day: "
+        f"{_tri(t.met, 'met', 'not met')}"
         for t in g.targets
     )
     if g.cumulative_mg is None:
         cumulative = "not computable"
     else:
-        cumulative = f"{g.cumulative_mg:,.0f} mg" + ("" if g.cumulative_complete
+        cumulative = fmt(g.cumulative_mg, "mg") + ("" if g.cumulative_complete
                                                      else " (incomplete, a lower bound)")
-    current = ", ".join(f"{d.label} {_num(d.daily_dose_mg, 'mg/day')}" for d in g.current)
+    current = ", ".join(f"{d.label} {fmt(d.daily_dose_mg, 'mg_per_day')}" for d in g.current)
     return [
         _p("Glucocorticoid exposure", "h2"),
         _kv("Prednisone equivalent now:",
-            f"{_num(g.prednisone_equivalent_mg_per_day, 'mg/day')}"
+            f"{fmt(g.prednisone_equivalent_mg_per_day, 'mg_per_day')}"
             + (f" ({current})" if current else "")),
         _kv("Maintenance targets:", targets or "none"),
         _kv("Cumulative prednisone equivalent:", cumulative),
@@ -658,25 +655,29 @@ def _regimen(report: IvigPlanReport) -> list[Flowable]:
     g, w = plan.regimen, plan.dosing_weight
     parts = []
     if g.induction is not None:
-        parts.append(f"induction {g.induction.dose_g_per_kg:g} g/kg over {g.induction.days} "
+        parts.append(f"induction {fmt(g.induction.dose_g_per_kg, 'g_per_kg')} "
+                     f"over {g.induction.days} "
                      f"day{'s' if g.induction.days != 1 else ''}")
     if g.maintenance is not None:
         m = g.maintenance
-        parts.append(f"maintenance {m.dose_g_per_kg:g} g/kg over {m.days} "
+        parts.append(f"maintenance {fmt(m.dose_g_per_kg, 'g_per_kg')} over {m.days} "
                      f"day{'s' if m.days != 1 else ''} every {m.every_days} days, "
                      f"{m.cycles} cycles")
-    product = plan.product.label if plan.product is not None else "none chosen (plan in grams)"
+    product = "none chosen (plan in grams)"
+    if plan.product is not None:
+        product = (f"{plan.product.label}, {fmt(plan.product.concentration_mg_per_ml, 'mg_per_ml')}"
+                   f"; vials {', '.join(fmt_plain(v) for v in plan.product.vials_g)} g")
     rows = [
         (f"{c.kind} {c.number}", c.start.isoformat(), str(len(c.infusion_days)),
-         f"{c.dose_g_per_kg:g}", ", ".join(f"{d.grams:g}" for d in c.infusion_days),
-         f"{c.total_grams:g} g" + (" (held back by the review rule)" if c.blocked else ""))
+         fmt_value(c.dose_g_per_kg, "g_per_kg"), ", ".join(_day_amount(d) for d in c.infusion_days),
+         fmt(c.total_grams, "ivig_g") + (" (held back by the review rule)" if c.blocked else ""))
         for c in sorted(plan.courses, key=lambda c: c.start)
     ]
     total = sum(c.total_grams for c in plan.courses)
-    weight = (f"{w.kg:.1f} kg ({w.basis.replace('_', '-')} weight) under the policy "
+    weight = (f"{fmt(w.kg, 'dosing_kg')} ({w.basis.replace('_', '-')} weight) under the policy "
               f"{w.policy_label}. Rule {w.rule}: {w.reason}.")
-    measured = (f"Actual weight {w.actual_kg:.1f} kg; height {_num(w.height_cm, 'cm')}; "
-                f"BMI {_num(w.bmi, 'kg/m2')}; ideal body weight {_num(w.ibw_kg, 'kg')}.")
+    measured = (f"Actual weight {fmt(w.actual_kg, 'kg')}; height {fmt(w.height_cm, 'cm')}; "
+                f"BMI {fmt(w.bmi, 'bmi')}; ideal body weight {fmt(w.ibw_kg, 'dosing_kg')}.")
     return [
         _p("6. Requested regimen", "h2"),
         _kv("Regimen:", "; ".join(parts) + (f" ({g.preset_label})" if g.preset_label else "")),
@@ -684,15 +685,21 @@ def _regimen(report: IvigPlanReport) -> list[Flowable]:
         _kv("Dosing weight:", weight),
         _p(measured, "small"),
         *_bullets(w.notes + g.notes, "small"),
-        _kv("Rounding:", f"each course total to the nearest {plan.rounding_step_g:g} g "
+        _kv("Rounding:", f"each course total to the nearest {fmt(plan.rounding_step_g, 'ivig_g')} "
                          f"({plan.rounding_mode}), then divided into days."),
         Spacer(1, 3),
         _table(("course", "start", "days", "g/kg", "grams per day", "grams per course"), rows,
                (0.16, 0.14, 0.08, 0.08, 0.3, 0.24)),
-        _kv("Total requested:", f"{total:g} g over {len(plan.courses)} "
+        _kv("Total requested:", f"{fmt(total, 'ivig_g')} over {len(plan.courses)} "
                                 f"course{'s' if len(plan.courses) != 1 else ''}, from "
                                 f"{plan.start.isoformat()}."),
     ]
+
+
+def _day_amount(day: InfusionDayPlan) -> str:
+    """Grams of one infusion day, with its volume when a product is chosen (60 g = 600 mL)."""
+    grams = fmt(day.grams, "ivig_g")
+    return grams if day.volume_ml is None else f"{grams} = {fmt(day.volume_ml, 'ml')}"
 
 
 def _safety(report: IvigPlanReport) -> list[Flowable]:
@@ -716,7 +723,7 @@ def _safety(report: IvigPlanReport) -> list[Flowable]:
         review.append(f"CLASI re-scored before cycle {v.rescore_cycle}, by "
                       f"{v.rescore_due.isoformat()}")
     review.append(f"cycles beyond {v.max_cycles} need a CLASI-A fall of at least "
-                  f"{100 * v.response_threshold:.0f} %")
+                  f"{fmt(100 * v.response_threshold, 'percent')}")
     out += [_p("8. Response review", "h2"), _p("; ".join(review) + ".")]
     out += _bullets([text for _, text in v.wording], "small")
     if plan.unconfirmed:

@@ -24,6 +24,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape
 
+from clepath.domain.display import fmt_number, fmt_plain, unit_label
 from clepath.engine.timeline import Point, Series, TherapyBar, Timeline
 
 __all__ = [
@@ -222,7 +223,8 @@ def _scale(values: Iterable[float], floor: float, top: float, bottom: float) -> 
 
 
 def _fmt(value: float) -> str:
-    return f"{round(value, 4):g}"
+    """An axis tick or limit: the exact value, never an exponent (clepath.domain.display)."""
+    return fmt_plain(fmt_number(value, 4))
 
 
 def _date_ticks(start: dt.date, end: dt.date, room: float) -> tuple[list[dt.date], str]:
@@ -272,7 +274,8 @@ def _point_title(series: Series, point: Point) -> str:
     if point.flag and point.flag not in point.shown:
         parts.append(point.flag)
     if point.lower is not None:
-        parts.append(f"lower limit {_fmt(point.lower)} {series.unit}")
+        parts.append(f"lower limit {_fmt(point.lower)} "
+                     f"{UNIT_LABELS.get(series.unit, unit_label(series.unit))}")
     if point.detail:
         parts.append(point.detail)
     return "; ".join(parts)

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from clepath.domain.case import Case, ClasiExam, CleEntry, Finding, LabResult
+from clepath.domain.display import fmt_plain, fmt_quantity
 from clepath.domain.units import UnitProblem
 from clepath.knowledge.base import KnowledgeBase
 from clepath.knowledge.models.clasi import ClasiItem, ClasiRegion
@@ -231,7 +232,8 @@ def _read_findings(
             verdict = _finding_verdict(kb, pack, condition, finding)
         if verdict is None:
             limit, unit = _threshold(kb, pack, condition)
-            unjudged.append(f"{text}: no value to compare with {limit:g} {_unit_word(unit)}")
+            unjudged.append(f"{text}: no value to compare with {fmt_plain(limit)} "
+                            f"{_unit_word(unit)}")
         elif verdict:
             evidence = _with_note(text, condition)
             source = Provenance("finding", finding.name, finding.date, evidence)
@@ -282,12 +284,12 @@ def _quantity_text(kb: KnowledgeBase, finding: Finding) -> str:
     quantity = finding.value
     assert quantity is not None
     if quantity.unit != "1":
-        return str(quantity)
+        return fmt_quantity(quantity.value, quantity.unit)
     unit = None
     for term in kb.table("findings", "findings", FindingTerm):
         if term.id == finding.name:
             unit = term.value_unit
-    return f"{quantity.value:g} {_unit_word(unit)}".rstrip()
+    return f"{fmt_plain(quantity.value)} {_unit_word(unit)}".rstrip()
 
 
 # CLASI examinations
@@ -401,22 +403,22 @@ def _why_unjudged(kb: KnowledgeBase, pack: str, condition: Condition) -> str:
         return "no upper reference limit or result word, so 'high' cannot be judged"
     if compare == "titre_at_least":
         limit, _ = _threshold(kb, pack, condition)
-        return f"no titre, range or result word to compare with 1:{limit:g}"
+        return f"no titre, range or result word to compare with 1:{fmt_plain(limit)}"
     if compare == "threshold":
         assert condition.lab_threshold is not None
         row = labs.threshold(kb, condition.lab_threshold)
-        return f"no number to compare with {row.comparator} {row.value:g} {row.unit}"
+        return f"no number to compare with {row.comparator} {fmt_quantity(row.value, row.unit)}"
     limit, unit = _threshold(kb, pack, condition)
-    return f"no number to compare with {limit:g} {unit}"
+    return f"no number to compare with {fmt_quantity(limit, unit)}"
 
 
 def _lab_text(result: LabResult, condition: Condition) -> str:
     if result.value is not None:
-        shown = f"{result.value:g} {result.unit or ''}".rstrip()
+        shown = fmt_quantity(result.value, result.unit)
         if condition.compare == "low" and result.lower is not None:
-            shown += f" (lab lower limit {result.lower:g})"
+            shown += f" (lab lower limit {fmt_plain(result.lower)})"
         elif condition.compare in ("high", "titre_at_least") and result.upper is not None:
-            shown += f" (lab upper limit {result.upper:g})"
+            shown += f" (lab upper limit {fmt_plain(result.upper)})"
     elif result.titre is not None:
         shown = str(result.titre)
     else:

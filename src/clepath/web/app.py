@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import quote
@@ -80,6 +80,13 @@ def create_app(
         probe_engine=make_engine(settings.database_url, pool_size=1, pool_timeout=1.0),
     )
 
+    if warm_up:
+        # The UCUM registry's set-up takes about a second and is not thread-safe: build it
+        # once, before the first request, instead of inside concurrent writes.
+        from clepath.domain.units import warm_up as warm_up_units
+
+        warm_up_units()
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
@@ -118,7 +125,7 @@ def create_app(
         build_cds_router(
             dataclasses.replace(config, warm_up=warm_up and bool(config.issuers)),
             feedback_sink=DatabaseFeedbackSink(state.store),
-            patient_link=lambda case_id: f"{settings.public_base_url}/patients?q={quote(case_id)}",
+            patient_link=patient_link(settings.public_url or settings.public_base_url),
             kb=knowledge,
             shared_state=state.cds_state,
         )
@@ -159,6 +166,14 @@ def _issuers(path_text: str | None) -> tuple[TrustedIssuer, ...]:
 ISSUERS_ACCEPTED = (
     'a JSON list of {"iss": ..., "jwks_file": ...} or {"iss": ..., "jwks_url": ...}'
 )
+
+
+def patient_link(public_url: str | None) -> Callable[[str], str] | None:
+    """The link from a CDS card to the patient in the web app at `public_url` (None: none)."""
+    if not public_url or not public_url.strip():
+        return None
+    base = public_url.strip().rstrip("/")
+    return lambda case_id: f"{base}/patients?q={quote(case_id)}"
 
 
 def parse_issuers(

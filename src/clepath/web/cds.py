@@ -313,6 +313,39 @@ class _Service:
         out.update(dict(zip(todo, results, strict=True)))
         return out
 
+    async def fetch_medications(self, hook: HookRequest,
+                                values: dict[str, PrefetchValue]) -> dict[str, PrefetchValue]:
+        """Read from the FHIR server the Medications that draft orders reference and neither
+        `draftOrders` nor the prefetch holds (added under the key `draftMedications`)."""
+        from clepath.fhir.cds.orders import medication_references
+
+        have = {f"Medication/{r.get('id')}" for v in values.values() if v.state == "data"
+                for r in v.resources if r.get("resourceType") == "Medication"}
+        wanted = [ref for ref in medication_references(hook.draft_orders)
+                  if ref not in have and ref.startswith("Medication/")][:10]
+        server = hook.fhir_server
+        if not wanted or server is None or not server_allowed(
+                server, self.config.fhir_servers, self.config.allow_http_fhir):
+            return values
+        token = hook.fhir_authorization.access_token if hook.fhir_authorization else None
+        timeout = httpx.Timeout(self.config.fhir_timeout_s)
+        async with httpx.AsyncClient(timeout=timeout, follow_redirects=False) as client:
+            reader = FhirReader(client, server, token, self.config.fhir_max_pages)
+
+            async def one(ref: str) -> Any:
+                try:
+                    return await reader.read(ref)
+                except (FetchFailed, ClepathError) as exc:
+                    log.warning("cds: reading a referenced Medication failed (%s)", exc)
+                    return None
+
+            found = await asyncio.gather(*(one(ref) for ref in wanted))
+        medications = tuple(dict(m) for m in found if isinstance(m, Mapping)
+                            and m.get("resourceType") == "Medication")
+        if not medications:
+            return values
+        return {**values, "draftMedications": PrefetchValue("data", medications, fetched=True)}
+
     async def _read(self, reader: FhirReader, hook: HookRequest, key: str,
                     value: PrefetchValue) -> PrefetchValue:
         from clepath.fhir.cds.prefetch import classify
@@ -329,6 +362,9 @@ class _Service:
         except (FetchFailed, ClepathError) as exc:
             log.warning("cds: fallback read of %s failed (%s)", key, exc)
             return value if value.state != "data" else PrefetchValue("absent")
+        if data is None:  # 404: the server does not have it (or does not serve the search)
+            log.warning("cds: fallback read of %s: the FHIR server answered 404", key)
+            return PrefetchValue("absent", note="the FHIR server answered 404")
         fetched = classify({key: data}, key)
         return PrefetchValue(fetched.state, fetched.resources, None, fetched.note, fetched=True)
 
@@ -382,6 +418,7 @@ class _Service:
             # server is never stored (the server's data may change between calls).
             values = classify_all(hook.prefetch, self.prefetch_keys)
             values = await self.fetch_missing(hook, values)
+            values = await self.fetch_medications(hook, values)
             try:
                 result = run_hook(service_id, hook, values, self.kb, today=self.today(),
                                   settings=self.config.hooks, patient_link=self.patient_link)
@@ -432,12 +469,14 @@ per hook."""
     from importlib import resources
 
     from clepath.casefile import load_case
+    from clepath.domain.units import warm_up as warm_up_units
     from clepath.fhir.cds import harness
     from clepath.fhir.cds.services import ORDERS, PATIENT_VIEW
     from clepath.fhir.export import case_to_bundle
     from clepath.fhir.importer import collect_resources
 
     started = time.perf_counter()
+    warm_up_units()  # the UCUM registry for units beyond the precomputed table, built once
     with resources.as_file(resources.files("clepath") / "demo" / "demo-scle-0001.yaml") as path:
         case = load_case(path, kb)
     today = dt.date.today()

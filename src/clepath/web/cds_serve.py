@@ -21,7 +21,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from clepath.errors import CaseError, FieldProblem
-from clepath.web.app import parse_issuers
+from clepath.web.app import parse_issuers, patient_link
 
 __all__ = ["ENV", "app_from_env", "serve_spec"]
 
@@ -87,7 +87,9 @@ def app_from_env(environ: Mapping[str, str] | None = None) -> FastAPI:
     return create_cds_app(
         config,
         feedback_sink=DatabaseFeedbackSink(lambda: Store.open(sessions, kb)),
-        patient_link=lambda pid: f"{base}/patients/{pid}",
+        # the CDS server alone has no patient pages: link only to a configured web app
+        patient_link=patient_link((os.environ if environ is None else environ).get(
+            "CLEPATH_PUBLIC_URL")),
         kb=kb,
         shared_state=DatabaseCdsState(engine),
     )

@@ -18,6 +18,7 @@ from fastapi import Depends, HTTPException, Path, Query, Request
 from starlette.datastructures import FormData
 
 from clepath.domain.case import Case
+from clepath.errors import CaseError, FieldProblem
 from clepath.knowledge.base import KnowledgeBase
 from clepath.settings import Settings
 from clepath.store import PatientSummary, Store, User
@@ -41,6 +42,7 @@ __all__ = [
     "Knowledge",
     "Patient",
     "PatientCase",
+    "PatientRecord",
     "PatientRef",
     "Reader",
     "ReaderSession",
@@ -181,14 +183,54 @@ class Patient:
         return self.case.as_of
 
 
-def _patient(patient_id: Id, auth: ReaderSession, store: StoreDep) -> Patient:
+def _patient_record(patient_id: Id, auth: ReaderSession, store: StoreDep) -> Patient:
     case = store.patients.load(patient_id)
     if case is None:
         raise HTTPException(status_code=404, detail="There is no such patient.")
     return Patient(patient_id, case)
 
 
+def record_problems(case: Case, kb: KnowledgeBase) -> list[FieldProblem]:
+    """What is wrong with a stored record by today's checks (empty when it is valid).
+
+    A record stored before a check existed (a creatinine of 0, an as-of date in year 1) is read
+    back through the case-file checks, so the pages can say what to correct instead of failing.
+    """
+    from clepath.casefile import parse_case
+    from clepath.store.casedata import case_to_data
+
+    try:
+        parse_case(case_to_data(case), kb)
+    except CaseError as exc:
+        return list(exc.problems)
+    except Exception as exc:  # noqa: BLE001 - a record no check can read is still reported
+        return [FieldProblem("record", type(exc).__name__, "cannot be read back", "a valid case")]
+    return []
+
+
+def _patient(
+    patient_id: Id, auth: ReaderSession, store: StoreDep, kb: Knowledge
+) -> Patient:
+    patient = _patient_record(patient_id, auth, store)
+    problems = record_problems(patient.case, kb)
+    if problems:
+        fix = FieldProblem(
+            "record",
+            f"patient {patient_id}",
+            "was stored before these checks existed and must be corrected before it can be "
+            f"assessed: edit the details (/patients/{patient_id}/edit) or the entries named "
+            f"above, or export the case file (/patients/{patient_id}/case.yaml), correct it "
+            "and import it again with replace",
+            "a record that passes the case-file checks",
+        )
+        raise CaseError([*problems, fix])
+    return patient
+
+
 PatientCase = Annotated[Patient, Depends(_patient)]
+"""A patient whose record passes today's checks (else a 422 naming what to correct)."""
+PatientRecord = Annotated[Patient, Depends(_patient_record)]
+"""A patient's record as stored, unchecked: for editing, exporting, replacing and deleting."""
 
 
 def _patient_summary(patient_id: Id, auth: ReaderSession, store: StoreDep) -> PatientSummary:

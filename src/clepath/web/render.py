@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from clepath import __version__
+from clepath.domain.display import jinja_filters
 
 if TYPE_CHECKING:
     from clepath.web.deps import Auth
@@ -26,15 +27,6 @@ def _yes_no(value: object, yes: str = "yes", no: str = "no", unknown: str = "not
     return unknown if value is None else yes if value else no
 
 
-def _number(value: object, digits: int = 1) -> str:
-    if value is None:
-        return "not recorded"
-    if isinstance(value, (int, float)):
-        text = f"{value:.{digits}f}".rstrip("0").rstrip(".")
-        return text or "0"
-    return str(value)
-
-
 def _words(value: object) -> str:
     return str(value or "").replace("_", " ")
 
@@ -44,7 +36,7 @@ def make_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(resources.files("clepath.web") / "templates"))
     env = templates.env
     env.filters["yes_no"] = _yes_no
-    env.filters["num"] = _number
+    env.filters.update(jinja_filters())
     env.filters["words"] = _words
     env.globals["version"] = __version__
     env.globals["static"] = lambda name: f"/static/{name}?v={__version__}"

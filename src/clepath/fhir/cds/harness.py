@@ -37,6 +37,7 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
+from clepath.domain.display import fmt_plain
 from clepath.fhir import terminology as t
 from clepath.fhir.cds.prefetch import render
 from clepath.fhir.cds.services import PREFETCH
@@ -341,7 +342,7 @@ def draft_order(
         "medicationCodeableConcept": {"text": text or drug},
         "subject": {"reference": f"Patient/{patient_id}"},
         "dosageInstruction": [{
-            "text": f"{dose:g} {unit}",
+            "text": f"{fmt_plain(dose)} {unit}",
             "timing": {"repeat": repeat},
             "doseAndRate": [{"doseQuantity": t.quantity(dose, unit)}],
         }],
@@ -381,6 +382,7 @@ class LoopbackServer:
         self.jwks_document = dict(jwks_document or {"keys": []})
         self.resources = [dict(r) for r in resources]
         self.failing: set[str] = set()  # resource types whose searches answer 500
+        self.missing: set[str] = set()  # resource types whose reads and searches answer 404
         self.requests: list[dict[str, Any]] = []
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.owner = self
@@ -412,6 +414,8 @@ class LoopbackServer:
         kind = urlsplit(query).path.split("/")[0]
         if kind in self.failing:
             return 500, operation_outcome("server error")
+        if kind in self.missing or "*" in self.missing:
+            return 404, operation_outcome("not found")
         answer = answer_query(query, self.resources)
         if answer is None:
             return 404, operation_outcome("not found")

@@ -35,6 +35,7 @@ from typing import Any
 from clepath import __version__
 from clepath.domain.case import Case, IvigCourseRequest, IvigRequest, TherapyCourse
 from clepath.domain.dates import PartialDate
+from clepath.domain.display import fmt, fmt_plain
 from clepath.engine.alerts import alert_definition, make_alert
 from clepath.engine.assess import Assessment, assess
 from clepath.engine.doses import course_problems
@@ -188,7 +189,7 @@ def _activity(a: Assessment) -> tuple[str, str]:
     change = a.clasi.change
     if change is not None:
         direction = "better" if change.points > 0 else "worse" if change.points < 0 else "unchanged"
-        pct = f", {abs(change.percent):.0f} %" if change.percent is not None else ""
+        pct = f", {fmt(abs(change.percent), 'percent')}" if change.percent is not None else ""
         text += (f"; baseline {change.baseline_activity} on {change.baseline_date.isoformat()}: "
                  f"{abs(change.points)} points {direction}{pct}")
         if change.points:
@@ -254,7 +255,7 @@ def _with_orders(case: Case, orders: list[DraftOrder], today: dt.date) -> Case:
             continue
         kept.append(TherapyCourse(
             drug=o.drug, dose_mg=o.dose_mg,
-            dose_text=f"{o.dose_mg:g} mg" if o.dose_mg is not None else None,
+            dose_text=f"{fmt_plain(o.dose_mg)} mg" if o.dose_mg is not None else None,
             doses_per_week=o.doses_per_week, route=o.route,
             start=PartialDate.from_date(o.start or today), outcome="ongoing"))
     return dataclasses.replace(case, therapies=tuple(kept))
@@ -298,21 +299,23 @@ def _hcq(ctx: _Ctx, case: Case, order: DraftOrder) -> None:
             daily = per_dose * (order.doses_per_week or 7.0) / 7.0
             dosage = copy.deepcopy(dict((order.resource.get("dosageInstruction") or [{}])[0]))
             dosage["doseAndRate"] = [{"doseQuantity": t.quantity(per_dose, "mg")}]
-            dosage["text"] = f"{per_dose:g} mg per dose ({daily:g} mg/day)"
+            dosage["text"] = f"{fmt_plain(per_dose)} mg per dose ({fmt_plain(daily)} mg/day)"
             action = {"type": "update", "resource": _updated(order.resource, [dosage]),
-                      "description": f"Change the dose to {per_dose:g} mg per dose "
-                                     f"({daily / weight:.2f} mg/kg/day)"}
-            suggestions.append(c.suggestion(f"Reduce to {per_dose:g} mg per dose", [action],
+                      "description": f"Change the dose to {fmt_plain(per_dose)} mg per dose "
+                                     f"({fmt(daily / weight, 'mg_per_kg_day')})"}
+            suggestions.append(c.suggestion(f"Reduce to {fmt_plain(per_dose)} mg per "
+                                            f"dose", [action],
                                             card_id=order.reference, key="reduce",
                                             recommended=True))
-            detail += (f"\n\nSuggested: {per_dose:g} mg per dose, {daily:g} mg/day = "
-                       f"{daily / weight:.2f} mg/kg/day (whole {_hcq_step(ctx):g}"
+            detail += (f"\n\nSuggested: {fmt_plain(per_dose)} mg per dose, {fmt_plain(daily)} "
+                       f"mg/day = "
+                       f"{fmt(daily / weight, 'mg_per_kg_day')} (whole {fmt_plain(_hcq_step(ctx))}"
                        " mg steps: a configurable default, unconfirmed).")
         detail += "\n\nSources: " + "; ".join(s["citation"] for s in alert.sources)
         ctx.card("hcq_above_max", order.reference, title, indicator="warning",
-                 summary=f"Hydroxychloroquine {order.daily_dose_mg:g} mg/day is "
-                         f"{course.dose_mg_per_kg:.2f} mg/kg, above the "
-                         f"{course.max_mg_per_kg:g} mg/kg/day maximum.",
+                 summary=f"Hydroxychloroquine {fmt_plain(order.daily_dose_mg)} mg/day is "
+                         f"{fmt(course.dose_mg_per_kg, 'mg_per_kg')}, above the "
+                         f"{fmt_plain(course.max_mg_per_kg)} mg/kg/day maximum.",
                  detail=detail, suggestions=suggestions, selection_behavior="at-most-one",
                  override=c.override_reasons("clinical-judgement", "data-outdated",
                                              "specialist-agreed"))
@@ -357,9 +360,10 @@ def _glucocorticoid(ctx: _Ctx, case: Case, order: DraftOrder) -> None:
         return
     if not review.above_target:
         return
-    failed = [f"{x.guideline} {x.operator} {x.threshold_mg:g} mg/day" for x in review.targets
+    failed = [f"{x.guideline} {x.operator} {fmt_plain(x.threshold_mg)} "
+              f"mg/day" for x in review.targets
               if x.met is False]
-    lines = [f"With this order the current systemic glucocorticoid dose is {pe:g} mg/day "
+    lines = [f"With this order the current systemic glucocorticoid dose is {fmt_plain(pe)} mg/day "
              "prednisone-equivalent.", "", "Maintenance targets not met: " + "; ".join(failed)
              + ". Glucocorticoids are bridging therapy: taper to the target and withdraw when "
              "possible."]
@@ -368,7 +372,7 @@ def _glucocorticoid(ctx: _Ctx, case: Case, order: DraftOrder) -> None:
                      + ("" if review.cumulative_complete else " (a lower bound)") + ".")
     lines += [f"- {n}" for n in review.notes]
     ctx.card("gc_above_target", order.reference, title, indicator="warning",
-             summary=f"Glucocorticoids with this {label} order: {pe:g} mg/day "
+             summary=f"Glucocorticoids with this {label} order: {fmt_plain(pe)} mg/day "
                      f"prednisone-equivalent, above the maintenance target "
                      f"({failed[0] if failed else 'target'}).",
              detail="\n".join(lines),
@@ -458,10 +462,12 @@ def _ivig(ctx: _Ctx, case: Case, order: DraftOrder) -> None:
     per_kg = total / weight.kg
     if dose is None:
         ctx.card("ivig_no_regimen", order.reference, title, indicator="warning",
-                 summary=f"IVIG {total:g} g is {per_kg:.2f} g/kg of dosing weight: no listed "
+                 summary=f"IVIG {fmt(total, 'ivig_g')} is {fmt(per_kg, 'g_per_kg')} of dosing "
+                         f"weight: no listed "
                          "regimen dose matches.",
-                 detail=(f"Dosing weight {weight.kg:.1f} kg ({weight.reason}). Regimen doses "
-                         "in the IVIG pack: " + ", ".join(f"{d:g} g/kg"
+                 detail=(f"Dosing weight {fmt(weight.kg, 'dosing_kg')} ({weight.reason}). "
+                         f"Regimen doses "
+                         "in the IVIG pack: " + ", ".join(f"{fmt_plain(d)} g/kg"
                                                           for d in _regimen_doses(ctx.kb))
                          + " per course."),
                  override=c.override_reasons("clinical-judgement", "specialist-agreed"))
@@ -496,24 +502,28 @@ def _ivig_dose(ctx: _Ctx, order: DraftOrder, plan: Any, dose: float, total: floa
     weight = plan.dosing_weight
     dosages = [{
         "sequence": day.day,
-        "text": f"Day {day.day} of {day.of_days}: {day.grams:g} g",
+        "text": f"Day {day.day} of {day.of_days}: {fmt(day.grams, 'ivig_g')}",
         "timing": {"event": [day.date.isoformat()]},
         "doseAndRate": [{"doseQuantity": t.quantity(day.grams, "g")}],
     } for day in course.infusion_days]
     action = {"type": "update", "resource": _updated(order.resource, dosages),
-              "description": f"Change to {planned:g} g over {course.days} days "
-                             f"({dose:g} g/kg of {weight.kg:.1f} kg dosing weight)"}
+              "description": f"Change to {fmt(planned, 'ivig_g')} over {course.days} days "
+                             f"({fmt_plain(dose)} g/kg of {fmt(weight.kg, 'dosing_kg')} dosing "
+                             f"weight)"}
     on_actual = abs(total - dose * weight.actual_kg) <= step + 1e-9
-    why = (f" The order matches {dose:g} g/kg of the actual weight ({weight.actual_kg:.1f} kg)."
+    why = (f" The order matches {fmt_plain(dose)} g/kg of the actual weight "
+           f"({fmt(weight.actual_kg, 'kg')})."
            if on_actual and weight.basis != "actual" else "")
     ctx.card("ivig_dose_mismatch", order.reference, "IVIG dose", indicator="warning",
-             summary=f"IVIG {total:g} g differs from {dose:g} g/kg of the dosing weight: "
-                     f"{planned:g} g.",
-             detail=(f"Dosing weight {weight.kg:.1f} kg, policy {weight.policy} "
+             summary=f"IVIG {fmt(total, 'ivig_g')} differs from {fmt_plain(dose)} g/kg of the "
+                     f"dosing weight: "
+                     f"{fmt(planned, 'ivig_g')}.",
+             detail=(f"Dosing weight {fmt(weight.kg, 'dosing_kg')}, policy {weight.policy} "
                      f"({weight.reason}).{why} Planned: "
-                     + ", ".join(f"{d.grams:g} g" for d in course.infusion_days)
-                     + f" (rounded to {step:g} g)."),
-             suggestions=[c.suggestion(f"Use {planned:g} g over {course.days} days", [action],
+                     + ", ".join(f"{fmt(d.grams, 'ivig_g')}" for d in course.infusion_days)
+                     + f" (rounded to {fmt(step, 'ivig_g')})."),
+             suggestions=[c.suggestion(f"Use {fmt(planned, 'ivig_g')} over {course.days} "
+                                       f"days", [action],
                                        card_id=order.reference, key="planned",
                                        recommended=True)],
              selection_behavior="at-most-one",
@@ -542,7 +552,10 @@ def _ivig_safety(ctx: _Ctx, order: DraftOrder, plan: Any) -> None:
 
 def _orders(ctx: _Ctx, values: Mapping[str, PrefetchValue]) -> MappingReport | None:
     only = ctx.request.selections if ctx.request.hook == "order-select" else ()
-    orders, _ = read_draft_orders(ctx.kb, ctx.request.draft_orders, only)
+    medications = tuple(r for v in values.values() if v.state == "data" for r in v.resources
+                        if r.get("resourceType") == "Medication")
+    orders, _ = read_draft_orders(ctx.kb, ctx.request.draft_orders, only,
+                                  medications=medications)
     if not orders:
         return None
     kinds = {o.kind for o in orders}

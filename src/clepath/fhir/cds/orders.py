@@ -1,9 +1,12 @@
 """Draft medication orders of order-select and order-sign, read into what the checks need.
 
 A draft MedicationRequest is read tolerantly (hook examples in the wild send `doseAndRate` as an
-object, leave out `Bundle.type`, or name the drug only in text): the drug by clepath's local code
-or by name through the drug vocabulary; the dose per administration in mg (or g for IVIG) from
-the first `doseAndRate.doseQuantity`; doses per week from `timing.repeat`; for IVIG the number of
+object, leave out `Bundle.type`, or name the drug only in text): the drug, route and strength by
+the one medication recogniser of `clepath.fhir.medication` (clepath's local code, RxNorm, the
+Medication behind `medicationReference` — contained, in `draftOrders`, in the prefetch or read
+from the FHIR server — then normalised text); the dose per administration in mg (or g for IVIG)
+from the first `doseAndRate.doseQuantity`, a count of tablets times the strength, or millilitres
+times the concentration; doses per week from `timing.repeat`; for IVIG the number of
 infusion days from `timing.repeat.count`, `boundsDuration`, or one dated dosage per day (the
 shape clepath exports); the route. Orders clepath does not check (other drugs, other resource
 types) are ignored; orders whose drug cannot be read are reported by reference.
@@ -12,23 +15,24 @@ types) are ignored; orders whose drug cannot be read are reported by reference.
 from __future__ import annotations
 
 import datetime as dt
-import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from clepath.domain.units import UnitProblem, convert, is_convertible, normalise_unit
 from clepath.engine.therapy import is_systemic_route
 from clepath.fhir import terminology as t
+from clepath.fhir.medication import Recognised, derive_dose, recogniser
 from clepath.knowledge.base import KnowledgeBase
 from clepath.knowledge.models.drugs import Drug
 
-__all__ = ["DraftOrder", "OrderKind", "read_draft_orders"]
+__all__ = ["DraftOrder", "OrderKind", "medication_references", "read_draft_orders"]
+
+Resolver = Callable[[str], Mapping[str, Any] | None]
 
 OrderKind = Literal["hcq", "ivig", "glucocorticoid", "limits"]
 """`limits`: any other drug with structured dose limits in the drugs pack (methotrexate, ...),
 checked only against those limits (`clepath.engine.doses`)."""
-_LEADING_NAME = re.compile(r"^\s*([^\d(,;]+)")
 _PERIOD_DAYS = {"d": 1.0, "wk": 7.0, "mo": 30.436875, "h": 1 / 24, "a": 365.2425}
 
 
@@ -56,28 +60,10 @@ class DraftOrder:
         return self.dose_mg * self.doses_per_week / 7.0
 
 
-def _codings(concept: Any) -> list[Mapping[str, Any]]:
-    if not isinstance(concept, Mapping):
-        return []
-    return [c for c in concept.get("coding") or () if isinstance(c, Mapping)]
-
-
-def _drug(kb: KnowledgeBase, concept: Any) -> str | None:
-    for c in _codings(concept):
-        if c.get("system") == t.local_system("drug") and isinstance(c.get("code"), str):
-            return str(c["code"])
-    vocab = kb.vocabulary("drug")
-    texts = [concept.get("text")] if isinstance(concept, Mapping) else []
-    texts += [c.get("display") for c in _codings(concept)]
-    for text in texts:
-        if not isinstance(text, str):
-            continue
-        found = vocab.resolve(text)
-        if found is None and (lead := _LEADING_NAME.match(text)):
-            found = vocab.resolve(lead.group(1))
-        if found is not None:
-            return found
-    return None
+def _recognise(kb: KnowledgeBase, resource: Mapping[str, Any],
+               resolve: Resolver | None) -> Recognised | None:
+    found, _ = recogniser(kb).request(resource, resolve=resolve)
+    return found
 
 
 def _kind(kb: KnowledgeBase, drug: str, route: str | None) -> OrderKind | None:
@@ -100,7 +86,8 @@ def _list(value: Any) -> list[Mapping[str, Any]]:
     return [i for i in items if isinstance(i, Mapping)]
 
 
-def _dose(dosage: Mapping[str, Any], unit: str) -> float | None:
+def _dose(dosage: Mapping[str, Any], unit: str, found: Recognised | None = None
+          ) -> float | None:
     for dr in _list(dosage.get("doseAndRate")):
         q = dr.get("doseQuantity")
         if not isinstance(q, Mapping) or not isinstance(q.get("value"), (int, float)):
@@ -115,6 +102,9 @@ def _dose(dosage: Mapping[str, Any], unit: str) -> float | None:
                 continue
             if is_convertible(code, unit):
                 return convert(float(q["value"]), code, unit)
+        amount, _ = derive_dose(q, found, unit)  # tablets x strength, mL x concentration
+        if amount is not None:
+            return amount
     return None
 
 
@@ -132,18 +122,6 @@ def _per_week(dosage: Mapping[str, Any]) -> float | None:
     return float(frequency) * 7.0 / (float(period) * _PERIOD_DAYS[unit])
 
 
-def _route(kb: KnowledgeBase, dosage: Mapping[str, Any]) -> str | None:
-    route = dosage.get("route")
-    for c in _codings(route):
-        if c.get("system") == t.local_system("route"):
-            return str(c.get("code"))
-    vocab = kb.vocabulary("route")
-    texts = [route.get("text")] if isinstance(route, Mapping) else []
-    texts += [c.get("display") for c in _codings(route)]
-    return next((found for text in texts if isinstance(text, str)
-                 and (found := vocab.resolve(text))), None)
-
-
 def _day(value: Any) -> dt.date | None:
     if isinstance(value, str) and len(value) >= 10:
         try:
@@ -153,12 +131,12 @@ def _day(value: Any) -> dt.date | None:
     return None
 
 
-def _ivig_days(dosages: list[Mapping[str, Any]]) -> tuple[tuple[float, ...], dt.date | None,
-                                                          list[str]]:
+def _ivig_days(dosages: list[Mapping[str, Any]], found: Recognised | None = None
+               ) -> tuple[tuple[float, ...], dt.date | None, list[str]]:
     notes: list[str] = []
     dated = []
     for d in dosages:
-        grams = _dose(d, "g")
+        grams = _dose(d, "g", found)
         events = (d.get("timing") or {}).get("event") if isinstance(d.get("timing"),
                                                                     Mapping) else None
         day = _day(events[0]) if isinstance(events, list) and events else None
@@ -202,34 +180,86 @@ def _dose_per_kg(resource: Mapping[str, Any]) -> float | None:
     return None
 
 
-def _read(kb: KnowledgeBase, resource: Mapping[str, Any]) -> DraftOrder | None:
-    drug = _drug(kb, resource.get("medicationCodeableConcept"))
-    if drug is None:
+def _read(kb: KnowledgeBase, resource: Mapping[str, Any],
+          resolve: Resolver | None = None) -> DraftOrder | None:
+    found = _recognise(kb, resource, resolve)
+    if found is None:
         return None
+    drug = found.drug
     dosages = _list(resource.get("dosageInstruction"))
     first = dosages[0] if dosages else {}
-    route = _route(kb, first)
+    route = found.route
     kind = _kind(kb, drug, route)
     if kind is None:
         return None
     ref = f"MedicationRequest/{resource.get('id')}"
     if kind == "ivig":
-        grams, start, notes = _ivig_days(dosages)
+        grams, start, notes = _ivig_days(dosages, found)
         start = start or _day(resource.get("authoredOn"))
         return DraftOrder(ref, kind, drug, resource, route=route, day_grams=grams,
                           dose_per_kg=_dose_per_kg(resource), start=start, notes=tuple(notes))
-    return DraftOrder(ref, kind, drug, resource, dose_mg=_dose(first, "mg"),
+    return DraftOrder(ref, kind, drug, resource, dose_mg=_dose(first, "mg", found),
                       doses_per_week=_per_week(first), route=route,
                       start=_day(resource.get("authoredOn")))
 
 
+def medication_references(draft_orders: Mapping[str, Any] | None) -> list[str]:
+    """References of Medications the draft orders name that `draftOrders` does not hold
+    (for the caller to read from the FHIR server)."""
+    local = _medications_in(draft_orders, ())
+    out: list[str] = []
+    for entry in (draft_orders or {}).get("entry") or ():
+        resource = entry.get("resource") if isinstance(entry, Mapping) else None
+        if not isinstance(resource, Mapping):
+            continue
+        ref = resource.get("medicationReference")
+        target = ref.get("reference") if isinstance(ref, Mapping) else None
+        if (isinstance(target, str) and not target.startswith("#") and target not in local
+                and target not in out):
+            out.append(target)
+    return out
+
+
+def _medications_in(draft_orders: Mapping[str, Any] | None,
+                    extra: tuple[Mapping[str, Any], ...]) -> dict[str, Mapping[str, Any]]:
+    found: dict[str, Mapping[str, Any]] = {}
+    entries = [e for e in (draft_orders or {}).get("entry") or () if isinstance(e, Mapping)]
+    pairs = [(e.get("resource"), e.get("fullUrl")) for e in entries]
+    pairs += [(r, None) for r in extra]
+    for resource, url in pairs:
+        if isinstance(resource, Mapping) and resource.get("resourceType") == "Medication":
+            if isinstance(resource.get("id"), str):
+                found[f"Medication/{resource['id']}"] = resource
+            if isinstance(url, str):
+                found[url] = resource
+    return found
+
+
+def _resolver(draft_orders: Mapping[str, Any] | None,
+              medications: tuple[Mapping[str, Any], ...]) -> Resolver:
+    index = _medications_in(draft_orders, medications)
+
+    def resolve(reference: str) -> Mapping[str, Any] | None:
+        found = index.get(reference)
+        if found is None and "Medication/" in reference:
+            tail = reference.rsplit("Medication/", 1)[1].split("/_history")[0]
+            found = index.get(f"Medication/{tail}")
+        return found
+
+    return resolve
+
+
 def read_draft_orders(
-    kb: KnowledgeBase, draft_orders: Mapping[str, Any] | None, only: tuple[str, ...] = ()
+    kb: KnowledgeBase, draft_orders: Mapping[str, Any] | None, only: tuple[str, ...] = (),
+    *, medications: tuple[Mapping[str, Any], ...] = (),
 ) -> tuple[list[DraftOrder], list[str]]:
     """The draft orders clepath checks, and references of medication orders it could not read.
 
-    `only` (order-select's `selections`) limits the result to those references.
+    `only` (order-select's `selections`) limits the result to those references; `medications`
+    are Medication resources from the prefetch or the FHIR server that `medicationReference`s
+    may name (those in `draftOrders` and contained ones are found without them).
     """
+    resolve = _resolver(draft_orders, medications)
     orders: list[DraftOrder] = []
     unread: list[str] = []
     for entry in (draft_orders or {}).get("entry") or ():
@@ -240,9 +270,9 @@ def read_draft_orders(
         ref = f"MedicationRequest/{resource.get('id')}"
         if only and ref not in only:
             continue
-        order = _read(kb, resource)
+        order = _read(kb, resource, resolve)
         if order is not None:
             orders.append(order)
-        elif _drug(kb, resource.get("medicationCodeableConcept")) is None:
+        elif _recognise(kb, resource, resolve) is None:
             unread.append(ref)
     return orders, unread

@@ -20,7 +20,7 @@ from clepath.casefile import parse_case, read_case_data
 from clepath.errors import CaseError, FieldProblem
 from clepath.store import case_to_data
 from clepath.web import forms
-from clepath.web.deps import EditorSession, Form, Knowledge, PatientCase, ReaderSession, StoreDep
+from clepath.web.deps import EditorSession, Form, Knowledge, PatientRecord, ReaderSession, StoreDep
 from clepath.web.render import page
 from clepath.web.routes._common import commit, see_other
 
@@ -100,7 +100,7 @@ def _yaml(data: dict[str, Any]) -> str:
     responses={200: {"content": {"application/yaml": {"schema": {"type": "object"}}},
                      "description": "The case file (YAML, format 1)."}},
 )
-def export_yaml(patient: PatientCase, auth: ReaderSession, store: StoreDep) -> Response:
+def export_yaml(patient: PatientRecord, auth: ReaderSession, store: StoreDep) -> Response:
     """The patient's record as a case file (YAML, format 1)."""
     commit(store, auth.user, "export", "patient", patient_id=patient.id, detail="yaml")
     name = _file_name(patient.case.id, ".yaml")
@@ -112,7 +112,7 @@ def export_yaml(patient: PatientCase, auth: ReaderSession, store: StoreDep) -> R
 
 
 @router.get("/patients/{patient_id}/case.json", include_in_schema=False)
-def export_json_file(patient: PatientCase, auth: ReaderSession, store: StoreDep) -> Response:
+def export_json_file(patient: PatientRecord, auth: ReaderSession, store: StoreDep) -> Response:
     """The patient's record as a case file (JSON), as a download."""
     commit(store, auth.user, "export", "patient", patient_id=patient.id, detail="json")
     name = _file_name(patient.case.id, ".json")
@@ -145,7 +145,7 @@ def api_import(
 
 
 @router.get("/api/patients/{patient_id}/case", summary="Export as a case file")
-def api_export(patient: PatientCase, auth: ReaderSession, store: StoreDep) -> dict[str, Any]:
+def api_export(patient: PatientRecord, auth: ReaderSession, store: StoreDep) -> dict[str, Any]:
     """The patient's record as case-file data (format 1); importing it gives the same record."""
     commit(store, auth.user, "export", "patient", patient_id=patient.id, detail="json")
     data: dict[str, Any] = case_to_data(patient.case, dates_as_text=True)
@@ -154,7 +154,7 @@ def api_export(patient: PatientCase, auth: ReaderSession, store: StoreDep) -> di
 
 @router.put("/api/patients/{patient_id}/case", summary="Replace the whole record")
 def api_replace(
-    data: CaseBody, patient: PatientCase, auth: EditorSession, store: StoreDep, kb: Knowledge
+    data: CaseBody, patient: PatientRecord, auth: EditorSession, store: StoreDep, kb: Knowledge
 ) -> dict[str, Any]:
     """Replace every observation of the patient with those of a case file."""
     case = parse_case(data, kb)

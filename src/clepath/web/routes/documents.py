@@ -12,6 +12,7 @@ says why in plain words and the API answers 404 or 422 with the same words.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
@@ -28,6 +29,7 @@ from clepath.report.jsonable import to_jsonable
 from clepath.report.pdf import ivig_prior_auth_pdf, treatment_summary_pdf
 from clepath.report.timeline_svg import timeline_svg
 from clepath.web import forms
+from clepath.web.clock import Today
 from clepath.web.deps import Auth, Knowledge, Patient, PatientCase, ReaderSession, StoreDep
 from clepath.web.render import page
 from clepath.web.routes._common import commit
@@ -75,8 +77,10 @@ def _svg(case: Case, kb: KnowledgeBase) -> Response:
     return Response(drawing, media_type=SVG_MEDIA_TYPE)
 
 
-def _summary(case: Case, kb: KnowledgeBase) -> Response:
-    content = treatment_summary_pdf(assess(case, kb), timeline=build_timeline(case, kb))
+def _summary(case: Case, kb: KnowledgeBase, today: dt.date) -> Response:
+    content = treatment_summary_pdf(
+        assess(case, kb, today=today), timeline=build_timeline(case, kb)
+    )
     return _attachment(content, PDF_MEDIA_TYPE, document_name(case.id, SUMMARY_SUFFIX))
 
 
@@ -104,16 +108,23 @@ def _plan(case: Case, kb: KnowledgeBase) -> IvigPlanReport:
     try:
         return plan_for_case(case, kb)
     except CaseError as exc:
-        reasons = [forms.plain(p, subject=f"The request's “{p.field}”") for p in exc.problems]
+        reasons = [
+            forms.plain(
+                p,
+                subject=f"The record's “{p.field}”" if p.field.startswith("patient.")
+                else f"The request's “{p.field}”",
+            )
+            for p in exc.problems
+        ]
     except DosingError as exc:
         reasons = [_sentence(str(exc))]
     hint = "Correct the record or the request, then download the letter again."
     raise _NoLetter(422, [*reasons, hint])
 
 
-def _letter(case: Case, kb: KnowledgeBase) -> Response:
+def _letter(case: Case, kb: KnowledgeBase, today: dt.date) -> Response:
     plan = _plan(case, kb)
-    content = ivig_prior_auth_pdf(assess(case, kb), plan, kb=kb)
+    content = ivig_prior_auth_pdf(assess(case, kb, today=today), plan, kb=kb)
     return _attachment(content, PDF_MEDIA_TYPE, document_name(case.id, LETTER_SUFFIX))
 
 
@@ -132,10 +143,10 @@ def timeline_image(
 
 @router.get("/patients/{patient_id}/summary.pdf", include_in_schema=False)
 def summary_pdf(
-    patient: PatientCase, auth: ReaderSession, store: StoreDep, kb: Knowledge
+    patient: PatientCase, auth: ReaderSession, store: StoreDep, kb: Knowledge, today: Today
 ) -> Response:
     """The printable treatment summary, with the timeline."""
-    response = _summary(patient.case, kb)
+    response = _summary(patient.case, kb, today)
     commit(store, auth.user, "view", "treatment_summary", patient_id=patient.id, detail="pdf")
     return response
 
@@ -149,11 +160,16 @@ def _no_letter_page(request: Request, auth: Auth, patient: Patient, exc: _NoLett
 
 @router.get("/patients/{patient_id}/ivig/letter.pdf", include_in_schema=False)
 def letter_pdf(
-    request: Request, patient: PatientCase, auth: ReaderSession, store: StoreDep, kb: Knowledge
+    request: Request,
+    patient: PatientCase,
+    auth: ReaderSession,
+    store: StoreDep,
+    kb: Knowledge,
+    today: Today,
 ) -> Response:
     """The IVIG prior-authorisation letter; a page saying why when none can be made."""
     try:
-        response = _letter(patient.case, kb)
+        response = _letter(patient.case, kb, today)
     except _NoLetter as exc:
         return _no_letter_page(request, auth, patient, exc)
     commit(store, auth.user, "view", "ivig_letter", patient_id=patient.id, detail="pdf")
@@ -192,10 +208,10 @@ def api_timeline_svg(
     response_class=Response, responses={200: {"content": {"application/pdf": {}}}},
 )
 def api_summary_pdf(
-    patient: PatientCase, auth: ReaderSession, store: StoreDep, kb: Knowledge
+    patient: PatientCase, auth: ReaderSession, store: StoreDep, kb: Knowledge, today: Today
 ) -> Response:
     """The printable treatment summary with the timeline (A4 PDF)."""
-    response = _summary(patient.case, kb)
+    response = _summary(patient.case, kb, today)
     commit(store, auth.user, "view", "treatment_summary", patient_id=patient.id, detail="pdf")
     return response
 
@@ -206,11 +222,11 @@ def api_summary_pdf(
     response_class=Response, responses={200: {"content": {"application/pdf": {}}}},
 )
 def api_letter_pdf(
-    patient: PatientCase, auth: ReaderSession, store: StoreDep, kb: Knowledge
+    patient: PatientCase, auth: ReaderSession, store: StoreDep, kb: Knowledge, today: Today
 ) -> Response:
     """The letter (A4 PDF); 404 without an IVIG request, 422 when no plan can be made."""
     try:
-        response = _letter(patient.case, kb)
+        response = _letter(patient.case, kb, today)
     except _NoLetter as exc:
         raise HTTPException(exc.status, " ".join(exc.messages)) from None
     commit(store, auth.user, "view", "ivig_letter", patient_id=patient.id, detail="pdf")

@@ -28,6 +28,7 @@ from clepath.web.deps import (
     Offset,
     PageNumber,
     PatientCase,
+    PatientRecord,
     PatientRef,
     ReaderSession,
     StoreDep,
@@ -178,7 +179,7 @@ def patient_page(
 
 @router.get("/patients/{patient_id}/edit", include_in_schema=False)
 def edit_patient_form(
-    request: Request, patient: PatientCase, auth: EditorSession, kb: Knowledge
+    request: Request, patient: PatientRecord, auth: EditorSession, kb: Knowledge
 ) -> Response:
     """The patient's details, ready to change."""
     return page(
@@ -190,7 +191,7 @@ def edit_patient_form(
 @router.post("/patients/{patient_id}/edit", include_in_schema=False)
 def edit_patient(
     request: Request,
-    patient: PatientCase,
+    patient: PatientRecord,
     auth: EditorSession,
     store: StoreDep,
     kb: Knowledge,
@@ -223,7 +224,7 @@ def edit_patient(
 
 @router.post("/patients/{patient_id}/delete", include_in_schema=False)
 def delete_patient(
-    request: Request, patient: PatientCase, auth: EditorSession, store: StoreDep, form: Form
+    request: Request, patient: PatientRecord, auth: EditorSession, store: StoreDep, form: Form
 ) -> Response:
     """Delete the patient after the case id is typed to confirm."""
     if str(form.get("confirm") or "").strip() != patient.case.id:
@@ -250,7 +251,7 @@ def api_patients(
 
 
 @router.get("/api/patients/{patient_id}", summary="One patient")
-def api_patient(patient: PatientCase, auth: ReaderSession, store: StoreDep) -> dict[str, Any]:
+def api_patient(patient: PatientRecord, auth: ReaderSession, store: StoreDep) -> dict[str, Any]:
     """The patient's details and how many observations of each kind are stored."""
     case = patient.case
     commit(store, auth.user, "view", "patient", patient_id=patient.id)

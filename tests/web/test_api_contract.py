@@ -59,15 +59,15 @@ def test_api_keeps_its_contract(world: World) -> None:
 
 class TestEdges:
     def test_huge_ids_and_paging_are_refused_as_problems(self, world: World) -> None:
-        """Integers of 2**63 and beyond in a path id or `limit`/`offset` get 422 problem
+        """Integers of 2**31 (PostgreSQL INTEGER) and beyond in a path id or `limit`/`offset` get 422 problem
         details naming the parameter, never a 500."""
         admin = Browser(world.app).sign_in("admin")
         answers = [admin.get(path) for path in (
-            f"/api/patients/{2**63}", f"/api/patients/{10**40}/labs",
+            f"/api/patients/{2**63}", f"/api/patients/{2**31}", f"/api/patients/{10**40}/labs",
             f"/api/patients?limit={2**63}", f"/api/audit?offset={2**64}",
         )]
 
-        assert [422] * 4 == [a.status_code for a in answers]
+        assert [422] * 5 == [a.status_code for a in answers]
         assert {"application/problem+json"} == {a.headers["content-type"] for a in answers}
         assert "patient_id" == answers[0].json()["problems"][0]["field"]
 

@@ -52,9 +52,10 @@ __all__ = [
 ]
 
 
-# Database ids are 64-bit: a larger number in a path or query is refused (422) before it can
-# reach the database (integers >= 2**63 used to make SQLite raise and the API answer 500).
-MAX_ID = 2**63 - 1
+# Database ids are the tables' INTEGER columns, 32-bit on PostgreSQL: a larger number in a path
+# or query is refused (422) before it can reach the database (integers >= 2**63 used to make
+# SQLite raise, and >= 2**31 PostgreSQL, and the API answer 500).
+MAX_ID = 2**31 - 1
 Id = Annotated[int, Path(ge=1, le=MAX_ID, description="A database id.")]
 IdQuery = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 Limit = Annotated[int, Query(ge=1, le=1000, description="At most this many items.")]

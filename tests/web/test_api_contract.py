@@ -59,8 +59,8 @@ def test_api_keeps_its_contract(world: World) -> None:
 
 class TestEdges:
     def test_huge_ids_and_paging_are_refused_as_problems(self, world: World) -> None:
-        """Integers of 2**31 (PostgreSQL INTEGER) and beyond in a path id or `limit`/`offset` get 422 problem
-        details naming the parameter, never a 500."""
+        """Integers of 2**31 (PostgreSQL INTEGER) and beyond in a path id, or huge
+        `limit`/`offset`, get 422 problem details naming the parameter, never a 500."""
         admin = Browser(world.app).sign_in("admin")
         answers = [admin.get(path) for path in (
             f"/api/patients/{2**63}", f"/api/patients/{2**31}", f"/api/patients/{10**40}/labs",

@@ -1,0 +1,95 @@
+"""Issue 12 in headless Chromium: the CLASI sheet filled from the keyboard with running totals,
+the IVIG plan from the published preset, and the patient page on a phone; screenshots at
+1366×900 and 390×844 go to test-artefacts/.
+
+The tests share one signed-in tab and run in file order.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from tests.e2e.conftest import ARTEFACTS
+from tests.e2e.test_browser import open_seed_patient
+
+if TYPE_CHECKING:  # imported by the `browser` fixture, which skips (or fails in CI) without it
+    from playwright.sync_api import Page
+
+LAPTOP = {"width": 1366, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+
+def shoot(page: Page, name: str) -> None:
+    """A full-page screenshot at the laptop and the phone size, then back to the laptop."""
+    ARTEFACTS.mkdir(exist_ok=True)
+    for size, suffix in ((LAPTOP, "1366x900"), (PHONE, "390x844")):
+        page.set_viewport_size(size)
+        page.screenshot(path=str(ARTEFACTS / f"{name}-{suffix}.png"), full_page=True)
+    page.set_viewport_size(LAPTOP)
+
+
+class Keyboard:
+    """Presses keys on the page and counts them."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.count = 0
+
+    def press(self, *keys: str) -> None:
+        """Press each key once."""
+        for key in keys:
+            self.page.keyboard.press(key)
+            self.count += 1
+
+
+class TestClasiSheet:
+    def test_a_full_examination_from_the_keyboard(self, page: Page) -> None:
+        """Every region at erythema 1, scale 1, dyspigmentation 1 and scarring 1 (not the
+        scalp), mucosa 1, recent hair loss 1, non-scarring alopecia 2, scarring alopecia 4 and
+        dyspigmentation lasting a year: the sheet shows CLASI-A 30 and CLASI-D 42 (13 × 1 × 2
+        + 12 + 4) before saving, in under 60 key presses, and the server stores the same."""
+        page.set_viewport_size(LAPTOP)
+        patient = open_seed_patient(page)
+        page.goto(f"{patient}/clasi/new")
+        page.fill("#f-date", "2019-08-01")
+        page.focus("select.clasi-cell")
+        keys = Keyboard(page)
+        keys.press(*["1"] * (13 * 4 - 1))  # 13 regions × 4 items, no scarring cell on the scalp
+        keys.press("1", "1", "2", "4", "y")  # the items for the whole patient
+        shown = (page.inner_text("#clasi-a-total"), page.inner_text("#clasi-d-total"))
+        focused = page.evaluate("document.activeElement.id")
+        shoot(page, "clasi-sheet")
+        keys.press("Enter")
+        page.wait_for_url(re.compile(r"/clasi\?added=\d+$"))
+        saved = page.locator("tr.added")
+
+        assert (("30", "42"), "clasi-save", True, "30", "42") == (
+            shown, focused, keys.count < 60,
+            saved.locator('[data-score="clasi_a"]').inner_text(),
+            saved.locator('[data-score="clasi_d"]').inner_text(),
+        )
+
+    def test_start_from_the_last_examination(self, page: Page) -> None:
+        """'Start from the last examination' fills the sheet with the latest examination's
+        values, so the totals read 30 and 42 before anything is typed."""
+        patient = open_seed_patient(page)
+        page.goto(f"{patient}/clasi/new")
+        page.get_by_role("link", name=re.compile("Start from the last examination")).click()
+        page.wait_for_url(re.compile(r"from=last$"))
+
+        assert ("30", "42", "4") == (
+            page.inner_text("#clasi-a-total"), page.inner_text("#clasi-d-total"),
+            page.input_value("#f-scarring_alopecia_scalp"),
+        )
+
+    def test_a_level_the_item_does_not_have_is_refused(self, page: Page) -> None:
+        """Typing 3 in a scale cell (0-2) leaves it at 0 and the cursor where it was."""
+        patient = open_seed_patient(page)
+        page.goto(f"{patient}/clasi/new")
+        page.focus('[name="scalp.scale"]')
+        page.keyboard.press("3")
+
+        assert ("0", "f-scalp.scale") == (
+            page.input_value('[name="scalp.scale"]'), page.evaluate("document.activeElement.id")
+        )

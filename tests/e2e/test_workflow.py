@@ -93,3 +93,32 @@ class TestClasiSheet:
         assert ("0", "f-scalp.scale") == (
             page.input_value('[name="scalp.scale"]'), page.evaluate("document.activeElement.id")
         )
+
+
+class TestIvigPreset:
+    def test_the_seed_plan_from_the_preset_in_three_clicks(self, page: Page) -> None:
+        """With the seed's request removed, IVIG plan → the Singh 2020 preset → Save gives
+        120 g over 5 days (2 g/kg × 60 kg), then 4 courses of 60 g (1 g/kg) 4 weeks apart."""
+        page.set_viewport_size(LAPTOP)
+        patient = open_seed_patient(page)
+        page.goto(f"{patient}/ivig")
+        page.get_by_role("button", name="Remove the request").click()
+        page.wait_for_url(f"**{patient}/ivig")
+        page.goto(patient)
+        clicks = 0
+        page.get_by_role("navigation", name="Patient record").get_by_role(
+            "link", name="IVIG plan"
+        ).click()
+        clicks += 1
+        page.get_by_role("link", name="Seed protocol (Singh 2020)").click()
+        clicks += 1
+        page.get_by_role("button", name="Save the request and plan").click()
+        clicks += 1
+        page.wait_for_url(re.compile(r"/ivig(#request)?$"))
+        shoot(page, "ivig-plan")
+        plan = page.request.get(f"/api/patients/{patient.rsplit('/', 1)[1]}/ivig-plan").json()
+        courses = [(c["total_grams"], len(c["days"])) for c in plan["courses"]]
+
+        assert (3, [(120, 5), (60, 1), (60, 1), (60, 1), (60, 1)], "60.00 kg") == (
+            clicks, courses, page.locator('[data-value="dosing_weight_kg"]').inner_text()
+        )

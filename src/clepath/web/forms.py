@@ -26,6 +26,7 @@ __all__ = [
     "form_errors",
     "ivig_entry",
     "ivig_form",
+    "ivig_preset_form",
     "lab_entry",
     "new_patient_data",
     "number_or_text",
@@ -359,3 +360,26 @@ def ivig_form(case: Case) -> dict[str, str]:
         "policy": r.policy or "",
         "start": "" if r.start is None else r.start.isoformat(),
     }
+
+
+def ivig_preset_form(preset: Any, form: Mapping[str, str]) -> dict[str, str]:
+    """The IVIG form with a regimen preset's doses and timing in place of the form's own
+    (product, policy and start are kept); every field stays editable before saving."""
+    filled = dict(form)
+    for key in ("induction_dose", "induction_days", "maintenance_dose", "maintenance_every",
+                "maintenance_cycles"):
+        filled[key] = ""
+    filled.update({"induction_dose_unit": "g/kg", "maintenance_dose_unit": "g/kg",
+                   "maintenance_every_unit": "weeks"})
+    if preset.induction is not None:
+        filled["induction_dose"] = _number(preset.induction.dose_g_per_kg)
+        if preset.induction.days is not None:
+            filled["induction_days"] = str(preset.induction.days)
+    m = preset.maintenance
+    if m is not None:
+        filled["maintenance_dose"] = _number(m.dose_g_per_kg)
+        weeks = m.every_days % 7 == 0
+        filled["maintenance_every"] = str(m.every_days // 7 if weeks else m.every_days)
+        filled["maintenance_every_unit"] = "weeks" if weeks else "days"
+        filled["maintenance_cycles"] = str(m.cycles)
+    return filled

@@ -122,3 +122,31 @@ class TestIvigPreset:
         assert (3, [(120, 5), (60, 1), (60, 1), (60, 1), (60, 1)], "60.00 kg") == (
             clicks, courses, page.locator('[data-value="dosing_weight_kg"]').inner_text()
         )
+
+
+class TestPatientPage:
+    def test_summary_first_and_no_sideways_scroll_on_a_phone(self, page: Page) -> None:
+        """At 390×844 the seed patient's page is no wider than the screen; at 1366×900 its first
+        screen holds the summary (refractory), the alerts and the top options, and failed
+        agents are folded away."""
+        patient = open_seed_patient(page)
+        page.set_viewport_size(PHONE)
+        page.goto(patient)
+        phone_width = page.evaluate("document.documentElement.scrollWidth")
+        page.set_viewport_size(LAPTOP)
+        page.goto(patient)
+
+        def top(selector: str) -> float:
+            return float(page.eval_on_selector(selector, "e => e.getBoundingClientRect().top"))
+
+        first_screen = [top(s) < 900 for s in ("#summary", "#alerts-h", "#top-h")]
+        refractory = page.inner_text('[data-summary="refractory"]')
+        folded = page.eval_on_selector_all(
+            "details.folded", "ds => ds.map(d => d.querySelector('summary').textContent)"
+        )
+        shoot(page, "patient-page")
+
+        assert (True, [True, True, True], True, True) == (
+            phone_width <= 390, first_screen, refractory.startswith("Refractory"),
+            any(text.startswith("Failed or not tolerated") for text in folded),
+        )

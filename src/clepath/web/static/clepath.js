@@ -89,3 +89,18 @@ document.addEventListener("DOMContentLoaded", function () {
     }
   });
 })();
+
+// Print everything: folded sections open for printing and close again afterwards.
+(function () {
+  let opened = [];
+  window.addEventListener("beforeprint", function () {
+    opened = Array.prototype.filter.call(document.querySelectorAll("details"), function (d) {
+      return !d.open;
+    });
+    opened.forEach(function (d) { d.open = true; });
+  });
+  window.addEventListener("afterprint", function () {
+    opened.forEach(function (d) { d.open = false; });
+    opened = [];
+  });
+})();

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import io
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -249,7 +250,46 @@ def _dose(course: CourseReview) -> str:
 
 def _citation(item: Mapping[str, str]) -> str:
     url = item.get("url")
-    return f"{item['citation']}" + (f". {url}" if url else "")
+    return f"{clinical_text(item['citation'])}" + (f". {url}" if url else "")
+
+
+# Remarks the knowledge packs keep for their maintainers (how much of a source was read, what to
+# check next). A document for a payer or a colleague leaves them out (issue 12); where the remark
+# says a statement was taken second-hand, the reader is told it is not confirmed in the primary
+# source.
+_INTERNAL = re.compile(
+    r"\b(?:verify|was not seen|were not seen|not seen|title only|read only|visible text|"
+    r"not (?:yet )?checked)\b", re.IGNORECASE,
+)
+_SECOND_HAND = re.compile(r"\b(?:was not seen|were not seen|not seen|title only)\b",
+                          re.IGNORECASE)
+_PARENTHESIS = re.compile(r"\s*\(([^()]*)\)")
+_UNCONFIRMED = "not confirmed in the primary source"
+
+
+def clinical_text(text: str) -> str:
+    """`text` without the packs' internal research remarks (parenthesised notes such as "the full
+    text was not seen", "title only" or "…: verify"); a second-hand statement keeps the words
+    "not confirmed in the primary source".
+
+    >>> clinical_text("Flares were reported (Singh 2020, citing Kuhn 2017; Kuhn's own sentence "
+    ...               "was not seen).")
+    'Flares were reported (Singh 2020, citing Kuhn 2017; not confirmed in the primary source).'
+    >>> clinical_text("2004;15:46-50 (journal given as A or B: verify)")
+    '2004;15:46-50'
+    """
+
+    def clean(match: re.Match[str]) -> str:
+        inner = match.group(1)
+        if not _INTERNAL.search(inner):
+            return match.group(0)
+        parts = [part.strip() for part in inner.split(";")]
+        kept = [part for part in parts if not _INTERNAL.search(part)]
+        if any(_SECOND_HAND.search(part) for part in parts) and kept != parts and kept:
+            kept.append(_UNCONFIRMED)
+        return f" ({'; '.join(kept)})" if kept else ""
+
+    return _PARENTHESIS.sub(clean, text)
 
 
 # --- document -----------------------------------------------------------------------------------
@@ -611,7 +651,7 @@ def _guideline(a: Assessment, report: IvigPlanReport, refs: _References) -> list
     rows = []
     for s in report.guideline_stances:
         cited = report.stance_citations.get(getattr(s, "source", ""))
-        rows.append((s.guideline, s.stance.replace("_", " "), s.wording,
+        rows.append((s.guideline, s.stance.replace("_", " "), clinical_text(s.wording or ""),
                      refs.cite([cited] if cited else [])))
     out.append(_table(("guideline", "stance", "wording", "source"), rows,
                       (0.25, 0.14, 0.49, 0.12)))
@@ -620,7 +660,8 @@ def _guideline(a: Assessment, report: IvigPlanReport, refs: _References) -> list
         out.append(Spacer(1, 4))
         out.append(_kv("Place in the treatment options:",
                        f"{option.line_label or option.line or 'not placed'}; status "
-                       f"{option.status.replace('_', ' ')}. {option.rationale}"))
+                       f"{option.status.replace('_', ' ')}. "
+                       f"{clinical_text(option.rationale or '')}"))
     return out
 
 
@@ -628,24 +669,24 @@ def _evidence(a: Assessment, kb: KnowledgeBase, refs: _References) -> list[Flowa
     out: list[Flowable] = [_p("5. Published evidence", "h2")]
     option = _ivig_option(a)
     if option is not None and option.evidence:
-        out.append(_kv("Summary:", option.evidence))
+        out.append(_kv("Summary:", clinical_text(option.evidence)))
     for review in (r for r in kb.table("evidence", "reviews", Review) if r.ivig):
         cited = refs.cite(kb.cite("evidence", review.source))
-        out.append(_p(f"Systematic review: {review.title} {cited}", "h3"))
-        out += _bullets([*review.findings, f"On IVIG: {review.ivig}"])
+        out.append(_p(f"Systematic review: {clinical_text(review.title)} {cited}", "h3"))
+        out += _bullets([clinical_text(t) for t in (*review.findings, f"On IVIG: {review.ivig}")])
     reports = sorted(kb.table("evidence", "ivig_reports", IvigReport), key=lambda r: r.year)
     rows = [
-        (_cell(r.citation, refs.cite(kb.cite("evidence", r.source))),
-         str(r.n) if r.n else "not known", r.subtype, r.regimen_text,
-         _cell(r.outcome, f"Response class: {r.response}"),
-         _cell(r.flare_signal and f"Flare or induced CLE: {r.flare_signal}",
-               r.adverse_events and f"Adverse events: {r.adverse_events}",
-               f"Read: {r.verified.replace('_', ' ')}"))
+        (_cell(clinical_text(r.citation), refs.cite(kb.cite("evidence", r.source))),
+         str(r.n) if r.n else "not known", clinical_text(r.subtype),
+         clinical_text(r.regimen_text),
+         _cell(clinical_text(r.outcome), f"Response class: {r.response}"),
+         _cell(r.flare_signal and f"Flare or induced CLE: {clinical_text(r.flare_signal)}",
+               r.adverse_events and f"Adverse events: {clinical_text(r.adverse_events)}"))
         for r in reports
     ]
     version = kb.versions().get("evidence", "?")
     out.append(_p(f"Reports of IVIG in cutaneous lupus (evidence pack {version})", "h3"))
-    out.append(_table(("report", "n", "subtype", "regimen", "outcome", "signals and reading"),
+    out.append(_table(("report", "n", "subtype", "regimen", "outcome", "safety signals"),
                       rows, (0.17, 0.07, 0.14, 0.19, 0.25, 0.18)))
     return out
 

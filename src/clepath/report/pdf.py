@@ -773,18 +773,35 @@ def _safety(report: IvigPlanReport) -> list[Flowable]:
     return out
 
 
-def _signature() -> list[Flowable]:
-    fields = ("Requesting clinician", "Specialty", "Registration number", "Address and telephone",
-              "Signature", "Date")
-    table = Table([[_p(f, "body"), _p(_BLANK)] for f in fields],
+def _signature(parties: Mapping[str, str]) -> list[Flowable]:
+    fields = (("Requesting clinician", parties.get("prescriber_name")), ("Specialty", None),
+              ("Registration number", parties.get("prescriber_registration")),
+              ("Address and telephone", parties.get("prescriber_contact")),
+              ("Signature", None), ("Date", None))
+    table = Table([[_p(f, "body"), _p(value or _BLANK)] for f, value in fields],
                   colWidths=[55 * mm, 100 * mm], rowHeights=[9 * mm] * len(fields))
     table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "BOTTOM")]))
     table.hAlign = "LEFT"
     return [KeepTogether([_p("Clinician", "h2"), table])]
 
 
+# The letter's identifying fields (issue 12): given by the web app from its own store, never
+# from a case file.
+_PATIENT_FIELDS = (("patient_name", "Patient:"), ("birth_date", "Date of birth:"),
+                   ("record_number", "Hospital record number:"), ("payer", "Insurer:"),
+                   ("member_number", "Member number:"))
+
+
+def _addressee(parties: Mapping[str, str]) -> list[Flowable]:
+    to = "; ".join(v for v in (parties.get("payer"), parties.get("payer_address")) if v)
+    out: list[Flowable] = [_kv("To:", to or _BLANK)]
+    out += [_kv(label, parties[key]) for key, label in _PATIENT_FIELDS if parties.get(key)]
+    return out
+
+
 def ivig_prior_auth_pdf(
-    assessment: Assessment, plan: IvigPlanReport, *, kb: KnowledgeBase | None = None
+    assessment: Assessment, plan: IvigPlanReport, *, kb: KnowledgeBase | None = None,
+    parties: Mapping[str, str] | None = None,
 ) -> bytes:
     """An IVIG prior-authorisation letter (A4 PDF bytes), with a blank signature block.
 
@@ -793,6 +810,10 @@ def ivig_prior_auth_pdf(
         plan: the case's IVIG plan (`clepath.engine.ivig.plan_for_case`).
         kb: the knowledge base the two were made with, for the `evidence` pack's IVIG
             literature; loaded with `load_knowledge()` when not given.
+        parties: the patient's identifiers, the payer and the prescriber (keys `patient_name`,
+            `birth_date`, `record_number`, `payer`, `payer_address`, `member_number`,
+            `prescriber_name`, `prescriber_registration`, `prescriber_contact`); blank lines
+            to fill in by hand where absent.
 
     Returns:
         The PDF; the same inputs give the same bytes.
@@ -811,7 +832,7 @@ def ivig_prior_auth_pdf(
     )
     story: list[Flowable] = [
         _p("Request for prior authorisation: intravenous immunoglobulin (IVIG)", "title"),
-        _kv("To:", _BLANK),
+        *_addressee(parties or {}),
         *_identity(a),
         Spacer(1, 6),
         _p(intro),
@@ -823,7 +844,7 @@ def ivig_prior_auth_pdf(
         *_evidence(a, kb, refs),
         *_regimen(plan),
         *_safety(plan),
-        *_signature(),
+        *_signature(parties or {}),
         Spacer(1, 8),
         _p(DISCLAIMER, "small"),
         *refs.flowables(),

@@ -22,6 +22,7 @@ __all__ = [
     "FormErrors",
     "clasi_entry",
     "cle_entry",
+    "decimal_point",
     "finding_entry",
     "form_errors",
     "ivig_entry",
@@ -115,11 +116,22 @@ def _text(form: Mapping[str, Any], key: str) -> str | None:
     return value or None
 
 
+# A decimal comma ("70,5") is read as a decimal point. Exactly three digits after the comma
+# ("1,000") could be a thousands separator, so that is left as written and refused by the parser.
+_DECIMAL_COMMA = re.compile(r"^([-+]?\d+),(\d{1,2}|\d{4,})(?=$|\s)")
+
+
+def decimal_point(text: str) -> str:
+    """`70,5` -> `70.5`, `70,5 kg` -> `70.5 kg`; `1,000` and everything else unchanged."""
+    return _DECIMAL_COMMA.sub(r"\1.\2", text.strip(), count=1)
+
+
 def number_or_text(raw: str | None) -> int | float | str | None:
-    """`3` an integer, `3.6` a float, anything else the text itself (None when empty)."""
+    """`3` an integer, `3.6` (or `3,6`) a float, anything else the text itself (None when
+    empty)."""
     if raw is None:
         return None
-    text = raw.strip()
+    text = decimal_point(raw)
     if not text:
         return None
     if _INT.match(text):
@@ -139,7 +151,7 @@ def _quantity(form: Mapping[str, Any], value_key: str, unit_key: str) -> int | f
         return None
     if unit is None or _HAS_UNIT.search(value):
         return number_or_text(value)
-    return f"{value} {unit}"
+    return f"{decimal_point(value)} {unit}"
 
 
 def _entry(pairs: Iterable[tuple[str, Any]]) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from clepath.web.forms import decimal_point, number_or_text
-from tests.web.conftest import Browser
+from tests.web.conftest import Browser, World
 
 
 class TestDecimalComma:
@@ -43,4 +43,23 @@ class TestFavicon:
 
         assert (200, "image/svg+xml", True) == (
             icon.status_code, icon.headers["content-type"], 'rel="icon"' in html
+        )
+
+
+class TestConfirmations:
+    def test_saved_and_removed_are_named(self, world: World, doc: Browser) -> None:
+        """Adding the finding fever of 2019-05-31 says so, its remove button asks about that
+        finding by name and date, and removing it says what was removed."""
+        added = doc.submit(f"/patients/{world.seed}/findings", {
+            "name": "fever", "date": "2019-05-31", "value": "38.5 Cel",
+        })
+        page = doc.get(added.headers["location"]).text
+        item_id = added.headers["location"].rsplit("=", 1)[1]
+        removed = doc.submit(f"/patients/{world.seed}/findings/{item_id}/delete")
+        after = doc.get(removed.headers["location"]).text
+
+        assert (True, True, True) == (
+            "Saved: the finding fever of 2019-05-31." in page,
+            'data-confirm="Remove the finding fever of 2019-05-31?"' in page,
+            "Removed: the finding fever of 2019-05-31." in after,
         )

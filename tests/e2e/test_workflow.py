@@ -7,8 +7,12 @@ The tests share one signed-in tab and run in file order.
 
 from __future__ import annotations
 
+import os
 import re
+from pathlib import Path
 from typing import TYPE_CHECKING
+
+import pytest
 
 from tests.e2e.conftest import ARTEFACTS
 from tests.e2e.test_browser import open_seed_patient
@@ -150,3 +154,33 @@ class TestPatientPage:
             phone_width <= 390, first_screen, refractory.startswith("Refractory"),
             any(text.startswith("Failed or not tolerated") for text in folded),
         )
+
+
+AXE_ENV = "CLEPATH_TEST_AXE"
+
+
+def axe_violations(page: Page) -> list[str]:
+    """axe-core's violations on the current page (rule id and how many nodes), run from the
+    local file named by $CLEPATH_TEST_AXE (e.g. node_modules/axe-core/axe.min.js)."""
+    source = Path(os.environ[AXE_ENV]).read_text(encoding="utf-8")
+    page.evaluate(source)  # evaluated through the debugging protocol: the page's CSP stays on
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    assert len(result["passes"]) > 10, "axe-core did not run its rules"
+    return [f"{v['id']} ({len(v['nodes'])})" for v in result["violations"]]
+
+
+@pytest.mark.skipif(not os.environ.get(AXE_ENV), reason=f"${AXE_ENV} names no axe-core file")
+class TestAccessibility:
+    @pytest.mark.parametrize("size", [LAPTOP, PHONE], ids=["1366x900", "390x844"])
+    def test_no_axe_violations(self, page: Page, size: dict[str, int]) -> None:
+        """axe-core finds no violation on the patient page, the CLASI sheet and the IVIG page,
+        at the laptop and the phone size."""
+        patient = open_seed_patient(page)
+        page.set_viewport_size(size)
+        found = {}
+        for path in (patient, f"{patient}/clasi/new", f"{patient}/ivig"):
+            page.goto(path)
+            found[path.rsplit("/", 1)[-1]] = axe_violations(page)
+        page.set_viewport_size(LAPTOP)
+
+        assert {k: [] for k in found} == found

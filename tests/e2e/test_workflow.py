@@ -128,6 +128,22 @@ class TestIvigPreset:
         )
 
 
+class TestPhone:
+    def test_no_page_is_wider_than_a_phone(self, page: Page) -> None:
+        """At 390×844 the patient, CLASI sheet, IVIG, therapies and labs pages scroll only
+        downwards (the document is at most 390 px wide)."""
+        patient = open_seed_patient(page)
+        page.set_viewport_size(PHONE)
+        widths = {}
+        for path in (patient, f"{patient}/clasi/new", f"{patient}/ivig",
+                     f"{patient}/therapies", f"{patient}/labs"):
+            page.goto(path)
+            widths[path] = page.evaluate("document.documentElement.scrollWidth")
+        page.set_viewport_size(LAPTOP)
+
+        assert {p: True for p in widths} == {p: w <= 390 for p, w in widths.items()}, widths
+
+
 class TestPatientPage:
     def test_summary_first_and_no_sideways_scroll_on_a_phone(self, page: Page) -> None:
         """At 390×844 the seed patient's page is no wider than the screen; at 1366×900 its first

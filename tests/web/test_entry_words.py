@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from clepath.web.forms import decimal_point, number_or_text
+from tests.web._html import field_errors
 from tests.web.conftest import Browser, World
 
 
@@ -62,4 +63,32 @@ class TestConfirmations:
             "Saved: the finding fever of 2019-05-31." in page,
             'data-confirm="Remove the finding fever of 2019-05-31?"' in page,
             "Removed: the finding fever of 2019-05-31." in after,
+        )
+
+
+DEVELOPER_WORDS = ("{value", "value:", "UCUM", "Cel", "10*9", "{1.73")
+
+
+class TestMessagesInClinicalWords:
+    def test_unit_messages_speak_clinically(self, world: World, doc: Browser) -> None:
+        """A weight in "stone3", a WBC in kg and a temperature in kg are refused with messages
+        that name °C and ×10⁹/L and hold no case-file syntax or unit codes."""
+        weight = doc.submit("/patients", {
+            "case_id": "p-1", "as_of": "2025-01-10", "sex": "female",
+            "weight_value": "60", "weight_unit": "stone3",
+        })
+        wbc = doc.submit(f"/patients/{world.seed}/labs", {
+            "test": "wbc", "date": "2019-05-01", "value": "3.1", "unit": "kg",
+        })
+        fever = doc.submit(f"/patients/{world.seed}/findings", {
+            "name": "fever", "date": "2019-05-01", "value": "38 kg",
+        })
+        messages = " ".join([
+            *field_errors(weight.text, "weight_value"), *field_errors(wbc.text, "value"),
+            *field_errors(fever.text, "value"),
+        ])
+
+        assert ([], True, True, True) == (
+            [w for w in DEVELOPER_WORDS if w in messages], "°C" in messages,
+            "×10⁹/L" in messages, "60 kg" in messages,
         )

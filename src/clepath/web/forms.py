@@ -16,12 +16,14 @@ from typing import Any
 from starlette.datastructures import FormData
 
 from clepath.domain.case import Case, TherapyCourse
+from clepath.domain.display import unit_label
 from clepath.errors import FieldProblem
 
 __all__ = [
     "FormErrors",
     "clasi_entry",
     "cle_entry",
+    "clinical_words",
     "decimal_point",
     "finding_entry",
     "form_errors",
@@ -61,13 +63,35 @@ class FormErrors:
 
 def plain(problem: FieldProblem, *, subject: str = "This") -> str:
     """One problem in plain words: what is wrong, what is expected, what was perhaps meant."""
-    text = f"{subject} {problem.message}."
+    text = f"{subject} {clinical_words(problem.message)}."
     if problem.accepted:
-        text += f" Expected: {problem.accepted}."
+        text += f" Expected: {clinical_words(problem.accepted)}."
     if problem.suggestions:
         *rest, last = problem.suggestions
         text += f" Did you mean {', '.join(rest) + ' or ' if rest else ''}{last}?"
     return text
+
+
+# Case-file syntax and unit codes that a form's reader should never see (issue 12): the
+# mapping form of a quantity, the word UCUM, and codes such as Cel, 10*9/L or {1.73_m2}.
+_MAPPING_EXAMPLE = re.compile(r",?\s*(?:or\s+)?\{value: [^}]*\}")
+_VALUE_UNIT_EXAMPLE = re.compile(r"value: ([^,]+), unit: ([^,)]+),? or ")
+_UNIT_CODE = re.compile(r"(?<![\w*])(?:10\*\d+/[A-Za-z]+|[A-Za-z/]*\{[^}\s]*\}|Cel|\[[A-Za-z_]+\])")
+
+
+def clinical_words(text: str) -> str:
+    """A parser's message for a person: `{value: 60, unit: kg}` examples dropped, "UCUM unit"
+    said as "unit", unit codes written as people read them (`Cel` -> `°C`).
+
+    >>> clinical_words("'x' is not a UCUM unit; e.g. '60 kg' or {value: 60, unit: kg}")
+    "'x' is not a unit clepath recognises; e.g. '60 kg'"
+    >>> clinical_words("not convertible to 10*9/L or mL/min/{1.73_m2} or Cel")
+    'not convertible to ×10⁹/L or mL/min/1.73 m² or °C'
+    """
+    text = _MAPPING_EXAMPLE.sub("", text)
+    text = _VALUE_UNIT_EXAMPLE.sub("", text)
+    text = text.replace("a UCUM unit", "a unit clepath recognises").replace("UCUM ", "")
+    return _UNIT_CODE.sub(lambda m: unit_label(m.group(0)), text)
 
 
 def _candidates(name: str) -> list[str]:

@@ -104,3 +104,18 @@ document.addEventListener("DOMContentLoaded", function () {
     opened = [];
   });
 })();
+
+// A table wider than a phone scrolls inside itself: make it reachable from the keyboard.
+(function () {
+  function mark() {
+    document.querySelectorAll("table").forEach(function (table) {
+      if (table.scrollWidth > table.clientWidth + 1) {
+        table.setAttribute("tabindex", "0");
+      } else if (table.getAttribute("tabindex") === "0") {
+        table.removeAttribute("tabindex");
+      }
+    });
+  }
+  document.addEventListener("DOMContentLoaded", mark);
+  window.addEventListener("resize", mark);
+})();

@@ -183,6 +183,19 @@ class TestIvigRequest:
         assert ["induction.dose"] == [p.field for p in caught.value.problems]
 
 
+    def test_a_request_without_any_course_is_refused(self, store: Store, patient: int) -> None:
+        """A product and a start without any dose is refused and the seed's request stays."""
+        before = store.observations.ivig_request(patient)
+        with pytest.raises(CaseError) as caught:
+            store.observations.set_ivig_request(
+                patient, {"product": "Privigen", "start": "2019-06-03"}
+            )
+
+        assert (["induction"], before) == (
+            [p.field for p in caught.value.problems], store.observations.ivig_request(patient)
+        )
+
+
 class TestAfterAsOf:
     def test_counts_observations_after_the_assessment_date(
         self, store: Store, patient: int

@@ -88,3 +88,43 @@ class TestRequestForm:
         assert ("Request a plan" in doc.get(f"/patients/{world.seed}/ivig").text, 404) == (
             True, doc.get(f"/api/patients/{world.seed}/ivig-plan").status_code
         )
+
+
+class TestPresets:
+    def test_preset_fills_the_form_with_the_published_regimen(
+        self, world: World, doc: Browser
+    ) -> None:
+        """The seed preset fills 2 g/kg over 5 days, then 1 g/kg every 4 weeks for 4 courses,
+        without saving anything."""
+        before = doc.get(f"/api/patients/{world.scle}/ivig-request").status_code
+        html = doc.get(f"/patients/{world.scle}/ivig?preset=cle_motivating_case").text
+
+        def value(name: str) -> str:
+            found = re.search(rf'name="{name}"[^>]*value="([^"]*)"', html)
+            return found.group(1) if found else ""
+
+        assert ("2", "5", "1", "4", "4", True, before) == (
+            value("induction_dose"), value("induction_days"), value("maintenance_dose"),
+            value("maintenance_every"), value("maintenance_cycles"),
+            "Filled in from “Seed protocol (Singh 2020)”" in html,
+            doc.get(f"/api/patients/{world.scle}/ivig-request").status_code,
+        )
+
+    def test_an_empty_request_is_never_saved(self, world: World, doc: Browser) -> None:
+        """A product and a start date without any dose is refused at the induction dose, in
+        clinical words (no command-line option), and the stored request is unchanged."""
+        before = doc.get(f"/api/patients/{world.seed}/ivig-request").json()
+
+        response = doc.submit(f"/patients/{world.seed}/ivig", {
+            "product": "privigen", "start": "2019-06-03", "induction_dose_unit": "g/kg",
+        })
+        message = " ".join(field_errors(response.text, "induction_dose"))
+
+        assert (422, True, False, before) == (
+            response.status_code, "asks for no course" in message, "--" in message,
+            doc.get(f"/api/patients/{world.seed}/ivig-request").json(),
+        )
+
+    def test_unknown_preset_is_not_found(self, world: World, doc: Browser) -> None:
+        """A preset the pack does not hold answers 404."""
+        assert 404 == doc.get(f"/patients/{world.seed}/ivig?preset=nonsense").status_code

@@ -103,7 +103,7 @@ class TestLabs:
             "test": "platelets", "date": "2019-05-30", "value": "150", "unit": "mmol/L",
         })
 
-        assert "not convertible to 10*9/L" in " ".join(field_errors(response.text, "value"))
+        assert "not convertible to ×10⁹/L" in " ".join(field_errors(response.text, "value"))
 
     def test_remove_a_result(self, world: World, doc: Browser) -> None:
         """Removing the seed's WBC leaves three results."""

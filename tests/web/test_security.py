@@ -14,10 +14,10 @@ from fastapi.routing import APIRoute
 from clepath.store import case_to_data
 from tests.web.conftest import PASSWORD, Browser, World
 
-# Routes anyone may call: signing in, the health check and the API description.
+# Routes anyone may call: signing in, the health check, the API description and the site icon.
 PUBLIC = {("GET", "/login"), ("POST", "/login"), ("POST", "/api/session"),
           ("GET", "/api/health"), ("GET", "/api/openapi.json"), ("GET", "/"),
-          ("GET", "/healthz"), ("GET", "/readyz")}
+          ("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/favicon.ico")}
 # CDS Hooks endpoints check the EHR's signed JWT, not the session (tested in tests/cds).
 CDS_PREFIX = "/cds-services"
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}

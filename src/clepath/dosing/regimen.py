@@ -158,7 +158,7 @@ def _check(draft: _Draft, kb: KnowledgeBase) -> list[FieldProblem]:
                                          "must be at least 1", "a whole number of days"))
     if draft.induction_dose is None and not has_maintenance:
         problems.append(FieldProblem("ivig", None, "asks for no course",
-                                     "an induction, a maintenance part, or --preset"))
+                                     "an induction, a maintenance part, or a regimen preset"))
     return problems
 
 

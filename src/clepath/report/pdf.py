@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import io
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -249,7 +250,46 @@ def _dose(course: CourseReview) -> str:
 
 def _citation(item: Mapping[str, str]) -> str:
     url = item.get("url")
-    return f"{item['citation']}" + (f". {url}" if url else "")
+    return f"{clinical_text(item['citation'])}" + (f". {url}" if url else "")
+
+
+# Remarks the knowledge packs keep for their maintainers (how much of a source was read, what to
+# check next). A document for a payer or a colleague leaves them out (issue 12); where the remark
+# says a statement was taken second-hand, the reader is told it is not confirmed in the primary
+# source.
+_INTERNAL = re.compile(
+    r"\b(?:verify|was not seen|were not seen|not seen|title only|read only|visible text|"
+    r"not (?:yet )?checked)\b", re.IGNORECASE,
+)
+_SECOND_HAND = re.compile(r"\b(?:was not seen|were not seen|not seen|title only)\b",
+                          re.IGNORECASE)
+_PARENTHESIS = re.compile(r"\s*\(([^()]*)\)")
+_UNCONFIRMED = "not confirmed in the primary source"
+
+
+def clinical_text(text: str) -> str:
+    """`text` without the packs' internal research remarks (parenthesised notes such as "the full
+    text was not seen", "title only" or "…: verify"); a second-hand statement keeps the words
+    "not confirmed in the primary source".
+
+    >>> clinical_text("Flares were reported (Singh 2020, citing Kuhn 2017; Kuhn's own sentence "
+    ...               "was not seen).")
+    'Flares were reported (Singh 2020, citing Kuhn 2017; not confirmed in the primary source).'
+    >>> clinical_text("2004;15:46-50 (journal given as A or B: verify)")
+    '2004;15:46-50'
+    """
+
+    def clean(match: re.Match[str]) -> str:
+        inner = match.group(1)
+        if not _INTERNAL.search(inner):
+            return match.group(0)
+        parts = [part.strip() for part in inner.split(";")]
+        kept = [part for part in parts if not _INTERNAL.search(part)]
+        if any(_SECOND_HAND.search(part) for part in parts) and kept != parts and kept:
+            kept.append(_UNCONFIRMED)
+        return f" ({'; '.join(kept)})" if kept else ""
+
+    return _PARENTHESIS.sub(clean, text)
 
 
 # --- document -----------------------------------------------------------------------------------
@@ -611,7 +651,7 @@ def _guideline(a: Assessment, report: IvigPlanReport, refs: _References) -> list
     rows = []
     for s in report.guideline_stances:
         cited = report.stance_citations.get(getattr(s, "source", ""))
-        rows.append((s.guideline, s.stance.replace("_", " "), s.wording,
+        rows.append((s.guideline, s.stance.replace("_", " "), clinical_text(s.wording or ""),
                      refs.cite([cited] if cited else [])))
     out.append(_table(("guideline", "stance", "wording", "source"), rows,
                       (0.25, 0.14, 0.49, 0.12)))
@@ -620,7 +660,8 @@ def _guideline(a: Assessment, report: IvigPlanReport, refs: _References) -> list
         out.append(Spacer(1, 4))
         out.append(_kv("Place in the treatment options:",
                        f"{option.line_label or option.line or 'not placed'}; status "
-                       f"{option.status.replace('_', ' ')}. {option.rationale}"))
+                       f"{option.status.replace('_', ' ')}. "
+                       f"{clinical_text(option.rationale or '')}"))
     return out
 
 
@@ -628,24 +669,24 @@ def _evidence(a: Assessment, kb: KnowledgeBase, refs: _References) -> list[Flowa
     out: list[Flowable] = [_p("5. Published evidence", "h2")]
     option = _ivig_option(a)
     if option is not None and option.evidence:
-        out.append(_kv("Summary:", option.evidence))
+        out.append(_kv("Summary:", clinical_text(option.evidence)))
     for review in (r for r in kb.table("evidence", "reviews", Review) if r.ivig):
         cited = refs.cite(kb.cite("evidence", review.source))
-        out.append(_p(f"Systematic review: {review.title} {cited}", "h3"))
-        out += _bullets([*review.findings, f"On IVIG: {review.ivig}"])
+        out.append(_p(f"Systematic review: {clinical_text(review.title)} {cited}", "h3"))
+        out += _bullets([clinical_text(t) for t in (*review.findings, f"On IVIG: {review.ivig}")])
     reports = sorted(kb.table("evidence", "ivig_reports", IvigReport), key=lambda r: r.year)
     rows = [
-        (_cell(r.citation, refs.cite(kb.cite("evidence", r.source))),
-         str(r.n) if r.n else "not known", r.subtype, r.regimen_text,
-         _cell(r.outcome, f"Response class: {r.response}"),
-         _cell(r.flare_signal and f"Flare or induced CLE: {r.flare_signal}",
-               r.adverse_events and f"Adverse events: {r.adverse_events}",
-               f"Read: {r.verified.replace('_', ' ')}"))
+        (_cell(clinical_text(r.citation), refs.cite(kb.cite("evidence", r.source))),
+         str(r.n) if r.n else "not known", clinical_text(r.subtype),
+         clinical_text(r.regimen_text),
+         _cell(clinical_text(r.outcome), f"Response class: {r.response}"),
+         _cell(r.flare_signal and f"Flare or induced CLE: {clinical_text(r.flare_signal)}",
+               r.adverse_events and f"Adverse events: {clinical_text(r.adverse_events)}"))
         for r in reports
     ]
     version = kb.versions().get("evidence", "?")
     out.append(_p(f"Reports of IVIG in cutaneous lupus (evidence pack {version})", "h3"))
-    out.append(_table(("report", "n", "subtype", "regimen", "outcome", "signals and reading"),
+    out.append(_table(("report", "n", "subtype", "regimen", "outcome", "safety signals"),
                       rows, (0.17, 0.07, 0.14, 0.19, 0.25, 0.18)))
     return out
 
@@ -732,18 +773,35 @@ def _safety(report: IvigPlanReport) -> list[Flowable]:
     return out
 
 
-def _signature() -> list[Flowable]:
-    fields = ("Requesting clinician", "Specialty", "Registration number", "Address and telephone",
-              "Signature", "Date")
-    table = Table([[_p(f, "body"), _p(_BLANK)] for f in fields],
+def _signature(parties: Mapping[str, str]) -> list[Flowable]:
+    fields = (("Requesting clinician", parties.get("prescriber_name")), ("Specialty", None),
+              ("Registration number", parties.get("prescriber_registration")),
+              ("Address and telephone", parties.get("prescriber_contact")),
+              ("Signature", None), ("Date", None))
+    table = Table([[_p(f, "body"), _p(value or _BLANK)] for f, value in fields],
                   colWidths=[55 * mm, 100 * mm], rowHeights=[9 * mm] * len(fields))
     table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "BOTTOM")]))
     table.hAlign = "LEFT"
     return [KeepTogether([_p("Clinician", "h2"), table])]
 
 
+# The letter's identifying fields (issue 12): given by the web app from its own store, never
+# from a case file.
+_PATIENT_FIELDS = (("patient_name", "Patient:"), ("birth_date", "Date of birth:"),
+                   ("record_number", "Hospital record number:"), ("payer", "Insurer:"),
+                   ("member_number", "Member number:"))
+
+
+def _addressee(parties: Mapping[str, str]) -> list[Flowable]:
+    to = "; ".join(v for v in (parties.get("payer"), parties.get("payer_address")) if v)
+    out: list[Flowable] = [_kv("To:", to or _BLANK)]
+    out += [_kv(label, parties[key]) for key, label in _PATIENT_FIELDS if parties.get(key)]
+    return out
+
+
 def ivig_prior_auth_pdf(
-    assessment: Assessment, plan: IvigPlanReport, *, kb: KnowledgeBase | None = None
+    assessment: Assessment, plan: IvigPlanReport, *, kb: KnowledgeBase | None = None,
+    parties: Mapping[str, str] | None = None,
 ) -> bytes:
     """An IVIG prior-authorisation letter (A4 PDF bytes), with a blank signature block.
 
@@ -752,6 +810,10 @@ def ivig_prior_auth_pdf(
         plan: the case's IVIG plan (`clepath.engine.ivig.plan_for_case`).
         kb: the knowledge base the two were made with, for the `evidence` pack's IVIG
             literature; loaded with `load_knowledge()` when not given.
+        parties: the patient's identifiers, the payer and the prescriber (keys `patient_name`,
+            `birth_date`, `record_number`, `payer`, `payer_address`, `member_number`,
+            `prescriber_name`, `prescriber_registration`, `prescriber_contact`); blank lines
+            to fill in by hand where absent.
 
     Returns:
         The PDF; the same inputs give the same bytes.
@@ -770,7 +832,7 @@ def ivig_prior_auth_pdf(
     )
     story: list[Flowable] = [
         _p("Request for prior authorisation: intravenous immunoglobulin (IVIG)", "title"),
-        _kv("To:", _BLANK),
+        *_addressee(parties or {}),
         *_identity(a),
         Spacer(1, 6),
         _p(intro),
@@ -782,7 +844,7 @@ def ivig_prior_auth_pdf(
         *_evidence(a, kb, refs),
         *_regimen(plan),
         *_safety(plan),
-        *_signature(),
+        *_signature(parties or {}),
         Spacer(1, 8),
         _p(DISCLAIMER, "small"),
         *refs.flowables(),

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from clepath.domain.case import IvigRequest
 from clepath.domain.dates import parse_partial_date
+from clepath.errors import CaseError, FieldProblem
 from clepath.knowledge.base import KnowledgeBase
 from clepath.store import _rows
 from clepath.store.entries import KINDS, parse_item, parse_ivig
@@ -167,6 +168,11 @@ class ObservationRepository:
         """
         patient = self._patient(patient_id)
         request = parse_ivig(entry, as_of=patient.as_of, kb=self._kb)
+        if request.induction is None and request.maintenance is None:  # issue 12: never empty
+            raise CaseError([FieldProblem(
+                "induction", None, "asks for no course: nothing was saved",
+                "an induction or a maintenance dose (a regimen preset fills both in)",
+            )])
         self._db.execute(delete(IvigRequestRow).where(IvigRequestRow.patient_id == patient_id))
         self._db.add(
             IvigRequestRow(

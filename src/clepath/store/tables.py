@@ -403,3 +403,18 @@ class LoginFailureRow(Base):
     at: Mapped[float] = mapped_column(Float, nullable=False)
 
     __table_args__ = (Index("ix_login_failures_key_at", "key", "at"),)
+
+
+class LetterDetailsRow(Base):
+    """Who the prior-authorisation letter is about, from and to (issue 12): identifiers kept in
+    the web app's store only, never in case files, exports or logs."""
+
+    __tablename__ = "letter_details"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(
+        ForeignKey("patients.id", ondelete="CASCADE"), nullable=False, unique=True
+    )
+    fields: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
+    updated_at: Mapped[dt.datetime] = _now_column()
+    updated_by: Mapped[int | None] = _by_column()

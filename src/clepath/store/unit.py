@@ -15,6 +15,7 @@ from clepath.knowledge.base import KnowledgeBase
 from clepath.store.assessments import AssessmentRepository
 from clepath.store.audit import AuditLog
 from clepath.store.feedback import FeedbackRepository
+from clepath.store.letters import LetterDetailsRepository
 from clepath.store.observations import ObservationRepository
 from clepath.store.patients import PatientRepository
 from clepath.store.sessions import LoginSessions
@@ -37,6 +38,7 @@ class Store:
         self.logins = LoginSessions(session)
         self.audit = AuditLog(session)
         self.feedback = FeedbackRepository(session)
+        self.letters = LetterDetailsRepository(session)
 
     @classmethod
     def open(

@@ -16,16 +16,20 @@ from typing import Any
 from starlette.datastructures import FormData
 
 from clepath.domain.case import Case, TherapyCourse
+from clepath.domain.display import unit_label
 from clepath.errors import FieldProblem
 
 __all__ = [
     "FormErrors",
     "clasi_entry",
     "cle_entry",
+    "clinical_words",
+    "decimal_point",
     "finding_entry",
     "form_errors",
     "ivig_entry",
     "ivig_form",
+    "ivig_preset_form",
     "lab_entry",
     "new_patient_data",
     "number_or_text",
@@ -59,13 +63,35 @@ class FormErrors:
 
 def plain(problem: FieldProblem, *, subject: str = "This") -> str:
     """One problem in plain words: what is wrong, what is expected, what was perhaps meant."""
-    text = f"{subject} {problem.message}."
+    text = f"{subject} {clinical_words(problem.message)}."
     if problem.accepted:
-        text += f" Expected: {problem.accepted}."
+        text += f" Expected: {clinical_words(problem.accepted)}."
     if problem.suggestions:
         *rest, last = problem.suggestions
         text += f" Did you mean {', '.join(rest) + ' or ' if rest else ''}{last}?"
     return text
+
+
+# Case-file syntax and unit codes that a form's reader should never see (issue 12): the
+# mapping form of a quantity, the word UCUM, and codes such as Cel, 10*9/L or {1.73_m2}.
+_MAPPING_EXAMPLE = re.compile(r",?\s*(?:or\s+)?\{value: [^}]*\}")
+_VALUE_UNIT_EXAMPLE = re.compile(r"value: ([^,]+), unit: ([^,)]+),? or ")
+_UNIT_CODE = re.compile(r"(?<![\w*])(?:10\*\d+/[A-Za-z]+|[A-Za-z/]*\{[^}\s]*\}|Cel|\[[A-Za-z_]+\])")
+
+
+def clinical_words(text: str) -> str:
+    """A parser's message for a person: `{value: 60, unit: kg}` examples dropped, "UCUM unit"
+    said as "unit", unit codes written as people read them (`Cel` -> `°C`).
+
+    >>> clinical_words("'x' is not a UCUM unit; e.g. '60 kg' or {value: 60, unit: kg}")
+    "'x' is not a unit clepath recognises; e.g. '60 kg'"
+    >>> clinical_words("not convertible to 10*9/L or mL/min/{1.73_m2} or Cel")
+    'not convertible to ×10⁹/L or mL/min/1.73 m² or °C'
+    """
+    text = _MAPPING_EXAMPLE.sub("", text)
+    text = _VALUE_UNIT_EXAMPLE.sub("", text)
+    text = text.replace("a UCUM unit", "a unit clepath recognises").replace("UCUM ", "")
+    return _UNIT_CODE.sub(lambda m: unit_label(m.group(0)), text)
 
 
 def _candidates(name: str) -> list[str]:
@@ -114,11 +140,22 @@ def _text(form: Mapping[str, Any], key: str) -> str | None:
     return value or None
 
 
+# A decimal comma ("70,5") is read as a decimal point. Exactly three digits after the comma
+# ("1,000") could be a thousands separator, so that is left as written and refused by the parser.
+_DECIMAL_COMMA = re.compile(r"^([-+]?\d+),(\d{1,2}|\d{4,})(?=$|\s)")
+
+
+def decimal_point(text: str) -> str:
+    """`70,5` -> `70.5`, `70,5 kg` -> `70.5 kg`; `1,000` and everything else unchanged."""
+    return _DECIMAL_COMMA.sub(r"\1.\2", text.strip(), count=1)
+
+
 def number_or_text(raw: str | None) -> int | float | str | None:
-    """`3` an integer, `3.6` a float, anything else the text itself (None when empty)."""
+    """`3` an integer, `3.6` (or `3,6`) a float, anything else the text itself (None when
+    empty)."""
     if raw is None:
         return None
-    text = raw.strip()
+    text = decimal_point(raw)
     if not text:
         return None
     if _INT.match(text):
@@ -138,7 +175,7 @@ def _quantity(form: Mapping[str, Any], value_key: str, unit_key: str) -> int | f
         return None
     if unit is None or _HAS_UNIT.search(value):
         return number_or_text(value)
-    return f"{value} {unit}"
+    return f"{decimal_point(value)} {unit}"
 
 
 def _entry(pairs: Iterable[tuple[str, Any]]) -> dict[str, Any]:
@@ -359,3 +396,26 @@ def ivig_form(case: Case) -> dict[str, str]:
         "policy": r.policy or "",
         "start": "" if r.start is None else r.start.isoformat(),
     }
+
+
+def ivig_preset_form(preset: Any, form: Mapping[str, str]) -> dict[str, str]:
+    """The IVIG form with a regimen preset's doses and timing in place of the form's own
+    (product, policy and start are kept); every field stays editable before saving."""
+    filled = dict(form)
+    for key in ("induction_dose", "induction_days", "maintenance_dose", "maintenance_every",
+                "maintenance_cycles"):
+        filled[key] = ""
+    filled.update({"induction_dose_unit": "g/kg", "maintenance_dose_unit": "g/kg",
+                   "maintenance_every_unit": "weeks"})
+    if preset.induction is not None:
+        filled["induction_dose"] = _number(preset.induction.dose_g_per_kg)
+        if preset.induction.days is not None:
+            filled["induction_days"] = str(preset.induction.days)
+    m = preset.maintenance
+    if m is not None:
+        filled["maintenance_dose"] = _number(m.dose_g_per_kg)
+        weeks = m.every_days % 7 == 0
+        filled["maintenance_every"] = str(m.every_days // 7 if weeks else m.every_days)
+        filled["maintenance_every_unit"] = "weeks" if weeks else "days"
+        filled["maintenance_cycles"] = str(m.cycles)
+    return filled

@@ -11,6 +11,7 @@ from fastapi.templating import Jinja2Templates
 
 from clepath import __version__
 from clepath.domain.display import jinja_filters
+from clepath.web.describe import describe
 
 if TYPE_CHECKING:
     from clepath.web.deps import Auth
@@ -38,6 +39,7 @@ def make_templates() -> Jinja2Templates:
     env.filters["yes_no"] = _yes_no
     env.filters.update(jinja_filters())
     env.filters["words"] = _words
+    env.filters["describe"] = describe
     env.globals["version"] = __version__
     env.globals["static"] = lambda name: f"/static/{name}?v={__version__}"
     env.trim_blocks = True

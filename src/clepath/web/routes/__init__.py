@@ -8,6 +8,7 @@ from fastapi import APIRouter
 
 from clepath.web.routes import (
     assessments,
+    assets,
     audit,
     auth,
     casefiles,
@@ -44,4 +45,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     users.router,
     audit.router,
     health.router,
+    assets.router,
 )

@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import HTTPException, Request
 from fastapi.responses import JSONResponse, Response
@@ -21,6 +22,7 @@ from clepath.errors import CaseError
 from clepath.store import PatientSummary, Store
 from clepath.web import forms
 from clepath.web.deps import Auth, Patient
+from clepath.web.describe import describe
 from clepath.web.future import entry_warnings
 from clepath.web.render import page
 from clepath.web.routes._common import commit, observation_json, see_other
@@ -110,11 +112,14 @@ def add_from_form(
 def remove(spec: ObservationKind, auth: Auth, store: Store, patient_id: int, item_id: int) -> (
     Response
 ):
-    """Remove one item and go back to the kind's page."""
-    if not store.observations.remove(patient_id, spec.kind, item_id):
+    """Remove one item and go back to the kind's page, which names what was removed."""
+    found = next((o for o in store.observations.items(patient_id, spec.kind) if o.id == item_id),
+                 None)
+    if found is None or not store.observations.remove(patient_id, spec.kind, item_id):
         raise HTTPException(404, f"There is no such {spec.resource}.")
     commit(store, auth.user, "delete", spec.resource, patient_id=patient_id, resource_id=item_id)
-    return see_other(f"/patients/{patient_id}/{spec.path}")
+    removed = quote(describe(found.item, spec.kind))
+    return see_other(f"/patients/{patient_id}/{spec.path}?removed={removed}")
 
 
 def api_list(spec: ObservationKind, auth: Auth, store: Store, patient_id: int) -> (

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
+from clepath.domain.case import ClasiExam
 from clepath.errors import CaseError
 from clepath.knowledge.base import KnowledgeBase
 from clepath.knowledge.models.clasi import ClasiItem, ClasiRegion, ClasiRule
@@ -41,6 +42,9 @@ def _layout(kb: KnowledgeBase) -> dict[str, Any]:
         "region_items": [i for i in items if i.scope == "region"],
         "global_items": [i for i in items if i.scope == "global"],
         "rules": kb.table("clasi", "rules", ClasiRule),
+        "activity_max": clasi_scores.activity_maximum(kb),
+        "damage_max": clasi_scores.damage_maximum(kb),
+        "multiplier": kb.value("clasi.dyspigmentation_persistence_multiplier"),
     }
 
 
@@ -104,10 +108,36 @@ def _form_page(request: Request, auth: Any, patient: Any, kb: KnowledgeBase, **e
 
 @router.get("/patients/{patient_id}/clasi/new", include_in_schema=False)
 def clasi_form(
-    request: Request, patient: PatientRef, auth: EditorSession, kb: Knowledge
+    request: Request, patient: PatientRef, auth: EditorSession, store: StoreDep, kb: Knowledge,
+    start: str = Query("", alias="from"),
 ) -> Response:
-    """The CLASI form over the 13 regions, each level described."""
-    return _form_page(request, auth, patient, kb, form={"date": patient.as_of.isoformat()})
+    """The CLASI sheet over the 13 regions; `?from=last` fills it from the latest examination
+    (dated the patient's as-of date, to be changed where today differs)."""
+    form: dict[str, str] = {"date": patient.as_of.isoformat()}
+    exams = sorted(store.observations.items(patient.id, "clasi"), key=lambda o: o.item.date)
+    last = exams[-1].item if exams else None
+    if start == "last" and last is not None:
+        form.update(_form_from(last, kb))
+        return _form_page(request, auth, patient, kb, form=form,
+                          from_last=last.date.isoformat())
+    return _form_page(request, auth, patient, kb, form=form,
+                      last_exam_date=last.date.isoformat() if last is not None else None)
+
+
+def _form_from(exam: ClasiExam, kb: KnowledgeBase) -> dict[str, str]:
+    """The sheet's fields holding an examination's values."""
+    layout = _layout(kb)
+    form: dict[str, str] = {}
+    for region in layout["regions"]:
+        score = exam.region(region.id)
+        for item in layout["region_items"]:
+            form[f"{region.id}.{item.id}"] = str(getattr(score, item.id))
+    for item in layout["global_items"]:
+        form[item.id] = str(getattr(exam, item.id))
+    persistent = exam.dyspigmentation_lasts_12_months
+    form["dyspigmentation_lasts_12_months"] = "" if persistent is None else (
+        "yes" if persistent else "no")
+    return form
 
 
 @router.post("/patients/{patient_id}/clasi", include_in_schema=False)

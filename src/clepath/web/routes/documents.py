@@ -122,9 +122,11 @@ def _plan(case: Case, kb: KnowledgeBase) -> IvigPlanReport:
     raise _NoLetter(422, [*reasons, hint])
 
 
-def _letter(case: Case, kb: KnowledgeBase, today: dt.date) -> Response:
+def _letter(
+    case: Case, kb: KnowledgeBase, today: dt.date, parties: dict[str, str] | None = None
+) -> Response:
     plan = _plan(case, kb)
-    content = ivig_prior_auth_pdf(assess(case, kb, today=today), plan, kb=kb)
+    content = ivig_prior_auth_pdf(assess(case, kb, today=today), plan, kb=kb, parties=parties)
     return _attachment(content, PDF_MEDIA_TYPE, document_name(case.id, LETTER_SUFFIX))
 
 
@@ -169,7 +171,7 @@ def letter_pdf(
 ) -> Response:
     """The IVIG prior-authorisation letter; a page saying why when none can be made."""
     try:
-        response = _letter(patient.case, kb, today)
+        response = _letter(patient.case, kb, today, store.letters.get(patient.id))
     except _NoLetter as exc:
         return _no_letter_page(request, auth, patient, exc)
     commit(store, auth.user, "view", "ivig_letter", patient_id=patient.id, detail="pdf")
@@ -226,7 +228,7 @@ def api_letter_pdf(
 ) -> Response:
     """The letter (A4 PDF); 404 without an IVIG request, 422 when no plan can be made."""
     try:
-        response = _letter(patient.case, kb, today)
+        response = _letter(patient.case, kb, today, store.letters.get(patient.id))
     except _NoLetter as exc:
         raise HTTPException(exc.status, " ".join(exc.messages)) from None
     commit(store, auth.user, "view", "ivig_letter", patient_id=patient.id, detail="pdf")

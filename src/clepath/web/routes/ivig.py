@@ -11,15 +11,18 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 
 from clepath.domain.case import Case
+from clepath.dosing import catalogue
 from clepath.engine.ivig import plan_for_case
 from clepath.errors import CaseError, DosingError
 from clepath.knowledge.base import KnowledgeBase
+from clepath.knowledge.models.ivig import RegimenPreset
 from clepath.report.ivig import ivig_to_ics, ivig_to_json
 from clepath.report.jsonable import to_jsonable
+from clepath.store.letters import LETTER_FIELDS
 from clepath.web import forms
 from clepath.web.deps import (
     EditorSession,
@@ -67,28 +70,67 @@ def _plan(case: Case, kb: KnowledgeBase) -> tuple[dict[str, Any] | None, list[st
 
 
 def _context(kb: KnowledgeBase) -> dict[str, Any]:
-    return {"products": choices(kb, "ivig_product"), "policies": choices(kb, "ivig_policy")}
+    return {
+        "products": choices(kb, "ivig_product"),
+        "policies": choices(kb, "ivig_policy"),
+        "presets": kb.table(catalogue.PACK, "regimens", RegimenPreset),
+    }
 
 
 def _ivig_page(
     request: Request, auth: Any, patient: Any, kb: KnowledgeBase, *, status: int = 200,
-    form: Any = None, errors: Any = None,
+    form: Any = None, errors: Any = None, preset: RegimenPreset | None = None,
+    letter: dict[str, str] | None = None, letter_errors: Any = None,
 ) -> Response:
     plan, problems = _plan(patient.case, kb)
+    if form is None:
+        form = forms.ivig_form(patient.case)
+        if preset is not None:
+            form = forms.ivig_preset_form(preset, form)
     return page(
         request, "ivig.html", auth, status=status, patient=patient, plan=plan,
-        plan_problems=problems, form=form if form is not None else forms.ivig_form(patient.case),
-        errors=errors, **_context(kb),
+        plan_problems=problems, form=form, errors=errors, chosen_preset=preset,
+        letter_fields=LETTER_FIELDS, letter=letter if letter is not None else {},
+        letter_errors=letter_errors, **_context(kb),
     )
 
 
 @router.get("/patients/{patient_id}/ivig", include_in_schema=False)
 def ivig_page(
-    request: Request, patient: PatientCase, auth: ReaderSession, store: StoreDep, kb: Knowledge
+    request: Request, patient: PatientCase, auth: ReaderSession, store: StoreDep, kb: Knowledge,
+    preset: str = Query(""),
 ) -> Response:
-    """The IVIG request and the plan made from it."""
+    """The IVIG request and the plan made from it; `?preset=<id>` fills the request form with a
+    regimen preset from the ivig pack (nothing is saved until the form is)."""
+    chosen = None
+    if preset:
+        try:
+            chosen = catalogue.preset(kb, preset)
+        except CaseError:
+            raise HTTPException(404, "There is no such regimen preset.") from None
     commit(store, auth.user, "view", "ivig_plan", patient_id=patient.id)
-    return _ivig_page(request, auth, patient, kb)
+    letter = store.letters.get(patient.id) if auth.user.can("write") else {}
+    return _ivig_page(request, auth, patient, kb, preset=chosen, letter=letter)
+
+
+@router.post("/patients/{patient_id}/ivig/letter-details", include_in_schema=False)
+def set_letter_details(
+    request: Request, patient: PatientCase, auth: EditorSession, store: StoreDep, kb: Knowledge,
+    form: Form,
+) -> Response:
+    """Store the letter's identifiers, payer and prescriber (audited; the values themselves are
+    never written to the audit log)."""
+    given = {name: str(form.get(name) or "") for name in LETTER_FIELDS}
+    try:
+        kept = store.letters.set(patient.id, given, by=auth.user)
+    except CaseError as exc:
+        store.rollback()
+        errors = forms.form_errors(exc.problems, {name: name for name in LETTER_FIELDS})
+        return _ivig_page(request, auth, patient, kb, status=422, letter=given,
+                          letter_errors=errors)
+    commit(store, auth.user, "update", "letter_details", patient_id=patient.id,
+           detail=", ".join(sorted(kept)) or "cleared")
+    return see_other(f"/patients/{patient.id}/ivig?letter=saved#letter")
 
 
 @router.post("/patients/{patient_id}/ivig", include_in_schema=False)

@@ -18,3 +18,104 @@ document.addEventListener("DOMContentLoaded", function () {
     summary.focus();
   }
 });
+
+// The CLASI sheet (issue 12): typing a level's number sets the cell and moves to the next one;
+// the running CLASI-A and CLASI-D are shown as the user types. The server scores what is saved.
+(function () {
+  function cells(sheet) {
+    return Array.prototype.slice.call(sheet.querySelectorAll("select.clasi-cell"));
+  }
+
+  function totals(sheet) {
+    const multiplier = Number(sheet.dataset.multiplier || "1");
+    const persistence = sheet.querySelector("select[data-persistence]");
+    const doubled = persistence instanceof HTMLSelectElement && persistence.value === "yes";
+    const sums = { activity: 0, damage: 0 };
+    cells(sheet).forEach(function (cell) {
+      const component = cell.dataset.component;
+      const value = Number(cell.value);
+      if (!component || !Number.isInteger(value)) {
+        return;
+      }
+      sums[component] += cell.dataset.doubled && doubled ? value * multiplier : value;
+    });
+    sheet.querySelectorAll("output[data-total]").forEach(function (out) {
+      out.textContent = String(sums[out.dataset.total]);
+    });
+  }
+
+  function advance(sheet, cell) {
+    const all = cells(sheet);
+    const next = all[all.indexOf(cell) + 1];
+    const target = next || sheet.querySelector("button[type=submit]");
+    if (target instanceof HTMLElement) {
+      target.focus();
+    }
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    const sheet = document.getElementById("clasi-sheet");
+    if (!(sheet instanceof HTMLFormElement)) {
+      return;
+    }
+    sheet.addEventListener("change", function () { totals(sheet); });
+    sheet.addEventListener("keydown", function (event) {
+      const cell = event.target;
+      if (!(cell instanceof HTMLSelectElement) || !cell.classList.contains("clasi-cell")) {
+        return;
+      }
+      if (event.altKey || event.ctrlKey || event.metaKey || event.key.length !== 1) {
+        return;
+      }
+      const key = event.key.toLowerCase();
+      const wanted = cell.dataset.persistence ? { y: "yes", n: "no" }[key] : key;
+      const found = Array.prototype.some.call(cell.options, function (o) {
+        return o.value === wanted;
+      });
+      event.preventDefault();
+      if (!found) {
+        cell.classList.add("refused");
+        return;
+      }
+      cell.classList.remove("refused");
+      cell.value = wanted;
+      totals(sheet);
+      advance(sheet, cell);
+    });
+    totals(sheet);
+    const first = cells(sheet)[0];
+    if (first && !document.querySelector(".error-summary")) {
+      first.focus();
+    }
+  });
+})();
+
+// Print everything: folded sections open for printing and close again afterwards.
+(function () {
+  let opened = [];
+  window.addEventListener("beforeprint", function () {
+    opened = Array.prototype.filter.call(document.querySelectorAll("details"), function (d) {
+      return !d.open;
+    });
+    opened.forEach(function (d) { d.open = true; });
+  });
+  window.addEventListener("afterprint", function () {
+    opened.forEach(function (d) { d.open = false; });
+    opened = [];
+  });
+})();
+
+// A table wider than a phone scrolls inside itself: make it reachable from the keyboard.
+(function () {
+  function mark() {
+    document.querySelectorAll("table").forEach(function (table) {
+      if (table.scrollWidth > table.clientWidth + 1) {
+        table.setAttribute("tabindex", "0");
+      } else if (table.getAttribute("tabindex") === "0") {
+        table.removeAttribute("tabindex");
+      }
+    });
+  }
+  document.addEventListener("DOMContentLoaded", mark);
+  window.addEventListener("resize", mark);
+})();

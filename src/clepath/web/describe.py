@@ -1,0 +1,29 @@
+"""One observation named in a few clinical words, for the confirmations that say what was saved
+or removed (issue 12): "the finding photosensitivity of 2019-05-01"."""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["describe"]
+
+_NOUNS = {
+    "findings": "the finding", "labs": "the lab result", "diagnoses": "the diagnosis",
+    "therapies": "the therapy course", "clasi": "the CLASI examination",
+}
+_NAMES = ("name", "test", "drug", "subtype")
+_DATES = ("date", "start", "since")
+
+
+def describe(item: Any, kind: str) -> str:
+    """`the <noun> <name> of <date>` from whichever of the item's fields exist."""
+    noun = _NOUNS.get(kind, "the item")
+    name = next((getattr(item, a) for a in _NAMES if getattr(item, a, None)), None)
+    date = next((getattr(item, a) for a in _DATES if getattr(item, a, None)), None)
+    text = noun
+    if name:
+        text += " " + str(name).replace("_", " ")
+    if date:
+        shown = date.isoformat() if hasattr(date, "isoformat") else str(date)
+        text += f" of {shown}"
+    return text

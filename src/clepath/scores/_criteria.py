@@ -193,10 +193,20 @@ def _read(
     """What one condition reads in [start, end]; `seen` (the texts of every observation read)
     is filled only when asked for, since only a switched-off route reports it."""
     if condition.finding is not None:
+        if not findings_named(case, condition.finding):
+            return _NOTHING
         return _read_findings(case, kb, pack, condition, start, end, seen)
     if condition.clasi is not None:
+        if not case.clasi:
+            return _NOTHING
         return _read_clasi(case, kb, condition, start, end)
+    assert condition.lab is not None
+    if not labs.any_results(case, condition.lab):
+        return _NOTHING
     return _read_labs(case, kb, pack, condition, start, end, seen)
+
+
+_NOTHING = _Reading((), (), recorded=False, judged=False)  # no observation of the kind at all
 
 
 def _threshold(kb: KnowledgeBase, pack: str, condition: Condition) -> tuple[float, str | None]:

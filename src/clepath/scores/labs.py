@@ -20,6 +20,7 @@ __all__ = [
     "Cytopenia",
     "EgfrResult",
     "above",
+    "any_results",
     "below",
     "compare",
     "cytopenias",
@@ -65,6 +66,11 @@ def _grouped(items: tuple[_T, ...], key: str) -> dict[str, tuple[_T, ...]]:
 def findings_named(case: Case, name: str) -> tuple[Finding, ...]:
     """The case's findings called `name`, in recorded order (any date)."""
     return _grouped(case.findings, "name").get(name, ())
+
+
+def any_results(case: Case, test: str) -> bool:
+    """Whether the case records any result of `test` (at any date)."""
+    return test in _grouped(case.labs, "test")
 
 
 def results(

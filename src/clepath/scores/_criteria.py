@@ -107,6 +107,8 @@ def check_routes(
             unused.extend(_unused(case, kb, pack, route, start, last))
             continue
         readings = [_read(case, kb, pack, c, start, last) for c in route]
+        if all(r is _NOTHING for r in readings):
+            continue  # nothing of the route's kinds is recorded: it adds nothing below
         recorded = recorded or any(r.recorded for r in readings)
         judged = judged or any(r.judged for r in readings)
         unjudged.extend(u for r in readings for u in r.unjudged)
@@ -160,6 +162,8 @@ def cle_matches(
     case: Case, rules: Iterable[CleSubtypeRule], criterion: str
 ) -> tuple[tuple[CleEntry, CleSubtypeRule], ...]:
     """The case's CLE entries (present by as_of) whose subtype maps to `criterion`."""
+    if not case.cle:
+        return ()
     by_subtype = {rule.subtype: rule for rule in rules}
     found: list[tuple[CleEntry, CleSubtypeRule]] = []
     for entry in case.cle:

@@ -248,19 +248,26 @@ def _cautions(
     them makes the agent contraindicated."""
     cautions: list[tuple[Caution, str]] = []
     contraindicated = False
-    for rule in kb.table("pathway", "cautions", CautionRule):
-        if not _applies(rule, row):
-            continue
+    rules, signals = kb.derived(("options.cautions_of", row.id), lambda k: _caution_rows(k, row))
+    for rule in rules:
         values = _condition(rule, row, case, therapy, ctx)
         if values is None:
             continue
         message = _fill(rule.message, values)
         cautions.append((Caution(rule.id, rule.severity, message, rule.source[0]), "pathway"))
         contraindicated = contraindicated or rule.makes_contraindicated
-    for signal in kb.table("evidence", "signals", SafetySignal):
-        if signal.agent == row.id:
-            cautions.append((_signal_caution(signal), "evidence"))
+    for signal in signals:
+        cautions.append((_signal_caution(signal), "evidence"))
     return cautions, contraindicated
+
+
+def _caution_rows(
+    kb: KnowledgeBase, row: Drug
+) -> tuple[tuple[CautionRule, ...], tuple[SafetySignal, ...]]:
+    """The caution rules and safety signals that concern one agent, in the packs' order."""
+    rules = tuple(r for r in kb.table("pathway", "cautions", CautionRule) if _applies(r, row))
+    signals = tuple(s for s in kb.table("evidence", "signals", SafetySignal) if s.agent == row.id)
+    return rules, signals
 
 
 def _history_status(
@@ -293,18 +300,23 @@ def _history_status(
 
 
 def _line_labels(kb: KnowledgeBase) -> dict[str, str]:
-    """Display labels of the treatment-line ids (pathway pack)."""
-    return {t.id: t.label for t in kb.table("pathway", "lines", Term)}
+    """Display labels of the treatment-line ids (pathway pack; do not modify)."""
+    return kb.derived(
+        "options.line_labels", lambda k: {t.id: t.label for t in k.table("pathway", "lines", Term)}
+    )
 
 
 def _same_moiety(kb: KnowledgeBase, row: Drug) -> tuple[str, ...]:
     """Other agents of the drug pack with the same active moiety (e.g. MMF and EC-MPS)."""
     if row.active_moiety is None:
         return ()
-    return tuple(
-        d.id
-        for d in kb.table("drugs", "drugs", Drug)
-        if d.active_moiety == row.active_moiety and d.id != row.id
+    return kb.derived(
+        ("options.same_moiety", row.id),
+        lambda k: tuple(
+            d.id
+            for d in k.table("drugs", "drugs", Drug)
+            if d.active_moiety == row.active_moiety and d.id != row.id
+        ),
     )
 
 

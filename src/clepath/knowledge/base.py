@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
@@ -113,6 +113,7 @@ class Parameter(Row):
     maximum: float | None = None
 
 
+T = TypeVar("T")
 RowT = TypeVar("RowT", bound=Row)
 
 
@@ -219,6 +220,9 @@ class KnowledgeBase:
                         self._parameters[f"{pack.manifest.id}.{row.id}"] = row
         self._accessed: set[str] = set()
         self._typed: dict[tuple[str, str, type], tuple[Row, ...]] = {}
+        # Shared by every session view of this base (the dict is shared, not copied).
+        self._derived: dict[Hashable, Any] = {}
+        self._cited: dict[tuple[str, str], dict[str, str]] = {}
         self.overrides: dict[str, Any] = {}
         for key, value in (overrides or {}).items():
             self._check_override(key, value)
@@ -266,6 +270,17 @@ class KnowledgeBase:
         self._typed[key] = rows
         return rows  # type: ignore[return-value]
 
+    def derived(self, key: Hashable, build: Callable[[KnowledgeBase], T]) -> T:
+        """`build(self)` computed once per loaded base and kept: for indexes and look-ups
+        built from tables only. `build` must not read parameters (`value`), whose overrides and
+        the parameters-in-force bookkeeping belong to each base and computation; callers must
+        not modify what it returns."""
+        try:
+            return self._derived[key]  # type: ignore[no-any-return]
+        except KeyError:
+            made = self._derived[key] = build(self)
+            return made
+
     def vocabulary(self, name: str) -> Vocabulary:
         """A vocabulary by name (`drug`, `lab_test`, `finding`, `clasi_region`, ...)."""
         try:
@@ -308,15 +323,21 @@ class KnowledgeBase:
 
     def cite(self, pack_id: str, source_ids: Iterable[str]) -> list[dict[str, str]]:
         """Sources as output objects: id, citation and a link where known."""
-        pack = self.pack(pack_id)
         out: list[dict[str, str]] = []
         for sid in source_ids:
-            src = pack.source(sid)
-            item = {"id": src.id, "citation": src.citation, "pack": pack.ref}
-            link = src.url or (f"https://doi.org/{src.doi}" if src.doi else None)
-            if link is None and src.pmid:
-                link = f"https://pubmed.ncbi.nlm.nih.gov/{src.pmid}/"
-            if link:
-                item["url"] = link
-            out.append(item)
+            made = self._cited.get((pack_id, sid))
+            if made is None:
+                made = self._cited[(pack_id, sid)] = self._cite_one(pack_id, sid)
+            out.append(dict(made))
         return out
+
+    def _cite_one(self, pack_id: str, sid: str) -> dict[str, str]:
+        pack = self.pack(pack_id)
+        src = pack.source(sid)
+        item = {"id": src.id, "citation": src.citation, "pack": pack.ref}
+        link = src.url or (f"https://doi.org/{src.doi}" if src.doi else None)
+        if link is None and src.pmid:
+            link = f"https://pubmed.ncbi.nlm.nih.gov/{src.pmid}/"
+        if link:
+            item["url"] = link
+        return item

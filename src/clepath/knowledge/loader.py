@@ -10,21 +10,27 @@ from __future__ import annotations
 import functools
 import hashlib
 import importlib
+import os
+import tempfile
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import orjson
 import yaml
 from pydantic import ValidationError
 
 from clepath.errors import KnowledgeError
 from clepath.knowledge.base import KnowledgeBase, Manifest, Pack, Row
 
-__all__ = ["PACKS_DIR", "load_knowledge", "load_pack", "pack_dirs"]
+__all__ = ["PACKS_DIR", "cache_dir", "load_knowledge", "load_pack", "pack_dirs"]
 
 PACKS_DIR = Path(__file__).parent / "packs"
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's safe loader when built
+# The parse cache's file names hash the YAML bytes with this tag: a new PyYAML or cache format
+# never reads an older entry.
+_CACHE_TAG = f"clepath-packs-json-1/pyyaml-{yaml.__version__}/{_LOADER.__name__}\0".encode()
 
 
 def pack_dirs(root: Path = PACKS_DIR) -> list[Path]:
@@ -72,10 +78,7 @@ def load_pack(folder: Path) -> Pack:
         except OSError as exc:
             raise KnowledgeError(f"pack {manifest.id}: {spec.file}: {exc.strerror}") from exc
         digest.update(spec.file.encode() + b"\0" + raw_bytes)
-        try:
-            data = yaml.load(raw_bytes, Loader=_LOADER)  # noqa: S506 - a safe loader
-        except yaml.YAMLError as exc:
-            raise KnowledgeError(f"pack {manifest.id}: {spec.file}: {exc}") from exc
+        data = _parse_yaml(raw_bytes, f"pack {manifest.id}: {spec.file}")
         if (
             not isinstance(data, dict)
             or set(data) != {"rows"}
@@ -102,6 +105,65 @@ def load_pack(folder: Path) -> Pack:
             rows.append(row)
         tables[spec.name] = tuple(rows)
     return Pack(manifest=manifest, tables=tables, content_hash=digest.hexdigest())
+
+
+def cache_dir() -> Path | None:
+    """Where parsed pack files are kept: $CLEPATH_CACHE_DIR (empty: no cache), else
+    $XDG_CACHE_HOME/clepath or ~/.cache/clepath."""
+    configured = os.environ.get("CLEPATH_CACHE_DIR")
+    if configured is not None:
+        return Path(configured) if configured.strip() else None
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "clepath"
+
+
+def _parse_yaml(raw: bytes, where: str) -> Any:
+    """The data of one pack file: from the parse cache when an entry for exactly these bytes
+    exists, else parsed by PyYAML's safe loader (and cached as JSON when it round-trips).
+
+    The cache holds JSON only (never pickle), is named by the SHA-256 of the file's bytes, so
+    it can never be stale, and is written atomically; any unreadable entry is ignored. The
+    rows read from it are still checked by their pydantic models like freshly parsed ones.
+    """
+    folder = cache_dir()
+    entry = None
+    if folder is not None:
+        entry = folder / "packs" / f"{hashlib.sha256(_CACHE_TAG + raw).hexdigest()}.json"
+        try:
+            return orjson.loads(entry.read_bytes())
+        except (OSError, orjson.JSONDecodeError):
+            pass
+    try:
+        data = yaml.load(raw, Loader=_LOADER)  # noqa: S506 - a safe loader
+    except yaml.YAMLError as exc:
+        raise KnowledgeError(f"{where}: {exc}") from exc
+    if entry is not None:
+        _store(entry, data)
+    return data
+
+
+def _store(entry: Path, data: Any) -> None:
+    """Write one cache entry if the data survives JSON unchanged (no dates, only string
+    keys); failing to write is not an error."""
+    try:
+        text = orjson.dumps(data)
+    except TypeError:
+        return
+    if orjson.loads(text) != data:
+        return
+    temp = None
+    try:
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        handle, temp = tempfile.mkstemp(dir=entry.parent, suffix=".tmp")
+        with os.fdopen(handle, "wb") as out:
+            out.write(text)
+        os.replace(temp, entry)
+        temp = None
+    except OSError:
+        return
+    finally:
+        if temp is not None:
+            Path(temp).unlink(missing_ok=True)
 
 
 @functools.cache

@@ -22,6 +22,7 @@ from clepath.knowledge.models.findings import (
     Route,
 )
 from clepath.scores import labs
+from clepath.scores.labs import findings_named
 
 __all__ = ["CriterionCheck", "Provenance", "check_routes", "cle_matches", "unmapped_cle_notes"]
 
@@ -76,7 +77,7 @@ class _Reading:
     unjudged: tuple[str, ...]
     recorded: bool
     judged: bool
-    seen: tuple[str, ...] = ()  # every observation read, as shown to a person
+    seen: tuple[str, ...] = ()  # every observation read, as shown to a person (if asked for)
 
 
 def check_routes(
@@ -106,6 +107,8 @@ def check_routes(
             unused.extend(_unused(case, kb, pack, route, start, last))
             continue
         readings = [_read(case, kb, pack, c, start, last) for c in route]
+        if all(r is _NOTHING for r in readings):
+            continue  # nothing of the route's kinds is recorded: it adds nothing below
         recorded = recorded or any(r.recorded for r in readings)
         judged = judged or any(r.judged for r in readings)
         unjudged.extend(u for r in readings for u in r.unjudged)
@@ -150,7 +153,7 @@ def _unused(
         if _enabled(kb, pack, condition):
             continue
         why = condition.disabled_note or f"option {condition.enabled_by} is off"
-        reading = _read(case, kb, pack, condition, start, end)
+        reading = _read(case, kb, pack, condition, start, end, seen=True)
         out.extend(f"{text}: recorded, not used ({why})" for text in reading.seen)
     return out
 
@@ -159,6 +162,8 @@ def cle_matches(
     case: Case, rules: Iterable[CleSubtypeRule], criterion: str
 ) -> tuple[tuple[CleEntry, CleSubtypeRule], ...]:
     """The case's CLE entries (present by as_of) whose subtype maps to `criterion`."""
+    if not case.cle:
+        return ()
     by_subtype = {rule.subtype: rule for rule in rules}
     found: list[tuple[CleEntry, CleSubtypeRule]] = []
     for entry in case.cle:
@@ -186,12 +191,26 @@ def _read(
     condition: Condition,
     start: dt.date | None,
     end: dt.date,
+    *,
+    seen: bool = False,
 ) -> _Reading:
+    """What one condition reads in [start, end]; `seen` (the texts of every observation read)
+    is filled only when asked for, since only a switched-off route reports it."""
     if condition.finding is not None:
-        return _read_findings(case, kb, pack, condition, start, end)
+        if not findings_named(case, condition.finding):
+            return _NOTHING
+        return _read_findings(case, kb, pack, condition, start, end, seen)
     if condition.clasi is not None:
+        if not case.clasi:
+            return _NOTHING
         return _read_clasi(case, kb, condition, start, end)
-    return _read_labs(case, kb, pack, condition, start, end)
+    assert condition.lab is not None
+    if not labs.any_results(case, condition.lab):
+        return _NOTHING
+    return _read_labs(case, kb, pack, condition, start, end, seen)
+
+
+_NOTHING = _Reading((), (), recorded=False, judged=False)  # no observation of the kind at all
 
 
 def _threshold(kb: KnowledgeBase, pack: str, condition: Condition) -> tuple[float, str | None]:
@@ -216,20 +235,24 @@ def _read_findings(
     condition: Condition,
     start: dt.date | None,
     end: dt.date,
+    want_seen: bool = False,
 ) -> _Reading:
     hits: list[_Hit] = []
     unjudged: list[str] = []
+    assert condition.finding is not None
     found = [
         f
-        for f in case.findings
-        if f.name == condition.finding and f.date <= end and (start is None or f.date >= start)
+        for f in findings_named(case, condition.finding)
+        if f.date <= end and (start is None or f.date >= start)
     ]
     for finding in found:
-        text = _finding_text(kb, finding)
         if condition.compare == "present":
             verdict: bool | None = True
         else:
             verdict = _finding_verdict(kb, pack, condition, finding)
+        if verdict is False:
+            continue
+        text = _finding_text(kb, finding)
         if verdict is None:
             limit, unit = _threshold(kb, pack, condition)
             unjudged.append(f"{text}: no value to compare with {fmt_plain(limit)} "
@@ -239,7 +262,7 @@ def _read_findings(
             source = Provenance("finding", finding.name, finding.date, evidence)
             hits.append(_Hit(finding.date, evidence, finding.attributed_to, source))
     judged = len(unjudged) < len(found)
-    seen = tuple(_finding_text(kb, f) for f in found)
+    seen = tuple(_finding_text(kb, f) for f in found) if want_seen else ()
     return _Reading(tuple(hits), tuple(unjudged), bool(found), judged, seen)
 
 
@@ -353,6 +376,7 @@ def _read_labs(
     condition: Condition,
     start: dt.date | None,
     end: dt.date,
+    want_seen: bool = False,
 ) -> _Reading:
     assert condition.lab is not None
     found = labs.results(case, condition.lab, start=start, end=end)
@@ -360,6 +384,8 @@ def _read_labs(
     unjudged: list[str] = []
     for result in found:
         verdict = _lab_verdict(kb, pack, condition, result)
+        if verdict is False:
+            continue
         text = _lab_text(result, condition)
         if verdict is None:
             unjudged.append(f"{text}: {_why_unjudged(kb, pack, condition)}")
@@ -368,7 +394,7 @@ def _read_labs(
             source = Provenance("lab", result.test, result.date, evidence)
             hits.append(_Hit(result.date, evidence, result.attributed_to, source))
     judged = len(unjudged) < len(found)
-    seen = tuple(_lab_text(r, condition) for r in found)
+    seen = tuple(_lab_text(r, condition) for r in found) if want_seen else ()
     return _Reading(tuple(hits), tuple(unjudged), bool(found), judged, seen)
 
 

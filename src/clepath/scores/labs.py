@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TypeVar
 
-from clepath.domain.case import Case, LabResult
+from clepath.domain.case import Case, Finding, LabResult
 from clepath.domain.units import UnitProblem, convert
 from clepath.knowledge.base import KnowledgeBase
 from clepath.knowledge.models.labs import EgfrCoefficients, LabTest, LabThreshold
@@ -19,6 +20,7 @@ __all__ = [
     "Cytopenia",
     "EgfrResult",
     "above",
+    "any_results",
     "below",
     "compare",
     "cytopenias",
@@ -27,15 +29,48 @@ __all__ = [
     "is_high",
     "is_low",
     "latest",
+    "findings_named",
     "results",
     "test_info",
     "threshold",
 ]
 
+_T = TypeVar("_T")
+
 _LOW_WORDS = frozenset({"low"})
 _HIGH_WORDS = frozenset({"high", "positive"})
 _NOT_LOW_WORDS = frozenset({"normal", "high", "negative", "positive"})
 _NOT_HIGH_WORDS = frozenset({"normal", "low", "negative"})
+
+
+# Observations grouped by name, in recorded order, for the case whose tuple is the key. The
+# tuple itself is kept beside its index, so an id is never matched to another (newer) tuple.
+_GROUPED: dict[int, tuple[tuple[object, ...], dict[str, tuple[object, ...]]]] = {}
+
+
+def _grouped(items: tuple[_T, ...], key: str) -> dict[str, tuple[_T, ...]]:
+    """`items` grouped by the attribute `key`, each group in the items' order (memoised)."""
+    entry = _GROUPED.get(id(items))
+    if entry is not None and entry[0] is items:
+        return entry[1]  # type: ignore[return-value]
+    groups: dict[str, list[_T]] = {}
+    for item in items:
+        groups.setdefault(getattr(item, key), []).append(item)
+    grouped = {name: tuple(group) for name, group in groups.items()}
+    if len(_GROUPED) >= 64:
+        _GROUPED.clear()
+    _GROUPED[id(items)] = (items, grouped)  # type: ignore[assignment]
+    return grouped
+
+
+def findings_named(case: Case, name: str) -> tuple[Finding, ...]:
+    """The case's findings called `name`, in recorded order (any date)."""
+    return _grouped(case.findings, "name").get(name, ())
+
+
+def any_results(case: Case, test: str) -> bool:
+    """Whether the case records any result of `test` (at any date)."""
+    return test in _grouped(case.labs, "test")
 
 
 def results(
@@ -45,8 +80,8 @@ def results(
     last = min(end, case.as_of) if end is not None else case.as_of
     picked = [
         r
-        for r in case.labs
-        if r.test == test and r.date <= last and (start is None or r.date >= start)
+        for r in _grouped(case.labs, "test").get(test, ())
+        if r.date <= last and (start is None or r.date >= start)
     ]
     return sorted(picked, key=lambda r: r.date)
 

@@ -179,8 +179,8 @@ class Reader:
     # -- helpers -------------------------------------------------------------------------
     def mark(self) -> tuple[int, ...]:
         """A fingerprint of what has been read so far (to tell whether a resource added data)."""
-        return (*(len(v) for v in self.sections.values()),
-                *(len(v) for v in self.vitals.values()), len(self.conditions),
+        return (*map(len, self.sections.values()),
+                *map(len, self.vitals.values()), len(self.conditions),
                 len(self.requests), len(self.patient), len(self.case_ids),
                 len(self.impression_dates), len(self.ivig_plans))
 

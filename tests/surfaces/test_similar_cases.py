@@ -21,9 +21,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from clepath.casefile import load_case
+from clepath.domain.case import CleEntry
 from clepath.engine.assess import assess
 from clepath.ingest.similar import similar_cases
-from clepath.domain.case import CleEntry
 from clepath.knowledge.base import KnowledgeBase
 from clepath.knowledge.loader import load_knowledge
 from clepath.report.assessment_json import assessment_to_json
@@ -123,7 +123,9 @@ def test_terminal_shows_citations_regimen_outcome_and_reasons(kb: KnowledgeBase)
 
     assert LABEL in section
     assert "1. " + GENEREAU in section and "2. " + KREUTER in section
-    assert "regimen: 2 g/kg per month (split over days not stated), for at least 6 months" in section
+    assert "regimen: 2 g/kg per month (split over days not stated), for at least 6 months" in (
+        section
+    )
     assert "outcome: CR;" in section and "• same subtype group: SCLE" in section
 
 

@@ -16,8 +16,8 @@ from fastapi.responses import Response
 from clepath.engine.assess import assess
 from clepath.errors import CaseError
 from clepath.report.assessment_json import assessment_to_json
-from clepath.report.similar import assessment_similar
 from clepath.report.jsonable import to_jsonable
+from clepath.report.similar import assessment_similar
 from clepath.store import PatientSummary, Store
 from clepath.web import forms
 from clepath.web.clock import Today

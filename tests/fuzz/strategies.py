@@ -220,10 +220,12 @@ def _outputs(case: Any, kb: KnowledgeBase) -> None:
 
     from clepath.report.assessment_json import assessment_to_json
     from clepath.report.assessment_terminal import render_assessment
+    from clepath.report.similar import assessment_similar
 
     result = assess(case, kb)
-    json.dumps(assessment_to_json(result))
-    render_assessment(result, Console(file=io.StringIO(), width=100))
+    similar = assessment_similar(case, kb)
+    json.dumps(assessment_to_json(result, similar))
+    render_assessment(result, Console(file=io.StringIO(), width=100), similar)
     if case.ivig_request is not None:
         from clepath.engine.ivig import plan_for_case
         from clepath.report.ivig import ivig_to_ics, ivig_to_json

@@ -28,6 +28,7 @@ from clepath.knowledge.base import KnowledgeBase
 from clepath.report.assessment_json import assessment_to_json
 from clepath.report.assessment_terminal import render_assessment
 from clepath.report.ivig import ivig_to_json, render_ivig
+from clepath.report.similar import assessment_similar
 
 __all__ = [
     "IVIG_FIELDS",
@@ -197,7 +198,10 @@ def surfaces_of(site: Site, case: Case, *, patient_id: int | None = None) -> dic
     out = {
         PATIENT_PAGE: _html_text(_ok(b.get(f"/patients/{pid}")).text),
         SUMMARY_PDF: pdf_text(_ok(b.get(f"/patients/{pid}/summary.pdf")).content),
-        TERMINAL: terminal_text(render_assessment, assess(case, site.kb)),
+        TERMINAL: terminal_text(
+            lambda r, c: render_assessment(r, c, assessment_similar(case, site.kb)),
+            assess(case, site.kb),
+        ),
     }
     if case.ivig_request is not None:
         out[IVIG_PAGE] = _html_text(_ok(b.get(f"/patients/{pid}/ivig")).text)

@@ -21,6 +21,7 @@ from clepath.engine.ivig import plan_for_case
 from clepath.knowledge.base import KnowledgeBase
 from clepath.report.assessment_terminal import render_assessment
 from clepath.report.ivig import render_ivig
+from clepath.report.similar import assessment_similar
 from tests.conftest import SCLE_CASE, SEED_CASE
 
 CASES = {"seed": SEED_CASE, "scle": SCLE_CASE}
@@ -39,9 +40,12 @@ def _render(render: Any, report: Any, kb: KnowledgeBase) -> str:
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_terminal_report_snapshot(name: str, kb: KnowledgeBase, snapshot: Any) -> None:
-    """The terminal assessment of each example matches its reviewed snapshot."""
+    """The terminal assessment of each example, with its similar published cases, matches its
+    reviewed snapshot."""
     case = load_case(CASES[name], kb)
-    assert _render(render_assessment, assess(case, kb), kb) == snapshot
+    similar = assessment_similar(case, kb)
+    text = _render(lambda r, c: render_assessment(r, c, similar), assess(case, kb), kb)
+    assert text == snapshot
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

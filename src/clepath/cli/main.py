@@ -78,14 +78,18 @@ def assess(
     today = dt.date.today()
     _warn_future_dates(loaded, today)
     result = run_assessment(loaded, kb, sledai_window_days=sledai_window, today=today)
+    from clepath.report.similar import assessment_similar
+
+    similar = assessment_similar(loaded, kb)
     if as_json:
         from clepath.report.assessment_json import assessment_to_json
 
-        typer.echo(json.dumps(assessment_to_json(result), indent=2, ensure_ascii=False))
+        document = assessment_to_json(result, similar)
+        typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
         return
     from clepath.report.assessment_terminal import render_assessment
 
-    render_assessment(result, Console())
+    render_assessment(result, Console(), similar)
 
 
 @app.command()

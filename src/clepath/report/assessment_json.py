@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from clepath import __version__
 from clepath.engine.assess import Assessment
+from clepath.ingest.similar import SimilarCase
 from clepath.report.jsonable import to_jsonable
+from clepath.report.similar import SIMILAR_NOTE, similar_to_json
 
 __all__ = ["DISCLAIMER", "SCHEMA_ID", "assessment_to_json"]
 
@@ -17,8 +20,10 @@ DISCLAIMER = (
 )
 
 
-def assessment_to_json(a: Assessment) -> dict[str, Any]:
-    """One JSON object with the whole assessment."""
+def assessment_to_json(
+    a: Assessment, similar: Sequence[SimilarCase] = ()
+) -> dict[str, Any]:
+    """One JSON object with the whole assessment and the similar published cases given."""
     clasi = None
     if a.clasi is not None:
         latest = a.clasi.latest
@@ -64,6 +69,8 @@ def assessment_to_json(a: Assessment) -> dict[str, Any]:
         "general_measures": a.measures,
         "alerts": a.alerts,
         "parameters": a.parameters,
+        "similar_cases": similar_to_json(similar),
+        "similar_cases_note": SIMILAR_NOTE,
         "disclaimer": DISCLAIMER,
     }
     result: dict[str, Any] = to_jsonable(out)

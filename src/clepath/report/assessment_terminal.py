@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from rich.console import Console, Group
 from rich.panel import Panel
 from rich.table import Table
@@ -9,7 +11,9 @@ from rich.text import Text
 
 from clepath.domain.display import fmt, fmt_plain
 from clepath.engine.assess import Assessment
+from clepath.ingest.similar import SimilarCase
 from clepath.report.assessment_json import DISCLAIMER
+from clepath.report.similar import SIMILAR_NOTE
 
 __all__ = ["render_assessment"]
 
@@ -33,8 +37,10 @@ def _tri(value: bool | None, yes: str = "yes", no: str = "no", unknown: str = "u
     return unknown if value is None else yes if value else no
 
 
-def render_assessment(a: Assessment, console: Console) -> None:
-    """Print the whole assessment, most actionable parts first."""
+def render_assessment(
+    a: Assessment, console: Console, similar: Sequence[SimilarCase] = ()
+) -> None:
+    """Print the whole assessment, most actionable parts first, and the similar cases given."""
     console.print(
         Panel(
             Text.assemble(
@@ -55,6 +61,7 @@ def render_assessment(a: Assessment, console: Console) -> None:
     _glucocorticoids(a, console)
     _refractory(a, console)
     _options(a, console)
+    _similar(similar, console)
     _measures(a, console)
     console.print(Text(DISCLAIMER, style="dim italic"))
 
@@ -291,6 +298,21 @@ def _options(a: Assessment, console: Console) -> None:
             "\n".join(notes),
         )
     console.print(table)
+
+
+def _similar(similar: Sequence[SimilarCase], console: Console) -> None:
+    if not similar:
+        return
+    console.print(Text("Similar published cases", style="bold"))
+    console.print(Text(SIMILAR_NOTE, style="dim"))
+    for n, s in enumerate(similar, 1):
+        console.print(Text(f"  {n}. {s.citation}"))
+        console.print(Text(f"     subtype: {s.subtype}"))
+        console.print(Text(f"     regimen: {s.regimen}"))
+        console.print(Text(f"     outcome: {s.response}; {s.outcome}"))
+        console.print(Text("     why similar:", style="dim"))
+        for reason in s.reasons:
+            console.print(Text(f"       • {reason}", style="dim"))
 
 
 def _measures(a: Assessment, console: Console) -> None:

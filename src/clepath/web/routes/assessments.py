@@ -18,6 +18,7 @@ from clepath.domain.case import Case
 from clepath.engine.assess import assess
 from clepath.knowledge.base import KnowledgeBase
 from clepath.report.assessment_json import assessment_to_json
+from clepath.report.similar import assessment_similar
 from clepath.store import Store, StoredAssessment, User
 from clepath.web.clock import Today
 from clepath.web.deps import (
@@ -63,7 +64,7 @@ def _keep(
     result = assess(case, kb, today=today)
     stored = store.assessments.save(
         patient_id,
-        assessment_to_json(result),
+        assessment_to_json(result, assessment_similar(case, kb)),
         knowledge=result.knowledge,
         as_of=case.as_of,
         clepath_version=__version__,
@@ -122,7 +123,9 @@ def api_assess(
 ) -> dict[str, Any]:
     """The assessment of the stored record as of its `as_of` (schema: assessment/1)."""
     commit(store, auth.user, "view", "patient", patient_id=patient.id, detail="assessment")
-    result: dict[str, Any] = assessment_to_json(assess(patient.case, kb, today=today))
+    result: dict[str, Any] = assessment_to_json(
+        assess(patient.case, kb, today=today), assessment_similar(patient.case, kb)
+    )
     return result
 
 

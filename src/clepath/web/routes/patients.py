@@ -17,6 +17,7 @@ from clepath.engine.assess import assess
 from clepath.errors import CaseError
 from clepath.report.assessment_json import assessment_to_json
 from clepath.report.jsonable import to_jsonable
+from clepath.report.similar import assessment_similar
 from clepath.store import PatientSummary, Store
 from clepath.web import forms
 from clepath.web.clock import Today
@@ -156,7 +157,9 @@ def _assessment_context(
     return {
         "patient": patient,
         "case": case,
-        "assessment": assessment_to_json(assess(case, kb, today=today)),
+        "assessment": assessment_to_json(
+            assess(case, kb, today=today), assessment_similar(case, kb)
+        ),
         "after_as_of": store.observations.after_as_of(patient.id, case.as_of),
         "stored": store.assessments.for_patient(patient.id)[:5],
     }

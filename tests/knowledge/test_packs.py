@@ -109,7 +109,7 @@ class TestParameters:
 
 
 def test_ivig_regimens_carry_a_source_and_no_sjs_ten_row(kb: KnowledgeBase) -> None:
-    """Every IVIG regimen names a source; none is labelled outside CLE (SJS/TEN schedules unseen)."""
+    """Every IVIG regimen names a source; none is outside CLE (no SJS/TEN schedule was seen)."""
     from clepath.knowledge.models.ivig import RegimenPreset
 
     rows = kb.table("ivig", "regimens", RegimenPreset)

@@ -161,5 +161,7 @@ class TestPresetLabels:
             presets=cle_first([other, seed]), patient={"id": 1}, chosen_preset=None)
         label = re.search(r'data-preset="sjs_ten_example">[^<]*</a>\s*<strong[^>]*>([^<]+)<', html)
 
-        assert (["cle_motivating_case", "sjs_ten_example"], "outside CLE: SJS/TEN — for reference") == (
+        expected = "outside CLE: SJS/TEN — for reference"
+
+        assert (["cle_motivating_case", "sjs_ten_example"], expected) == (
             re.findall(r'data-preset="([^"]+)"', html), label.group(1) if label else None)

@@ -106,3 +106,13 @@ class TestParameters:
         unconfirmed = [k for k, p in kb.parameters().items() if p.unconfirmed]
 
         assert all(kb.is_default_unconfirmed(k) for k in unconfirmed)
+
+
+def test_ivig_regimens_carry_a_source_and_no_sjs_ten_row(kb: KnowledgeBase) -> None:
+    """Every IVIG regimen names a source; none is outside CLE (no SJS/TEN schedule was seen)."""
+    from clepath.knowledge.models.ivig import RegimenPreset
+
+    rows = kb.table("ivig", "regimens", RegimenPreset)
+
+    assert (5, True, []) == (
+        len(rows), all(r.source for r in rows), [r.id for r in rows if r.outside_cle])

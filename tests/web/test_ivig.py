@@ -128,3 +128,40 @@ class TestPresets:
     def test_unknown_preset_is_not_found(self, world: World, doc: Browser) -> None:
         """A preset the pack does not hold answers 404."""
         assert 404 == doc.get(f"/patients/{world.seed}/ivig?preset=nonsense").status_code
+
+
+class TestPresetLabels:
+    """Regimens of another disease (e.g. SJS/TEN) are labelled outside CLE and never first."""
+
+    _SJS_TEN = {
+        "id": "sjs_ten_example", "label": "SJS/TEN example", "source": ["singh2020"],
+        "description": "2 g/kg over 5 days.", "induction": {"dose_g_per_kg": 2.0, "days": 5},
+        "indication": "SJS/TEN",
+    }
+
+    def test_shipped_presets_are_cle_with_the_seed_first(self, world: World, doc: Browser) -> None:
+        """The page offers the seed's 2 g/kg regimen first and labels no shipped row outside CLE."""
+        html = doc.get(f"/patients/{world.scle}/ivig").text
+        offered = re.findall(r'data-preset="([^"]+)"', html)
+
+        assert ("cle_motivating_case", False) == (offered[0], "outside CLE" in html)
+
+    def test_outside_cle_row_is_labelled_and_listed_last(self) -> None:
+        """An SJS/TEN preset renders 'outside CLE: SJS/TEN — for reference' after the CLE one."""
+        from clepath.knowledge.models.ivig import RegimenPreset
+        from clepath.web.render import make_templates
+        from clepath.web.routes.ivig import cle_first
+
+        seed = RegimenPreset.model_validate({
+            "id": "cle_motivating_case", "label": "Seed", "source": ["singh2020"],
+            "description": "2 g/kg over 5 days.", "induction": {"dose_g_per_kg": 2.0, "days": 5},
+        })
+        other = RegimenPreset.model_validate(self._SJS_TEN)
+        html = make_templates().env.get_template("_ivig_presets.html").render(
+            presets=cle_first([other, seed]), patient={"id": 1}, chosen_preset=None)
+        label = re.search(r'data-preset="sjs_ten_example">[^<]*</a>\s*<strong[^>]*>([^<]+)<', html)
+
+        expected = "outside CLE: SJS/TEN — for reference"
+
+        assert (["cle_motivating_case", "sjs_ten_example"], expected) == (
+            re.findall(r'data-preset="([^"]+)"', html), label.group(1) if label else None)

@@ -383,6 +383,8 @@ def _glucocorticoid(ctx: _Ctx, case: Case, order: DraftOrder) -> None:
 def _regimen_doses(kb: KnowledgeBase) -> list[float]:
     doses: set[float] = set()
     for row in kb.table("ivig", "regimens", RegimenPreset):
+        if row.outside_cle:
+            continue  # a regimen of another disease is no CLE dose
         for part in (row.induction, row.maintenance):
             if part is not None:
                 doses.add(float(part.dose_g_per_kg))

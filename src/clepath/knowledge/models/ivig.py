@@ -137,7 +137,12 @@ class CourseTemplate(BaseModel):
 
 
 class RegimenPreset(Row):
-    """A named regimen from the CLE literature or a label analogue."""
+    """A named regimen from the CLE literature or a label analogue.
+
+    `indication` is empty for a regimen used in CLE (or a label analogue offered for it); a
+    regimen reported in another disease names it there (e.g. "SJS/TEN") and is shown as
+    "outside CLE: <indication> — for reference", after every CLE regimen.
+    """
 
     id: str
     label: str
@@ -146,6 +151,12 @@ class RegimenPreset(Row):
     induction: CourseTemplate | None = None
     maintenance: CourseTemplate | None = None
     note: str | None = None
+    indication: str | None = None
+
+    @property
+    def outside_cle(self) -> bool:
+        """Whether the regimen was reported in a disease other than CLE."""
+        return self.indication is not None
 
     @model_validator(mode="after")
     def _maintenance_complete(self) -> RegimenPreset:

@@ -9,6 +9,7 @@ The plan is computed by `clepath.engine.ivig.plan_for_case` and rendered from
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
@@ -69,11 +70,16 @@ def _plan(case: Case, kb: KnowledgeBase) -> tuple[dict[str, Any] | None, list[st
         return None, [str(exc)]
 
 
+def cle_first(presets: Iterable[RegimenPreset]) -> list[RegimenPreset]:
+    """The presets in pack order, CLE regimens first: one outside CLE is never offered first."""
+    return sorted(presets, key=lambda p: p.outside_cle)
+
+
 def _context(kb: KnowledgeBase) -> dict[str, Any]:
     return {
         "products": choices(kb, "ivig_product"),
         "policies": choices(kb, "ivig_policy"),
-        "presets": kb.table(catalogue.PACK, "regimens", RegimenPreset),
+        "presets": cle_first(kb.table(catalogue.PACK, "regimens", RegimenPreset)),
     }
 
 

@@ -8,8 +8,8 @@ whose id is already stored is refused unless the caller asks to replace that pat
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import replace
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import delete, func, or_, select

@@ -34,11 +34,12 @@ def busy_log(world: World, doc: Browser, caplog: pytest.LogCaptureFixture) -> li
     api = patient.replace("/patients/", "/api/patients/")
     doc.get("/patients", params={"q": "zz-search-words zz-marker-case-77"})
     # identifiers (issue 12): stored as letter details, then searched by each form
-    doc.submit(patient + "/ivig/letter-details", {
+    saved = doc.submit(patient + "/ivig/letter-details", {
         "patient_name": "Zelda Markername", "birth_date": "1931-07-09",
         "record_number": "MRN-ZZ-4242"})
+    assert 303 == saved.status_code
     for typed in ("Zelda Markername", "1931-07-09", "09/07/1931", "MRN-ZZ-4242"):
-        doc.get("/patients", params={"q": typed})
+        assert "zz-marker-case-77" in doc.get("/patients", params={"q": typed}).text
         doc.api("GET", "/api/patients?q=" + typed)
     for path in ("", "/labs", "/findings", "/therapies", "/clasi", "/ivig", "/case.yaml"):
         doc.get(patient + path)

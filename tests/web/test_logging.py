@@ -10,13 +10,15 @@ from tests.conftest import SEED_CASE
 from tests.web.conftest import Browser, World
 
 MARKERS = ("zz-marker-case-77", "marker-note-xyzzy", "98765.4321", "marker-api-note",
-           "zz-marker-exception", "zz-search-words")
+           "zz-marker-exception", "zz-search-words", "Zelda Markername", "MRN-ZZ-4242",
+           "1931-07-09", "09/07/1931")
 _CLIENT_LOGGERS = ("httpx", "httpcore")
 
 
 @pytest.fixture
 def busy_log(world: World, doc: Browser, caplog: pytest.LogCaptureFixture) -> list[str]:
-    """Every log line written while a clinician imports, searches, views, edits and exports,
+    """Every log line written while a clinician imports, searches (also by name, date of birth
+    and record number), views, edits and exports,
     submits bad forms, and a route fails, all with recognisable patient data."""
 
     @world.app.get("/boom-for-test")
@@ -31,6 +33,14 @@ def busy_log(world: World, doc: Browser, caplog: pytest.LogCaptureFixture) -> li
     patient = created.headers["location"]
     api = patient.replace("/patients/", "/api/patients/")
     doc.get("/patients", params={"q": "zz-search-words zz-marker-case-77"})
+    # identifiers (issue 12): stored as letter details, then searched by each form
+    saved = doc.submit(patient + "/ivig/letter-details", {
+        "patient_name": "Zelda Markername", "birth_date": "1931-07-09",
+        "record_number": "MRN-ZZ-4242"})
+    assert 303 == saved.status_code
+    for typed in ("Zelda Markername", "1931-07-09", "09/07/1931", "MRN-ZZ-4242"):
+        assert "zz-marker-case-77" in doc.get("/patients", params={"q": typed}).text
+        doc.api("GET", "/api/patients?q=" + typed)
     for path in ("", "/labs", "/findings", "/therapies", "/clasi", "/ivig", "/case.yaml"):
         doc.get(patient + path)
     doc.submit(patient + "/labs", {"test": "wbc", "date": "2019-05-30", "value": "98765.4321"})

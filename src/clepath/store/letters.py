@@ -17,7 +17,8 @@ from clepath.errors import CaseError, FieldProblem
 from clepath.store.records import User
 from clepath.store.tables import LetterDetailsRow, utcnow
 
-__all__ = ["LETTER_FIELDS", "LetterDetailsRepository"]
+__all__ = ["LETTER_FIELDS", "SEARCH_DATE_FORMS", "LetterDetailsRepository", "identities",
+           "matching_patients"]
 
 # field -> label, in the order the form and the letter show them
 LETTER_FIELDS: dict[str, str] = {
@@ -32,6 +33,59 @@ LETTER_FIELDS: dict[str, str] = {
     "prescriber_contact": "Prescriber's address and telephone",
 }
 _MAX_LENGTH = 300
+# How a date of birth may be typed into the patient search (strptime format -> example).
+SEARCH_DATE_FORMS: dict[str, str] = {"%Y-%m-%d": "1972-03-14", "%d/%m/%Y": "14/03/1972"}
+
+
+def _search_date(text: str) -> dt.date | None:
+    for form in SEARCH_DATE_FORMS:
+        try:
+            return dt.datetime.strptime(text, form).date()
+        except ValueError:
+            continue
+    return None
+
+
+def matching_patients(session: Session, text: str) -> set[int]:
+    """Ids of patients whose stored name contains `text` (any case), whose date of birth is the
+    date `text` names (1972-03-14 or 14/03/1972) or whose record number is `text` exactly.
+
+    The details are a JSON column, so they are matched here, not in SQL: the same on SQLite and
+    PostgreSQL.
+    """
+    wanted = text.strip()
+    if not wanted:
+        return set()
+    folded = wanted.casefold()
+    born = _search_date(wanted)
+    found: set[int] = set()
+    for patient_id, fields in session.execute(
+        select(LetterDetailsRow.patient_id, LetterDetailsRow.fields)
+    ):
+        fields = fields or {}
+        name = str(fields.get("patient_name") or "")
+        if (
+            (name and folded in name.casefold())
+            or (born is not None and fields.get("birth_date") == born.isoformat())
+            or (fields.get("record_number") and fields.get("record_number") == wanted)
+        ):
+            found.add(patient_id)
+    return found
+
+
+def identities(session: Session, patient_ids: list[int]) -> dict[int, tuple[str, str]]:
+    """Patient id -> (name, date of birth) as stored (empty strings where not given)."""
+    if not patient_ids:
+        return {}
+    rows = session.execute(
+        select(LetterDetailsRow.patient_id, LetterDetailsRow.fields).where(
+            LetterDetailsRow.patient_id.in_(patient_ids)
+        )
+    )
+    return {
+        pid: (str((f or {}).get("patient_name") or ""), str((f or {}).get("birth_date") or ""))
+        for pid, f in rows
+    }
 
 
 class LetterDetailsRepository:

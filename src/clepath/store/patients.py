@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from clepath.casefile import parse_case
@@ -20,6 +21,7 @@ from clepath.errors import CaseError, FieldProblem
 from clepath.knowledge.base import KnowledgeBase
 from clepath.store import _rows
 from clepath.store.entries import parse_patient
+from clepath.store.letters import identities, matching_patients
 from clepath.store.records import PatientSummary, User
 from clepath.store.tables import (
     ClasiExamRow,
@@ -70,14 +72,26 @@ class PatientRepository:
     def search(
         self, text: str | None = None, *, limit: int = 50, offset: int = 0
     ) -> list[PatientSummary]:
-        """Patients whose case id contains `text` (any case), most recently changed first."""
+        """Patients whose case id contains `text` (any case), whose stored name contains it,
+        whose date of birth it names (1972-03-14 or 14/03/1972) or whose record number it is
+        exactly; most recently changed first. Each line carries the stored name and date of
+        birth, if any."""
         query = select(PatientRow)
         if text and text.strip():
             pattern = f"%{_escape_like(text.strip().lower())}%"
-            query = query.where(func.lower(PatientRow.case_id).like(pattern, escape="\\"))
+            by_case_id = func.lower(PatientRow.case_id).like(pattern, escape="\\")
+            by_identity = matching_patients(self._db, text)
+            query = query.where(
+                or_(by_case_id, PatientRow.id.in_(by_identity)) if by_identity else by_case_id
+            )
         query = query.order_by(PatientRow.updated_at.desc(), PatientRow.id.desc())
-        rows = self._db.scalars(query.limit(limit).offset(offset))
-        return [_summary(r) for r in rows]
+        rows = list(self._db.scalars(query.limit(limit).offset(offset)))
+        known = identities(self._db, [r.id for r in rows])
+        return [
+            replace(_summary(r), name=known[r.id][0], birth_date=known[r.id][1])
+            if r.id in known else _summary(r)
+            for r in rows
+        ]
 
     def summary(self, patient_id: int) -> PatientSummary | None:
         """One patient's list line, or None."""

@@ -56,6 +56,9 @@ class PatientSummary:
     sex: str | None
     age_years: int | None
     updated_at: dt.datetime
+    # From the letter details (web store only; never in case files or exports).
+    name: str = ""
+    birth_date: str = ""
 
 
 @dataclass(frozen=True, slots=True)

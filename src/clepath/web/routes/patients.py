@@ -74,6 +74,17 @@ def _summary_json(s: PatientSummary) -> dict[str, Any]:
     }
 
 
+def _audit_search(
+    store: Store, auth: Any, q: str, shown: list[PatientSummary], *, more: bool = False
+) -> None:
+    """Audit a list or a search; a search's row says how many matched, never what was typed."""
+    if not q.strip():
+        commit(store, auth.user, "list", "patients")
+        return
+    count = f"{len(shown)}{' or more' if more else ''}"
+    commit(store, auth.user, "search", "patients", detail=f"{count} matched")
+
+
 def _form_context(kb: Knowledge) -> dict[str, Any]:
     return {
         "sexes": choices(kb, "sex"),
@@ -95,11 +106,12 @@ def patient_list(
     request: Request, auth: ReaderSession, store: StoreDep, q: str = "",
     page_number: PageNumber = 1,
 ) -> Response:
-    """Patients, most recently changed first; `q` searches the case id."""
+    """Patients, most recently changed first; `q` searches the case id, the stored name, date
+    of birth and record number (the audit row counts the matches, never names the text)."""
     size = 50
     number = max(1, page_number)
     patients = store.patients.search(q, limit=size + 1, offset=(number - 1) * size)
-    commit(store, auth.user, "list", "patients")
+    _audit_search(store, auth, q, patients[:size], more=len(patients) > size)
     return page(
         request,
         "patients/list.html",
@@ -247,9 +259,11 @@ def delete_patient(
 def api_patients(
     auth: ReaderSession, store: StoreDep, q: str = "", limit: Limit = 50, offset: Offset = 0
 ) -> list[dict[str, Any]]:
-    """Patients whose case id contains `q`, most recently changed first."""
+    """Patients whose case id or stored name contains `q`, whose date of birth it names
+    (1972-03-14 or 14/03/1972) or whose record number it is exactly; most recently changed
+    first. The identifiers themselves are not returned."""
     found = store.patients.search(q, limit=max(1, min(limit, 500)), offset=max(0, offset))
-    commit(store, auth.user, "list", "patients")
+    _audit_search(store, auth, q, found)
     return [_summary_json(s) for s in found]
 
 

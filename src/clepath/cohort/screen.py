@@ -36,8 +36,6 @@ from clepath.cohort.reader import (
 from clepath.cohort.schema import duckdb_columns
 from clepath.cohort.sof import compile_view
 from clepath.domain.units import normalise_unit
-from clepath.engine import glucocorticoids as gc_module
-from clepath.engine import refractory as refractory_module
 from clepath.engine import therapy as therapy_module
 from clepath.engine.assess import assess
 from clepath.engine.glucocorticoids import equivalence_ratio
@@ -45,7 +43,6 @@ from clepath.fhir.importer import import_bundle
 from clepath.knowledge.base import KnowledgeBase
 from clepath.knowledge.models.drugs import Drug
 from clepath.knowledge.models.screening import RxNormProduct, ViewRow
-from clepath.scores import clasi as clasi_module
 
 __all__ = ["Flag", "ScreenResult", "run_screen"]
 
@@ -291,40 +288,13 @@ class _Judged:
     clasi_dates: tuple[dt.date, ...]
 
 
-def _judge_full(case: Any, kb: KnowledgeBase) -> _Judged:
+def _judge(case: Any, kb: KnowledgeBase) -> _Judged:
+    """What `assess` (the same call as `clepath assess` and the CDS service) says on the points
+    the rules check: one truth for the screen, the CLI and the EHR."""
     result = assess(case, kb)
     return _Judged(frozenset(a.code for a in result.alerts), result.refractory.status,
                    result.therapy.courses,
                    tuple(e.date for e in result.clasi.history) if result.clasi else ())
-
-
-def _judge(case: Any, kb: KnowledgeBase) -> _Judged:
-    """The engine modules behind the rules' alerts, composed as `assess` composes them (only
-    the parts the rules read: about a third of a full assessment's cost). A test checks that
-    every flag also holds under the full `assess`."""
-    kb = kb.session()
-    clasi_summary = clasi_module.summarise(case, kb)
-    therapy = therapy_module.review_therapies(case, kb)
-    gc = gc_module.review_glucocorticoids(case, kb)
-    latest = clasi_summary.latest if clasi_summary else None
-    refractory = refractory_module.assess_refractory(
-        case, kb, therapy, gc,
-        clasi_activity=latest.activity if latest else None,
-        clasi_date=latest.date if latest else None,
-        clasi_baseline_activity=(clasi_summary.history[0].activity
-                                 if clasi_summary and len(clasi_summary.history) >= 2 else None),
-    )
-    alerts = set()
-    for course in therapy.courses:
-        if course.outcome == "ongoing" and course.drug == "hydroxychloroquine" \
-                and course.above_max:
-            alerts.add("hcq_dose_above_5_mg_per_kg")
-    if gc.above_target and gc.prednisone_equivalent_mg_per_day is not None:
-        alerts.add("glucocorticoid_above_target")
-    if refractory.status:
-        alerts.add("refractory")
-    return _Judged(frozenset(alerts), refractory.status, therapy.courses,
-                   tuple(e.date for e in clasi_summary.history) if clasi_summary else ())
 
 
 def _confirm(rule: str, judged: _Judged, kb: KnowledgeBase) -> str | None:
@@ -407,7 +377,6 @@ def _patient_resources(exports: list[Export], patients: set[str],
 def run_screen(
     export_dirs: list[Path], kb: KnowledgeBase, as_of: dt.date, *, engine: str = "duckdb",
     master: str = "local[2]", progress: Callable[[str], None] = lambda _s: None,
-    full_assessment: bool = False,
 ) -> ScreenResult:
     """Screen one export (or a base export and later ones applied in order) with DuckDB or
     Spark reading the files and computing the views."""
@@ -458,7 +427,7 @@ def run_screen(
         try:
             case, _ = import_bundle(resources.get(patient, []), kb,
                                     as_of=as_of, case_id=patient, strict=False)
-            judged[patient] = (_judge_full if full_assessment else _judge)(case, kb)
+            judged[patient] = _judge(case, kb)
         except Exception as exc:  # noqa: BLE001 - a disagreement to report, not a crash
             judged[patient] = f"import failed: {exc}"
     for rule, rows in found.items():

@@ -92,7 +92,7 @@ class TestContent:
         assert (
             "| day 605 | CLASI | activity 15, damage 4 |" in text
             and "| day 893 | CLASI | activity 12, damage 1 |" in text
-            and "CLASI activity changed by -3 points (20%)" in text
+            and "CLASI activity fell by 3 points (20%)" in text
         )
 
     def test_age_over_89_is_not_printed_exactly(self, kb: KnowledgeBase) -> None:

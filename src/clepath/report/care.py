@@ -20,6 +20,7 @@ from typing import Any
 from clepath import __version__
 from clepath.domain.case import Case
 from clepath.domain.dates import PartialDate
+from clepath.domain.display import fmt, fmt_plain
 from clepath.engine.assess import Assessment, assess
 from clepath.engine.timeline import build_timeline
 from clepath.knowledge.base import KnowledgeBase
@@ -94,10 +95,6 @@ def _age(years: int | None) -> str:
 
 def _label(kb: KnowledgeBase, vocabulary: str, term: str) -> str:
     return kb.vocabulary(vocabulary).labels.get(term, term)
-
-
-def _g(value: float) -> str:
-    return f"{value:g}"
 
 
 def build_care_report(case: Case, kb: KnowledgeBase, *, include_notes: bool = False) -> CareReport:
@@ -270,12 +267,12 @@ def build_care_report(case: Case, kb: KnowledgeBase, *, include_notes: bool = Fa
         text = [f"{drug_label}:"]
         if r.induction is not None:
             span = f" over {r.induction.days} day(s)" if r.induction.days else ""
-            text.append(f"induction {_g(r.induction.dose_g_per_kg)} g/kg{span}")
+            text.append(f"induction {fmt_plain(r.induction.dose_g_per_kg)} g/kg{span}")
         if r.maintenance is not None:
             m = r.maintenance
             every = f" every {m.every_days} days" if m.every_days else ""
             cycles = f" for {m.cycles} cycle(s)" if m.cycles else ""
-            text.append(f"then maintenance {_g(m.dose_g_per_kg)} g/kg{every}{cycles}")
+            text.append(f"then maintenance {fmt_plain(m.dose_g_per_kg)} g/kg{every}{cycles}")
         if r.start is not None:
             text.append(f"(starting {days.day(r.start)})")
         tx.bullets.append(" ".join(text))
@@ -299,10 +296,16 @@ def build_care_report(case: Case, kb: KnowledgeBase, *, include_notes: bool = Fa
         fu.paragraphs.append("No CLASI examination or SLEDAI-2K data are recorded.")
     if a.clasi is not None and a.clasi.change is not None:
         ch = a.clasi.change
-        pct = f" ({ch.percent:.0f}%)" if ch.percent is not None else ""
+        pct = f" ({fmt(abs(ch.percent), 'percent')})" if ch.percent else ""
+        if ch.points > 0:
+            change = f"fell by {ch.points} points{pct}"
+        elif ch.points < 0:
+            change = f"rose by {-ch.points} points{pct}"
+        else:
+            change = "did not change"
         fu.paragraphs.append(
-            f"CLASI activity changed by {-ch.points:+d} points{pct} from "
-            f"{days.day(ch.baseline_date)} to {days.day(a.clasi.latest.date)}."
+            f"CLASI activity {change} from {days.day(ch.baseline_date)} to "
+            f"{days.day(a.clasi.latest.date)}."
         )
     fu.closing.append(PLACEHOLDER + " (adherence, tolerability, adverse and unanticipated events)")
     sections.append(fu)

@@ -129,3 +129,19 @@ def test_conversion_drops_float_noise_only() -> None:
     for value in (sys.float_info.max / 1000, 1.7976931348623e305, 1.797693134862316e305):
         if math.isfinite(value * 1000):
             assert math.isfinite(convert(value, "kg", "g"))
+
+
+@given(st.integers(-70, 70), st.integers(1, 70))
+def test_score_change_says_lower_or_higher_never_a_sign(points: int, baseline: int) -> None:
+    """A CLASI change reads "N points lower/higher", with the unsigned percent, never "+N"."""
+    from clepath.domain.display import fmt_score_change
+
+    text = fmt_score_change(points, 100 * points / baseline, str(baseline))
+
+    assert "+" not in text and "-" not in text
+    if points > 0:
+        assert text.startswith(f"{points} points lower")
+    elif points < 0:
+        assert text.startswith(f"{-points} points higher")
+    else:
+        assert text == f"unchanged from the baseline {baseline}"

@@ -51,3 +51,17 @@ def test_summary_needs_a_file() -> None:
     done = _clepath("report", "summary", str(SEED_CASE))
     assert 1 == done.returncode
     assert "--pdf" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_clasi_fall_reads_lower_in_terminal_and_letter(tmp_path: Path) -> None:
+    """Example 2's CLASI-A fell from 15 to 12: the terminal and the letter say "3 points lower
+    (20%) than the baseline 15", as the page does, never a "+3" that reads as a rise."""
+    out = tmp_path / "letter.pdf"
+    assert 0 == _clepath("ivig", str(SCLE_CASE), "--letter", str(out)).returncode
+    terminal = _clepath("assess", str(SCLE_CASE))
+    letter = " ".join(pdf_text(out.read_bytes()).split())
+    shown = " ".join(terminal.stdout.replace("│", " ").split())
+
+    for text in (letter, shown):
+        assert "3 points lower (20%) than the baseline 15" in text
+        assert "+3 points" not in text

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 __all__ = [
+    "fmt_score_change",
     "KINDS",
     "NOT_RECORDED",
     "Kind",
@@ -318,3 +319,15 @@ def jinja_filters() -> dict[str, object]:
     }}`` -> ``170``, ``{{ v|quantity(unit) }}``, ``{{ v|plain }}``, ``{{ code|unit_label }}``."""
     return {"qty": _qty, "val": _val, "quantity": _quantity, "plain": _plain,
             "unit_label": unit_label, "titre": fmt_titre}
+
+
+def fmt_score_change(points: int, percent: float | None, baseline: str) -> str:
+    """A score's change from its baseline in words a reader cannot misread: ``3 points lower
+    (20%) than the baseline 15`` (never a signed "+3", which reads as a rise when the score
+    fell). `points` is baseline minus current, so positive means lower."""
+    share = "" if not percent else f" ({fmt(abs(percent), 'percent')})"
+    if points > 0:
+        return f"{points} points lower{share} than the baseline {baseline}"
+    if points < 0:
+        return f"{-points} points higher{share} than the baseline {baseline}"
+    return f"unchanged from the baseline {baseline}"

@@ -9,7 +9,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from clepath.domain.display import fmt, fmt_plain
+from clepath.domain.display import fmt, fmt_plain, fmt_score_change
 from clepath.engine.assess import Assessment
 from clepath.ingest.similar import SimilarCase
 from clepath.report.assessment_json import DISCLAIMER
@@ -119,10 +119,9 @@ def _scores(a: Assessment, console: Console) -> None:
         detail = f"on {latest.date.isoformat()}"
         if a.clasi.change is not None:
             c = a.clasi.change
-            pct = "n/a" if c.percent is None else fmt(c.percent, "percent")
             detail += (
-                f"; baseline {c.baseline_activity} on {c.baseline_date.isoformat()}: "
-                f"change {c.points:+d} points ({pct}); ≥4 points {_tri(c.meaningful_4_points)}, "
+                "; " + fmt_score_change(c.points, c.percent, str(c.baseline_activity))
+                + f" of {c.baseline_date.isoformat()}; ≥4 points {_tri(c.meaningful_4_points)}, "
                 f"≥20 % {_tri(c.meaningful_20_percent)}, CLASI-50 {_tri(c.clasi_50)}"
             )
         _row(table, "CLASI", f"A {latest.activity} ({latest.severity}) · D {latest.damage}", detail)

@@ -43,7 +43,7 @@ from reportlab.platypus import (
 )
 
 from clepath import __version__
-from clepath.domain.display import fmt, fmt_plain, fmt_value
+from clepath.domain.display import fmt, fmt_plain, fmt_score_change, fmt_value
 from clepath.dosing.plan import InfusionDayPlan
 from clepath.engine.assess import Assessment
 from clepath.engine.ivig import IvigPlanReport
@@ -444,10 +444,9 @@ def _scores(a: Assessment) -> list[Flowable]:
         detail = f"on {latest.date.isoformat()}"
         if a.clasi.change is not None:
             c = a.clasi.change
-            pct = "n/a" if c.percent is None else fmt(c.percent, "percent")
             detail += (
-                f"; baseline {c.baseline_activity} on {c.baseline_date.isoformat()}, change "
-                f"{c.points:+d} points ({pct}); ≥ 4 points {_tri(c.meaningful_4_points)}, "
+                "; " + fmt_score_change(c.points, c.percent, str(c.baseline_activity))
+                + f" of {c.baseline_date.isoformat()}; ≥ 4 points {_tri(c.meaningful_4_points)}, "
                 f"≥ 20 % {_tri(c.meaningful_20_percent)}, CLASI-50 {_tri(c.clasi_50)}"
             )
         history = ", ".join(f"{h.date.isoformat()}: A {h.activity} / D {h.damage}"

@@ -236,8 +236,9 @@ def test_page_fits_shows_its_fact_and_passes_axe(
     name: str, size: str, request: pytest.FixtureRequest, page: Page, server: Server
 ) -> None:
     """The page is no wider than the window (390 px on the phone), no table cell breaks a word
-    over two lines, axe-core finds no violation on it, and it shows its clinical fact of the seed (SLEDAI-2K 7, deflazacort 18 mg daily,
-    WBC 1.3 ×10⁹/L, the Singh 2020 preset as 2 g/kg over 5 days, …)."""
+    over two lines, axe-core finds no violation on it, and it shows its clinical fact of the
+    seed (SLEDAI-2K 7, deflazacort 18 mg daily, WBC 1.3 ×10⁹/L, the Singh 2020 preset as
+    2 g/kg over 5 days, …)."""
     flow = FLOWS[name]
     patient = open_seed_patient(page)
     tab = page if flow.who == "clinician" else request.getfixturevalue(flow.who)

@@ -193,7 +193,8 @@ FLOWS: dict[str, Flow] = {
         _goto(lambda v: f"{v.patient}/diagnoses"), lambda p, v: _row(p, "2009"),
         r"Cutaneous LE, subtype not specified\s+.*Chest.*\s2009",
     ),
-    "audit-log": Flow(_audit, lambda p, v: _row(p, "import"), r"demo\s+import\s+idoj-2020-ivig-rescue", who="admin"),
+    "audit-log": Flow(_audit, lambda p, v: _row(p, "import"),
+                      r"demo\s+import\s+idoj-2020-ivig-rescue", who="admin"),
 }
 
 

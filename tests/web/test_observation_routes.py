@@ -3,6 +3,8 @@ URLs, handler names (the OpenAPI operation ids), audit rows and confirmations.""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from clepath.web.routes import _observations as obs
 from clepath.web.routes import clasi, diagnoses, findings, labs, therapies
 from tests.web.conftest import Browser, World
@@ -77,3 +79,16 @@ class TestRemovedDiagnosisIsNamed:
             removed.status_code,
             f"Removed: the diagnosis {subtype.replace('_', ' ')}" in after,
         )
+
+
+class TestTheDocsExample:
+    def test_the_guide_shows_the_findings_module_as_it_is(self) -> None:
+        """docs/observation-kinds.md quotes findings.py whole, so the example of adding a kind
+        is code that runs."""
+        root = Path(__file__).resolve().parents[2]
+        guide = (root / "docs" / "observation-kinds.md").read_text(encoding="utf-8")
+        quoted = guide.split("```python\n", 1)[1].split("```", 1)[0]
+        module = (root / "src" / "clepath" / "web" / "routes" / "findings.py").read_text(
+            encoding="utf-8")
+
+        assert module == quoted

@@ -285,23 +285,22 @@ def routes(
     item = {item_id: Id}
     reader = {"patient": PatientRef, "auth": ReaderSession, "store": StoreDep}
     editor = {"patient": PatientRef, "auth": EditorSession, "store": StoreDep}
-    html = {"include_in_schema": False}
 
     router.add_api_route(
         base, _handler(f"{spec.path}_page", page_doc, show_page, Response, request=Request,
                        **reader, kb=Knowledge),
-        methods=["GET"], **html,
+        methods=["GET"], include_in_schema=False,
     )
     router.add_api_route(
         base, _handler(f"add_{name}", add_doc, add_form, Response, request=Request, **editor,
                        kb=Knowledge, form=Form, today=Today),
-        methods=["POST"], **html,
+        methods=["POST"], include_in_schema=False,
     )
     router.add_api_route(
         f"{base}/{{{item_id}}}/delete",
         _handler(f"delete_{name}", f"Remove one {short}.", delete_form, Response,
                  patient=PatientRef, **item, auth=EditorSession, store=StoreDep),
-        methods=["POST"], **html,
+        methods=["POST"], include_in_schema=False,
     )
     router.add_api_route(
         api, _handler(f"api_{spec.path}", words.listed, list_api, list[dict[str, Any]],

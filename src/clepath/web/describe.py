@@ -9,6 +9,7 @@ __all__ = ["describe"]
 
 _NOUNS = {
     "findings": "the finding", "labs": "the lab result", "diagnoses": "the diagnosis",
+    "cle": "the diagnosis",
     "therapies": "the therapy course", "clasi": "the CLASI examination",
 }
 _NAMES = ("name", "test", "drug", "subtype")

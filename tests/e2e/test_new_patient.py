@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from tests.e2e.conftest import ARTEFACTS
 from tests.e2e.test_browser import open_seed_patient
 from tests.e2e.test_workflow import AXE_ENV, AXE_FILE, LAPTOP, PHONE, axe_violations, shoot
 
@@ -129,7 +130,10 @@ class TestNewPatientFromTheKeyboard:
         message = page.inner_text("#created")
         patient = page.url.split("?")[0].rsplit("/", 1)[1]
         stored = page.request.get(f"/api/patients/{patient}/therapies").json()
-        print(f"\nnew patient, seed case: {keys.count} key presses ({keys.tabs} Tab)")
+        ARTEFACTS.mkdir(exist_ok=True)
+        (ARTEFACTS / "new-patient-keys.txt").write_text(
+            f"seed case in the new-patient form: {keys.count} key presses "
+            f"({keys.tabs} Tab, {keys.count - keys.tabs} other)\n", encoding="utf-8")
 
         assert {"as_of": "2019-06-01", "subtype": "unspecified", "since": "2009",
                 "start": "2019-05-04", "frequency": "twice_daily"} == shown
@@ -141,7 +145,7 @@ class TestNewPatientFromTheKeyboard:
             stored[8]["entry"]["dose"], stored[8]["entry"]["frequency"],
             stored[8]["entry"]["start"],
         )
-        assert keys.count < 260, keys.count
+        assert keys.count <= 250, keys.count  # 247 at this writing (124 of them Tab)
 
 
 class TestPartialDatePicker:

@@ -184,3 +184,16 @@ document.addEventListener("DOMContentLoaded", function () {
     });
   });
 })();
+
+// The lab form (issue 12): the unit box offers the units the chosen test accepts.
+document.addEventListener("change", function (event) {
+  const select = event.target;
+  if (!(select instanceof HTMLSelectElement) || !select.dataset.unitBox) {
+    return;
+  }
+  const box = document.getElementById(select.dataset.unitBox);
+  if (box instanceof HTMLInputElement) {
+    const list = document.getElementById("units-" + select.value);
+    box.setAttribute("list", list ? list.id : "units");
+  }
+});

@@ -161,6 +161,35 @@ class TestChecksBeforeSaving:
             asked.status_code, confirmed.status_code, _patient_count(doc))
         assert "Therapy 1 (methotrexate): Methotrexate once daily is not an allowed" in page
 
+    def test_unit_slip_is_refused_at_its_row(self, doc: Browser) -> None:
+        """Methotrexate 30 g weekly in the second row is refused at that row's dose box even
+        with 'save anyway' ticked (a unit slip, not a dose to confirm); nothing is saved."""
+        form = {"case_id": "intake-0008", "as_of": "2019-06-01", "sex": "female", "age": "47",
+                **_row(0, drug="dapsone", outcome="failed"),
+                **_row(1, drug="methotrexate", dose_value="30", dose_unit="g",
+                       frequency="weekly", outcome="ongoing"), "confirm_dose": "1"}
+        before = _patient_count(doc)
+
+        response = doc.submit("/patients", form)
+
+        assert (422, before) == (response.status_code, _patient_count(doc))
+        assert "unit slip" in " ".join(field_errors(response.text, "therapies[1].dose_value"))
+
+    def test_15000_mg_methotrexate_asks_first(self, doc: Browser) -> None:
+        """Methotrexate 15,000 mg weekly is shown again (409) with 'above the maximum of
+        30 mg/week' for therapy 1, and no patient is saved."""
+        form = {"case_id": "intake-0009", "as_of": "2019-06-01", "sex": "female", "age": "47",
+                **_row(0, drug="methotrexate", dose_value="15000", dose_unit="mg",
+                       frequency="weekly", outcome="ongoing")}
+        before = _patient_count(doc)
+
+        response = doc.submit("/patients", form)
+        page = html_lib.unescape(response.text)
+
+        assert (409, before) == (response.status_code, _patient_count(doc))
+        assert "15,000 mg/week is above the maximum of 30 mg/week" in page
+        assert 'name="confirm_dose"' in page
+
     def test_future_stop_asks_first(self, doc: Browser) -> None:
         """A stop in 2062 (after today, 2026-12-04) is shown again unsaved with the row named;
         confirming the date saves it."""

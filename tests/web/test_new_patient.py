@@ -144,6 +144,47 @@ class TestOneForm:
         assert 5 == len(re.findall(r'class="therapy-row" data-row="\d', response.text))
 
 
+def _lab(row: int, **fields: str) -> dict[str, str]:
+    return {f"labs[{row}].{k}": v for k, v in fields.items()}
+
+
+class TestFirstLabs:
+    def test_seed_labs_in_the_same_post(self, world: World, doc: Browser) -> None:
+        """The published case's labs of 2019-05-28 with its therapies: WBC 1300 /mm³ stored
+        as 1.3 ×10⁹/L, C4 low, anti-dsDNA and anti-Ro positive; the message counts 4 lab
+        results."""
+        form = {**SEED_FORM, "case_id": "intake-0010",
+                **_lab(0, test="wbc", date="2019-05-28", value="1300", unit="/mm³"),
+                **_lab(1, test="c4", date="2019-05-28", result="low"),
+                **_lab(2, test="anti_dsdna", date="2019-05-28", result="positive"),
+                **_lab(3, test="anti_ro", date="2019-05-28", result="positive")}
+
+        response = doc.submit("/patients", form)
+        location = response.headers["location"]
+        labs = doc.get(location.split("?")[0].replace("/patients/", "/api/patients/")
+                       + "/labs").json()
+        page = html_lib.unescape(doc.get(location).text)
+
+        assert 303 == response.status_code
+        assert (1.3, "10*9/L") == (labs[0]["stored"]["value"], labs[0]["stored"]["unit"])
+        assert ["low", "positive", "positive"] == [r["stored"]["result"] for r in labs[1:]]
+        assert ("Patient intake-0010 saved with 10 therapies, 4 lab results and 1 diagnosis."
+                in page)
+
+    def test_bad_lab_row_saves_nothing(self, doc: Browser) -> None:
+        """A creatinine without a unit in the second lab row (the first empty) refuses the
+        patient and its therapies; the message sits at labs[1].value, the lab section open."""
+        form = {**SEED_FORM, "case_id": "intake-0011",
+                **_lab(1, test="creatinine", date="2019-05-28", value="80")}
+        before = _patient_count(doc)
+
+        response = doc.submit("/patients", form)
+
+        assert (422, before) == (response.status_code, _patient_count(doc))
+        assert "a number without a unit" in " ".join(field_errors(response.text, "labs[1].value"))
+        assert '<details class="first-labs" open>' in response.text
+
+
 class TestChecksBeforeSaving:
     def test_daily_methotrexate_asks_first(self, doc: Browser) -> None:
         """Methotrexate 15 mg once daily in row 1: 409, the warning names 'Therapy 1

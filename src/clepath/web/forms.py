@@ -41,8 +41,9 @@ __all__ = [
     "dose_confirmed",
     "therapy_entry",
     "therapy_form",
-    "therapy_rows",
-    "THERAPY_ROW_FIELDS",
+    "LAB_ROWS",
+    "RowSection",
+    "THERAPY_ROWS",
 ]
 
 _INT = re.compile(r"^[-+]?\d+$")
@@ -281,49 +282,63 @@ def therapy_entry(form: Mapping[str, Any]) -> dict[str, Any]:
     )
 
 
-# The fields of one therapy row of the new-patient form, named `therapies[<row>].<field>`.
-THERAPY_ROW_FIELDS = (
-    "drug", "outcome", "dose_value", "dose_unit", "frequency", "route", "start",
-    "start_precision", "stop", "stop_precision", "note",
+# Repeated rows of the new-patient form (issue 12): fields named `<section>[<row>].<field>`,
+# each row the same fields as the section's own form. A row whose only values are those a
+# field always holds (a unit, a precision) is empty and left out.
+_ROW_NAME = re.compile(r"^(\w+)\[(\d{1,3})\]\.\w+$")
+
+
+@dataclass(frozen=True)
+class RowSection:
+    """One repeated section of the new-patient form."""
+
+    section: str  # the case-file section and the fields' prefix: `therapies`, `labs`
+    fields: tuple[str, ...]  # the form fields of one row
+    always_set: tuple[str, ...]  # fields that always hold a value
+    to_entry: Any  # the section's form -> case-file item function
+
+    def row(self, form: Mapping[str, Any], row: int) -> dict[str, Any]:
+        """Row `row` as the section's own form fields."""
+        return {name: form.get(f"{self.section}[{row}].{name}") for name in self.fields}
+
+    def count(self, form: Mapping[str, Any]) -> int:
+        """How many rows the form sent (the highest row number + 1; 0 when none)."""
+        found = [int(m.group(2)) for key in form.keys()
+                 if (m := _ROW_NAME.match(str(key))) and m.group(1) == self.section]
+        return max(found) + 1 if found else 0
+
+    def entries(self, form: Mapping[str, Any]) -> list[tuple[int, dict[str, Any]]]:
+        """(row number, case-file item) for each filled row, in row order."""
+        out = []
+        for row in range(self.count(form)):
+            fields = self.row(form, row)
+            if any(_text(fields, k) for k in self.fields if k not in self.always_set):
+                out.append((row, self.to_entry(fields)))
+        return out
+
+    def error_fields(self, rows: Iterable[int], fields: Mapping[str, str]) -> dict[str, str]:
+        """Case-file field -> form field: `therapies[1].dose` goes to the dose box of the form
+        row that became the case file's second therapy."""
+        out = {}
+        for index, row in enumerate(rows):
+            for entry_field, form_field in fields.items():
+                name = f"{self.section}[{index}]" + (f".{entry_field}" if entry_field else "")
+                out[name] = f"{self.section}[{row}].{form_field}"
+        return out
+
+
+THERAPY_ROWS = RowSection(
+    "therapies",
+    ("drug", "outcome", "dose_value", "dose_unit", "frequency", "route", "start",
+     "start_precision", "stop", "stop_precision", "note"),
+    ("dose_unit", "start_precision", "stop_precision"),
+    therapy_entry,
 )
-# Fields that always hold a value (a unit, a precision) and so do not make a row "filled".
-_ROW_DEFAULTS = ("dose_unit", "start_precision", "stop_precision")
-_ROW_NAME = re.compile(r"^therapies\[(\d{1,3})\]\.(\w+)$")
 
 
-def therapy_row(form: Mapping[str, Any], row: int) -> dict[str, Any]:
-    """Row `row` of the new-patient form's therapies as the therapy form's own fields."""
-    return {name: form.get(f"therapies[{row}].{name}") for name in THERAPY_ROW_FIELDS}
-
-
-def therapy_row_count(form: Mapping[str, Any]) -> int:
-    """How many therapy rows the form sent (the highest row number + 1; 0 when none)."""
-    rows = [int(m.group(1)) for key in form.keys() if (m := _ROW_NAME.match(str(key)))]
-    return max(rows) + 1 if rows else 0
-
-
-def therapy_rows(form: Mapping[str, Any]) -> list[tuple[int, dict[str, Any]]]:
-    """(row number, `therapies` item) for each filled therapy row of the new-patient form, in
-    row order; rows left empty are skipped."""
-    out = []
-    for row in range(therapy_row_count(form)):
-        fields = therapy_row(form, row)
-        if any(_text(fields, k) for k in THERAPY_ROW_FIELDS if k not in _ROW_DEFAULTS):
-            out.append((row, therapy_entry(fields)))
-    return out
-
-
-def therapy_row_fields(rows: Iterable[int], fields: Mapping[str, str]) -> dict[str, str]:
-    """Case-file field -> form field for the therapy rows: `therapies[1].dose` goes to the dose
-    box of the form row that became the case file's second therapy."""
-    out = {}
-    for index, row in enumerate(rows):
-        for entry_field, form_field in fields.items():
-            target = f"therapies[{row}].{form_field}"
-            out[f"therapies[{index}].{entry_field}" if entry_field else f"therapies[{index}]"] = (
-                target
-            )
-    return out
+LAB_ROWS = RowSection(
+    "labs", ("test", "date", "value", "unit", "result"), (), lab_entry
+)
 
 
 def dose_confirmed(form: Mapping[str, Any]) -> bool:
@@ -415,16 +430,19 @@ def patient_entry(form: FormData) -> tuple[str | None, dict[str, Any]]:
 
 def new_patient_data(form: FormData) -> dict[str, Any]:
     """A whole case file from the new-patient form: details, if given one diagnosis, and the
-    filled therapy rows (see `therapy_rows` for which row became which item)."""
+    filled therapy and lab rows (`RowSection.entries` says which row became which item)."""
     as_of, patient = patient_entry(form)
     data: dict[str, Any] = {"clepath": 1, "id": _text(form, "case_id"), "as_of": as_of}
     data["patient"] = patient
     cle = cle_entry(form)
     if cle:
         data["cle"] = [cle]
-    therapies = [entry for _, entry in therapy_rows(form)]
+    therapies = [entry for _, entry in THERAPY_ROWS.entries(form)]
     if therapies:
         data["therapies"] = therapies
+    labs = [entry for _, entry in LAB_ROWS.entries(form)]
+    if labs:
+        data["labs"] = labs
     return data
 
 

@@ -23,7 +23,7 @@ from clepath.web.deps import EditorSession, Form, Id, Knowledge, PatientRef, Rea
 from clepath.web.routes import _observations as obs
 from clepath.web.schemas import LabIn
 
-__all__ = ["LABS", "router"]
+__all__ = ["LABS", "lab_choices", "router", "unit_lists"]
 
 router = APIRouter(tags=["labs"])
 
@@ -115,6 +115,11 @@ def _context(kb: KnowledgeBase) -> dict[str, Any]:
         "test_units": per_test,
         "results": [(w, w) for w in ("positive", "negative", "low", "high", "normal")],
     }
+
+
+lab_choices = _context
+"""The choices the lab fields offer (tests, units per test, result words); the new-patient
+form's lab rows use them too."""
 
 
 @router.get("/patients/{patient_id}/labs", include_in_schema=False)

@@ -37,6 +37,7 @@ from clepath.web.deps import (
 from clepath.web.future import as_of_warnings, entry_warnings
 from clepath.web.render import page
 from clepath.web.routes._common import choices, commit, see_other
+from clepath.web.routes.labs import LABS, lab_choices
 from clepath.web.routes.therapies import THERAPIES, dose_warnings, therapy_choices
 from clepath.web.schemas import PatientDetailsIn
 
@@ -124,14 +125,18 @@ def patient_list(
     )
 
 
-# The new-patient form offers this many therapy rows without JavaScript; "add another
-# therapy" (clepath.js) adds more, and a form sent back keeps every row it had.
-NEW_PATIENT_THERAPY_ROWS = 3
+# The new-patient form offers this many therapy and lab rows without JavaScript; "add another"
+# (clepath.js) adds more, and a form sent back keeps every row it had.
+NEW_PATIENT_ROWS = 3
 
 
 def _new_patient_context(kb: Knowledge, form: Any) -> dict[str, Any]:
-    rows = max(NEW_PATIENT_THERAPY_ROWS, forms.therapy_row_count(form))
-    return {**_form_context(kb), **therapy_choices(kb), "therapy_rows": range(rows)}
+    return {
+        **_form_context(kb), **therapy_choices(kb), **lab_choices(kb),
+        "therapy_rows": range(max(NEW_PATIENT_ROWS, forms.THERAPY_ROWS.count(form))),
+        "lab_rows": range(max(NEW_PATIENT_ROWS, forms.LAB_ROWS.count(form))),
+        "labs_open": bool(forms.LAB_ROWS.entries(form)),
+    }
 
 
 def _new_patient_page(
@@ -153,13 +158,18 @@ def new_patient_form(request: Request, auth: EditorSession, kb: Knowledge, today
 
 
 def _saved_words(case: Any) -> str:
-    """What a new patient was saved with, for the message on its page."""
-    n = len(case.therapies)
-    parts = [f"{n} therap{'y' if n == 1 else 'ies'}" if n else "no therapy"]
+    """What a new patient was saved with, for the message on its page: "10 therapies, 4 lab
+    results and 1 diagnosis"."""
+    def counted(n: int, one: str, many: str) -> str:
+        return f"{n} {one if n == 1 else many}"
+
+    parts = [counted(len(case.therapies), "therapy", "therapies") if case.therapies
+             else "no therapy"]
+    if case.labs:
+        parts.append(counted(len(case.labs), "lab result", "lab results"))
     if case.cle:
-        parts.append(f"{len(case.cle)} diagnosis" if len(case.cle) == 1 else
-                     f"{len(case.cle)} diagnoses")
-    return " and ".join(parts)
+        parts.append(counted(len(case.cle), "diagnosis", "diagnoses"))
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
 @router.post("/patients", include_in_schema=False)
@@ -171,31 +181,34 @@ def create_patient(
     form: Form,
     today: Today,
 ) -> Response:
-    """Store a new patient with its diagnosis and therapies from the one form, in one
-    transaction: if any part is refused nothing is saved and every problem is shown at its
-    field (a therapy row's too); an implausible dose or a date after today is confirmed
-    first."""
-    rows = [row for row, _ in forms.therapy_rows(form)]
+    """Store a new patient with its diagnosis, therapies and first labs from the one form, in
+    one transaction: if any part is refused nothing is saved and every problem is shown at its
+    field (a row's too); an implausible dose or a date after today is confirmed first."""
+    therapy_rows = [row for row, _ in forms.THERAPY_ROWS.entries(form)]
+    lab_rows = [row for row, _ in forms.LAB_ROWS.entries(form)]
     try:
         patient_id, _ = store.patients.import_data(forms.new_patient_data(form), by=auth.user)
     except CaseError as exc:
         store.rollback()
-        fields = {**PATIENT_FIELDS, **forms.therapy_row_fields(rows, THERAPIES.fields)}
+        fields = {
+            **PATIENT_FIELDS,
+            **forms.THERAPY_ROWS.error_fields(therapy_rows, THERAPIES.fields),
+            **forms.LAB_ROWS.error_fields(lab_rows, LABS.fields),
+        }
         errors = forms.form_errors(exc.problems, fields)
         return _new_patient_page(request, auth, kb, form, status=422, errors=errors)
     stored = store.patients.load(patient_id)
     assert stored is not None
     # --- implausible doses (issue 9) and dates after today (issue 9 item 5) ---
+    courses = list(zip(therapy_rows, stored.therapies, strict=True))
     warned = [] if forms.dose_confirmed(form) else [
         f"Therapy {row + 1} ({course.drug}): {text}"
-        for row, course in zip(rows, stored.therapies, strict=True)
-        for text in dose_warnings(kb, course)
+        for row, course in courses for text in dose_warnings(kb, course)
     ]
     future = as_of_warnings(form, stored.as_of, today) + [
         f"Therapy {row + 1} ({course.drug}): {text}"
-        for row, course in zip(rows, stored.therapies, strict=True)
-        for text in entry_warnings(form, course, today)
-    ]
+        for row, course in courses for text in entry_warnings(form, course, today)
+    ] + [text for lab in stored.labs for text in entry_warnings(form, lab, today)]
     if warned or future:
         store.rollback()
         return _new_patient_page(

@@ -158,14 +158,13 @@ document.addEventListener("DOMContentLoaded", function () {
   });
 })();
 
-// The new-patient form (issue 12): "add another therapy" copies the empty row template with the
-// next row number and moves the focus to its drug box. Without JavaScript the form offers three
-// rows, and a form sent back keeps every row it had.
-(function () {
-  document.addEventListener("DOMContentLoaded", function () {
-    const button = document.getElementById("add-therapy");
-    const template = document.getElementById("therapy-row-template");
-    const rows = document.querySelector(".therapy-rows");
+// The new-patient form (issue 12): "add another therapy" (or lab result) copies the empty row
+// template with the next row number and moves the focus to the new row's first field. Without
+// JavaScript the form offers three rows of each, and a form sent back keeps every row it had.
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll("button[data-add-row]").forEach(function (button) {
+    const template = document.getElementById(button.dataset.template || "");
+    const rows = document.getElementById(button.dataset.addRow || "");
     if (!(button instanceof HTMLButtonElement) || !(template instanceof HTMLTemplateElement) ||
         !(rows instanceof HTMLElement)) {
       return;
@@ -177,13 +176,14 @@ document.addEventListener("DOMContentLoaded", function () {
       const html = template.innerHTML.split("__row__").join(String(row))
         .split("__number__").join(String(row + 1));
       rows.insertAdjacentHTML("beforeend", html);
-      const drug = document.getElementById("f-therapies[" + row + "].drug");
-      if (drug instanceof HTMLElement) {
-        drug.focus();
+      const first = document.getElementById(
+        "f-" + button.dataset.prefix + "[" + row + "]." + (button.dataset.focus || ""));
+      if (first instanceof HTMLElement) {
+        first.focus();
       }
     });
   });
-})();
+});
 
 // The lab form (issue 12): the unit box offers the units the chosen test accepts.
 document.addEventListener("change", function (event) {

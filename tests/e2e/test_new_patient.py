@@ -145,7 +145,7 @@ class TestNewPatientFromTheKeyboard:
             stored[8]["entry"]["dose"], stored[8]["entry"]["frequency"],
             stored[8]["entry"]["start"],
         )
-        assert keys.count <= 250, keys.count  # 248 at this writing (125 of them Tab)
+        assert keys.count <= 215, keys.count  # 213 at this writing (90 of them Tab)
 
 
 class TestPartialDatePicker:

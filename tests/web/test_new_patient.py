@@ -83,6 +83,20 @@ class TestOneForm:
         assert '<option value="month">month only</option>' in page
         assert '<option value="hydroxychloroquine">' in page
 
+    def test_folded_details_are_saved_and_reopen(self, world: World, doc: Browser) -> None:
+        """The folded details start closed; IgA deficiency ticked there is stored, and a
+        refused form with it ticked comes back with the section open."""
+        empty = doc.get("/patients/new").text
+        form = {"case_id": "intake-0012", "as_of": "2019-06-01", "sex": "female", "age": "47",
+                "conditions": ["iga_deficiency"]}
+        refused = doc.submit("/patients", {**form, "age": "four"})
+        saved = doc.submit("/patients", form)
+        patient_id = int(saved.headers["location"].split("/")[2].split("?")[0])
+
+        assert '<details class="more-details">' in empty
+        assert '<details class="more-details" open>' in refused.text
+        assert ["iga_deficiency"] == _record(world, patient_id)["patient"]["conditions"]
+
     def test_seed_patient_in_one_post(self, world: World, doc: Browser) -> None:
         """The published case in one submission: 10 courses stored (8 failed, deflazacort
         18 mg once daily and apremilast 30 mg twice daily since 2019-05-04), CLE since 2009, and

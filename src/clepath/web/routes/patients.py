@@ -136,6 +136,12 @@ def _new_patient_context(kb: Knowledge, form: Any) -> dict[str, Any]:
         "therapy_rows": range(max(NEW_PATIENT_ROWS, forms.THERAPY_ROWS.count(form))),
         "lab_rows": range(max(NEW_PATIENT_ROWS, forms.LAB_ROWS.count(form))),
         "labs_open": bool(forms.LAB_ROWS.entries(form)),
+        # Smoking, pregnancy, blood group and conditions fold away until one is given.
+        "fold_more": True,
+        "more_open": any(
+            form.getlist(k) if hasattr(form, "getlist") else form.get(k)
+            for k in ("smoking", "pregnant", "blood_group", "conditions")
+        ),
     }
 
 

@@ -317,3 +317,20 @@ def test_picked_date_cut_to_precision(day: dt.date, precision: str) -> None:
 
     assert parsed is not None
     assert (precision, True) == (parsed.precision, parsed.earliest <= day <= parsed.latest)
+
+
+@given(st.lists(st.booleans(), min_size=1, max_size=12))
+def test_row_problems_reach_the_row_they_came_from(filled: list[bool]) -> None:
+    """With any rows left empty, the case file's k-th therapy's dose problem is placed at the
+    dose box of the k-th filled form row."""
+    form = {}
+    for row, used in enumerate(filled):
+        form[f"therapies[{row}].dose_unit"] = "mg"
+        if used:
+            form[f"therapies[{row}].drug"] = f"drug{row}"
+    rows = [row for row, _ in forms.THERAPY_ROWS.entries(form)]
+    mapping = forms.THERAPY_ROWS.error_fields(rows, {"dose": "dose_value"})
+
+    assert [r for r, used in enumerate(filled) if used] == rows
+    assert {f"therapies[{k}].dose": f"therapies[{r}].dose_value"
+            for k, r in enumerate(rows)} == mapping

@@ -14,6 +14,7 @@ import re
 from typing import Any
 
 import pytest
+
 from clepath.store import case_to_data
 from clepath.web.clock import today
 from tests.web._html import field_errors

@@ -212,6 +212,19 @@ class TestChecksBeforeSaving:
             asked.status_code, confirmed.status_code, _patient_count(doc))
         assert "Therapy 1 (methotrexate): Methotrexate once daily is not an allowed" in page
 
+    def test_warning_names_the_row_after_an_empty_one(self, doc: Browser) -> None:
+        """Dapsone in row 1, row 2 empty, methotrexate once daily in row 3: the warning names
+        'Therapy 3 (methotrexate)'."""
+        form = {"case_id": "intake-0013", "as_of": "2019-06-01", "sex": "female", "age": "47",
+                **_row(0, drug="dapsone", start="2019-05-01", outcome="failed"),
+                **_row(2, drug="methotrexate", dose_value="15", dose_unit="mg",
+                       frequency="daily", start="2018", start_precision="year",
+                       outcome="ongoing")}
+
+        page = html_lib.unescape(doc.submit("/patients", form).text)
+
+        assert "Therapy 3 (methotrexate): Methotrexate once daily" in page
+
     def test_unit_slip_is_refused_at_its_row(self, doc: Browser) -> None:
         """Methotrexate 30 g weekly in the second row is refused at that row's dose box even
         with 'save anyway' ticked (a unit slip, not a dose to confirm); nothing is saved."""

@@ -32,7 +32,7 @@ from clepath.web.routes import _observations as obs
 from clepath.web.routes._common import choices, commit, observation_json, see_other
 from clepath.web.schemas import TherapyIn
 
-__all__ = ["THERAPIES", "router"]
+__all__ = ["THERAPIES", "dose_warnings", "router", "therapy_choices"]
 
 THERAPIES = obs.ObservationKind(
     kind="therapies",
@@ -66,6 +66,11 @@ def _context(kb: KnowledgeBase) -> dict[str, Any]:
         "outcomes": choices(kb, "outcome"),
         "dose_units": _DOSE_UNITS,
     }
+
+
+therapy_choices = _context
+"""The choices the therapy fields offer (drugs, frequencies, routes, outcomes, dose units);
+the new-patient form's therapy rows use them too."""
 
 
 def dose_warnings(kb: KnowledgeBase, course: TherapyCourse) -> list[str]:

@@ -24,6 +24,8 @@ from typing import Any
 
 from clepath.domain.units import UnitProblem, convert, is_convertible, normalise_unit
 from clepath.fhir import terminology as t
+from clepath.fhir.concept import codings as _codings
+from clepath.fhir.concept import texts as _texts
 from clepath.knowledge.base import KnowledgeBase, normalise_term
 from clepath.knowledge.models.drugs import Drug
 from clepath.knowledge.models.terminology import (
@@ -77,23 +79,6 @@ class Recognised:
     def by_name(self) -> bool:
         """True when the drug was read from text, not from a code."""
         return self.how == "name"
-
-
-def _codings(concept: Any) -> list[Mapping[str, Any]]:
-    if not isinstance(concept, Mapping):
-        return []
-    return [c for c in concept.get("coding") or () if isinstance(c, Mapping)]
-
-
-def _texts(concept: Any) -> list[str]:
-    out: list[str] = []
-    if isinstance(concept, Mapping):
-        if isinstance(concept.get("text"), str):
-            out.append(concept["text"])
-        out += [str(c["display"]) for c in _codings(concept) if isinstance(c.get("display"), str)]
-    elif isinstance(concept, str):
-        out.append(concept)
-    return out
 
 
 def _clean(text: str) -> str:
@@ -301,6 +286,9 @@ class MedicationRecogniser:
         first = next((d for d in dosages if isinstance(d, Mapping)), {})
         route = self.route_of(first.get("route")) if first.get("route") else None
         concept = resource.get("medicationCodeableConcept")
+        if concept is not None and not isinstance(concept, Mapping):
+            return None, ("medicationCodeableConcept is not a CodeableConcept (a JSON object "
+                          "with coding and text): not read")
         if concept is not None:
             found = self.concept(concept, route=route)
             return found, None if found else "drug not recognised by code or name"

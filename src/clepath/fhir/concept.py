@@ -2,8 +2,7 @@
 
 A CodeableConcept is a JSON object with `coding` (a list of Coding objects) and `text`. Anything
 else given where a concept belongs (a bare string such as `"medicationCodeableConcept":
-"Plaquenil"`, a number, a `coding` that is a string) names no code and no text: it is never read
-as a drug or diagnosis name. The callers report such an element as malformed, with its path,
+"Plaquenil"`, a number) names no code and no text: it is never read as a drug or diagnosis name. The callers report such an element as malformed, with its path,
 the value and the accepted form (`clepath.fhir.shape`), instead of guessing from it.
 """
 
@@ -20,8 +19,10 @@ def codings(concept: Any) -> list[Mapping[str, Any]]:
     if type(concept) is not dict and not isinstance(concept, Mapping):
         return []
     found = concept.get("coding")
-    if not found or isinstance(found, (str, bytes)) or not isinstance(found, (list, tuple)):
+    if not found or isinstance(found, (str, bytes)):
         return []
+    # a `coding` of the wrong JSON type (a number) raises TypeError here: the importer's shape
+    # check then names the element instead of the resource being read as uncoded
     return [c for c in found if type(c) is dict or isinstance(c, Mapping)]
 
 

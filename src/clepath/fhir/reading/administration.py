@@ -208,6 +208,13 @@ def read_dispense(r: Reader, res: Mapping[str, Any], where: str) -> None:
     supply = res.get("daysSupply")
     days = float(supply["value"]) if isinstance(supply, Mapping) and isinstance(
         supply.get("value"), (int, float)) and supply["value"] > 0 else None
+    if days is not None:
+        try:
+            day + dt.timedelta(days=int(days))
+        except (OverflowError, ValueError):
+            r.report.add("skipped", f"{where}.daysSupply", f"{_num(days)} days' supply runs "
+                         "past the calendar: not read", code=found.drug)
+            days = None
     prescriptions = [_reference(p) for p in _listify(res.get("authorizingPrescription"))]
     r.events.append(Event(where, "MedicationDispense", found, day, amount, unit,
                           supply_days=days, frequency=_frequency(r, dosage, where),

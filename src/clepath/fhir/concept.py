@@ -2,8 +2,9 @@
 
 A CodeableConcept is a JSON object with `coding` (a list of Coding objects) and `text`. Anything
 else given where a concept belongs (a bare string such as `"medicationCodeableConcept":
-"Plaquenil"`, a number) names no code and no text: it is never read as a drug or diagnosis name. The callers report such an element as malformed, with its path,
-the value and the accepted form (`clepath.fhir.shape`), instead of guessing from it.
+"Plaquenil"`, a number) names no code and no text: it is never read as a drug or diagnosis
+name. The callers report such an element as malformed, with its path, the value and the
+accepted form (`clepath.fhir.shape`), instead of guessing from it.
 """
 
 from __future__ import annotations

@@ -311,7 +311,8 @@ def _course(r: Reader, kind: str, drug: str, route: str | None, events: list[Eve
         item["dose"] = f"{_num(round(max(known), 6))} {unit}"
         listed = ", ".join(_fmt(a, unit) if a is not None else "dose unknown" for a in amounts)
         if len(set(known)) > 1 or len(known) != len(amounts):
-            parts.append(f"doses {listed}; the course dose is the largest, {_fmt(max(known), unit)}")
+            parts.append(f"doses {listed}; the course dose is the largest, "
+                         f"{_fmt(max(known), unit)}")
         elif drug == IVIG and kind == "MedicationAdministration":
             parts.append(f"{_fmt(known[0], unit)} per cycle")
     interval: float | None = None
@@ -320,7 +321,7 @@ def _course(r: Reader, kind: str, drug: str, route: str | None, events: list[Eve
         if len(freqs) == 1:
             item["frequency"] = freqs.pop()
     elif len(starts) > 1:
-        interval = float(statistics.median((b - a).days for a, b in zip(starts, starts[1:])))
+        interval = float(statistics.median((b - a).days for a, b in zip(starts, starts[1:], strict=False)))
         frequency = _match_frequency(r, interval) if interval > 0 else None
         if frequency is not None:
             item["frequency"] = frequency

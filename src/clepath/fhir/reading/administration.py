@@ -321,7 +321,8 @@ def _course(r: Reader, kind: str, drug: str, route: str | None, events: list[Eve
         if len(freqs) == 1:
             item["frequency"] = freqs.pop()
     elif len(starts) > 1:
-        interval = float(statistics.median((b - a).days for a, b in zip(starts, starts[1:], strict=False)))
+        gaps = [(b - a).days for a, b in zip(starts, starts[1:], strict=False)]
+        interval = float(statistics.median(gaps))
         frequency = _match_frequency(r, interval) if interval > 0 else None
         if frequency is not None:
             item["frequency"] = frequency

@@ -211,7 +211,7 @@ def test_cli_outputs(cohort, tmp_path) -> None:
     assert group["resourceType"] == "Group" and group["quantity"] == 30
     assert len(group["member"]) == 30
     page = (out / "report.html").read_text()
-    assert "screening@0.1.0" in page and "EULAR recommendations" in page
+    assert "screening@0.2.0" in page and "EULAR recommendations" in page
     import duckdb
 
     assert duckdb.sql(f"SELECT count(*) FROM '{out / 'flags.parquet'}'").fetchall() == [(120,)]

@@ -47,6 +47,7 @@ RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 _RXNORM_SYSTEMS = (RXNORM, "urn:oid:2.16.840.1.113883.6.88", "RxNorm", "RXNORM")
 _BRACKET = re.compile(r"\[([^\]]+)\]")
 _PAREN = re.compile(r"\(([^)]*)\)")
+_FDA_SUFFIX = re.compile(r"(?<=[a-z])-[a-z]{4}$")
 _STRENGTH = re.compile(
     r"(\d+(?:[.,]\d+)?)\s*(mg/ml|mg/g|mg/actuat|mcg/ml|mg|mcg|g|%)(?![a-z])", re.IGNORECASE)
 _LEADING = re.compile(r"^\s*([^\d\[;,]+)")
@@ -160,6 +161,10 @@ class MedicationRecogniser:
             candidates.append(" ".join(stripped))
             if form := self.dose_form(bare):
                 candidates.append(bare.replace(form[0], " ").strip())
+            # a biologic's FDA four-letter suffix ("anifrolumab-fnia"), and a brand in
+            # parentheses as EHR order names write it ("... (SAPHNELO) 300 mg")
+            candidates += [_FDA_SUFFIX.sub("", w) for w in bare.split() if _FDA_SUFFIX.search(w)]
+            candidates += [p.strip() for p in _PAREN.findall(lead)]
         for candidate in candidates:
             if candidate and (drug := self._name(candidate, route)) is not None:
                 return drug

@@ -6,10 +6,11 @@ about a quarter carrying a dosageInstruction, doses as unitless tablet counts
 (`{"value": 2.0}`), topical creams as MedicationRequests known only by text, body weight as
 LOINC 29463-7. Real-EHR shapes beside them: pharmacy fills (MedicationDispense with days'
 supply), active MedicationStatements coded by RxNorm, and infusion-centre
-MedicationAdministrations referring to a Medication resource (IVIG, anifrolumab). Codes come from the knowledge packs or are the public codes recorded in
-shared/interop.md (SNOMED CT CLE concepts, LOINC 6690-2 WBC, 29463-7 body weight, RxNorm 979092
-and 312617); drugs without a verified RxNorm code (methotrexate, mycophenolate, IVIG) carry
-clepath's local drug code only, as clepath's own FHIR export writes them.
+MedicationAdministrations referring to a Medication resource (IVIG, anifrolumab). Codes come
+from the knowledge packs or are the public codes recorded in shared/interop.md (SNOMED CT CLE
+concepts, LOINC 6690-2 WBC, 29463-7 body weight, RxNorm 979092 and 312617); drugs without a
+verified RxNorm code (methotrexate, mycophenolate, IVIG) carry clepath's local drug code only,
+as clepath's own FHIR export writes them, or a product name only.
 
 Each patient is drawn from its own seeded generator (seed and index), so a cohort is the same
 for a seed whatever its size or chunking, and patients are written one at a time: a million

@@ -14,6 +14,7 @@ assessment engine on the patient's own resources.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import tempfile
 import threading
 import time
@@ -121,13 +122,15 @@ def _load(con: duckdb.DuckDBPyConnection, exports: list[Export], tmp: Path,
             readable: list[str] = []
             for number, path in enumerate(paths):
                 try:
-                    con.execute(f"SELECT count(*) FROM ({read.replace('FLAG', 'false')})",
+                    con.execute(_STRICT_COUNT.format(read=read.replace('FLAG', 'false')),
                                 [[str(path)]])
                     readable.append(str(path))
                 except duckdb.Error:
                     clean = tmp / f"clean-{kind}-{number}.ndjson"
-                    found, _ = scan_lines(path, kind, clean)
-                    bad += found
+                    kept: list[int] = []
+                    found, _ = scan_lines(path, kind, clean, kept)
+                    misfits = _typed_misfits(con, read, path, clean, kept)
+                    bad += sorted(found + misfits, key=lambda b: b.line)
                     readable.append(str(clean))
             con.execute(f'CREATE TABLE "{kind}_all" AS {read.replace("FLAG", "true")}', [readable])
         dels = sorted(rid for k, rid in deleted if k == kind)
@@ -148,6 +151,37 @@ def _load(con: duckdb.DuckDBPyConnection, exports: list[Export], tmp: Path,
             cols_sql = ", ".join(f'"{k}" {v}' for k, v in schema.items())
             con.execute(f'CREATE TABLE "{kind}" ({cols_sql})')
     return counts, bad, files
+
+
+_LINE = re.compile(r"in line (\d+)")
+# every column is hashed so that each value is cast (a bare count(*) would skip the casts)
+_STRICT_COUNT = "SELECT count(*) FROM ({read}) t WHERE hash(t) IS NOT NULL"
+
+
+def _typed_misfits(con: duckdb.DuckDBPyConnection, read: str, path: Path, clean: Path,
+                   kept: list[int], limit: int = 1000) -> list[BadLine]:
+    """Lines of a clean copy that DuckDB's typed read still refuses (an element of the wrong
+    JSON type, such as a string where a number belongs): DuckDB names the line of the first;
+    it is reported by its line in the original file, removed, and the copy read again (the
+    tolerant read would keep the resource with that element silently emptied)."""
+    bad: list[BadLine] = []
+    for _ in range(limit):
+        try:
+            con.execute(_STRICT_COUNT.format(read=read.replace('FLAG', 'false')), [[str(clean)]])
+            return bad
+        except duckdb.Error as exc:
+            match = _LINE.search(str(exc))
+            if match is None or not 0 < int(match.group(1)) <= len(kept):
+                return bad
+            index = int(match.group(1)) - 1
+            reason = str(exc).split("\n", 1)[0].split(": ", 1)[-1]
+            reason = _LINE.sub("", reason.replace(f'in file "{clean}", ', "")).replace(
+                " :", ":")
+            bad.append(BadLine(path.name, kept[index], f"refused by the typed read: {reason}"))
+            lines = clean.read_bytes().splitlines(keepends=True)
+            del lines[index], kept[index]
+            clean.write_bytes(b"".join(lines))
+    return bad
 
 
 def duckdb_columns_all() -> dict[str, dict[str, str]]:

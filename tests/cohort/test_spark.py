@@ -20,7 +20,8 @@ pytestmark = pytest.mark.skipif(
 
 def test_spark_writes_the_same_flags_csv_as_duckdb(tmp_path) -> None:
     """On one export both engines write byte-identical flags.csv, planted cases exact, and
-    report the same two bad lines by file and line number."""
+    report the same three bad lines (broken JSON, another resource type, a weight of the wrong
+    JSON type) by file and line number."""
     from typer.testing import CliRunner
 
     from clepath.cli.main import app
@@ -30,6 +31,8 @@ def test_spark_writes_the_same_flags_csv_as_duckdb(tmp_path) -> None:
     with (export / "Observation.ndjson").open("ab") as fh:
         fh.write(b'{"resourceType": "Observation", "id": \n')  # skipped by both engines
         fh.write(b'{"resourceType": "Patient", "id": "not-an-observation"}\n')
+        fh.write(b'{"resourceType": "Observation", "id": "w", "valueQuantity": '
+                 b'{"value": "high", "unit": "kg"}}\n')  # a weight of the wrong JSON type
     runner = CliRunner()
     for engine in ("duckdb", "spark"):
         run = runner.invoke(app, ["screen", str(export), "--as-of", "2025-06-30", "--out",
@@ -41,7 +44,7 @@ def test_spark_writes_the_same_flags_csv_as_duckdb(tmp_path) -> None:
     lines = (export / "Observation.ndjson").read_bytes().count(b"\n")
     for engine in ("duckdb", "spark"):  # both name the file and the line of each bad line
         summary = json.loads((tmp_path / engine / "summary.json").read_text())
-        assert [("Observation.ndjson", lines - 1), ("Observation.ndjson", lines)] == [
+        assert [("Observation.ndjson", n) for n in (lines - 2, lines - 1, lines)] == [
             (b["file"], b["line"]) for b in summary["bad_lines"]], engine
 
 

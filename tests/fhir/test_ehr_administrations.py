@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from clepath.errors import CaseError
 from clepath.fhir.concept import texts
@@ -267,3 +269,29 @@ def test_cli_import_reports_the_grouping(tmp_path: Path) -> None:
     assert "6 inferred" in err
     assert f"6 administrations of {PRIVIGEN} 2019-06-03…2019-09-23" in " ".join(
         (run.stdout + run.stderr).split())
+
+
+@given(offsets=st.lists(st.integers(min_value=0, max_value=400), min_size=1, max_size=12),
+       grams=st.lists(st.sampled_from([10, 25, 30, 35, 60, 70]), min_size=12, max_size=12))
+def test_property_ivig_cycles_and_grams(offsets: list[int], grams: list[int]) -> None:
+    """Any set of Privigen infusions: one course starting on the first infusion, every
+    infusion accounted once, and the course dose is the largest cycle's grams, cycles being
+    infusions within 5 days of the cycle's first one."""
+    start = dt.date(2023, 1, 2)
+    days = [start + dt.timedelta(days=o) for o in offsets]
+    given_ = [medication_administration(f"a{i}", d.isoformat(), text="Privigen 10 %",
+                                        grams=grams[i]) for i, d in enumerate(days)]
+    [course], report = _read(synthea_bundle(*given_), dt.date(2024, 12, 31))
+
+    cycles: list[tuple[dt.date, int]] = []  # (first day, grams)
+    for day, g in sorted(zip(days, grams, strict=False)):
+        if cycles and (day - cycles[-1][0]).days < 5:
+            cycles[-1] = (cycles[-1][0], cycles[-1][1] + g)
+        else:
+            cycles.append((day, g))
+    accounted = [r.where for r in report.resources if r.where.startswith("Medication")]
+    assert min(days).isoformat() == course["start"]
+    assert f"{max(g for _, g in cycles)} g" == course["dose"]
+    assert f"{len(cycles)} cycle{'s' if len(cycles) != 1 else ''} " in course["note"]
+    assert sorted(f"MedicationAdministration/a{i}" for i in range(len(days))) == sorted(
+        accounted)

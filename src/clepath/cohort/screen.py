@@ -232,13 +232,16 @@ def _medication_use(con: duckdb.DuckDBPyConnection) -> None:
     concept = ("rxnorm", "local_drug", "text", "display")
     picked = ", ".join(f"coalesce(u.{c}, m.{c}) AS {c}" for c in concept)
     others = ", ".join(f"u.{c}" for c in _USE_COLUMNS if c not in concept)
-    key = ", ".join(f"coalesce({c}, '')" for c in (*concept, "form", "route_text"))
     con.execute(f"""
 CREATE TEMP TABLE med_use AS
-SELECT *, concat_ws(chr(31), {key}) AS ckey FROM (
-  SELECT {others}, {picked}, m.form
-  FROM ({' UNION ALL '.join(branches)}) u LEFT JOIN v_medication m ON m.id = u.medication)
+SELECT {others}, {picked}, m.form
+FROM ({' UNION ALL '.join(branches)}) u LEFT JOIN v_medication m ON m.id = u.medication
 """)
+
+
+# the columns that name a medication concept: a concept is recognised once, then joined back
+_CONCEPT = ("rxnorm", "local_drug", "text", "display", "form", "route_text")
+_SAME_CONCEPT = " AND ".join(f"c.{k} IS NOT DISTINCT FROM u.{k}" for k in _CONCEPT)
 
 
 def _knowledge_tables(con: duckdb.DuckDBPyConnection, kb: KnowledgeBase) -> None:
@@ -248,9 +251,8 @@ def _knowledge_tables(con: duckdb.DuckDBPyConnection, kb: KnowledgeBase) -> None
     meds = recogniser(kb)
     local = local_system("drug")
     rows = []
-    for ckey, rxnorm, local_drug, text, display, form, route_text in con.execute(
-            "SELECT DISTINCT ckey, rxnorm, local_drug, text, display, form, route_text "
-            "FROM med_use").fetchall():
+    for rxnorm, local_drug, text, display, form, route_text in con.execute(
+            f"SELECT DISTINCT {', '.join(_CONCEPT)} FROM med_use").fetchall():
         codings: list[dict[str, str]] = []
         if local_drug:
             codings.append({"system": local, "code": local_drug})
@@ -271,11 +273,13 @@ def _knowledge_tables(con: duckdb.DuckDBPyConnection, kb: KnowledgeBase) -> None
             per_unit = convert(found.strength, found.strength_unit, "mg")
         elif found.strength is not None and found.strength_unit == "mg/mL":
             per_ml = found.strength
-        rows.append([ckey, found.drug, per_unit, per_ml])
-    con.execute("CREATE TEMP TABLE concepts (ckey VARCHAR, drug VARCHAR, strength_mg DOUBLE, "
+        rows.append([rxnorm, local_drug, text, display, form, route_text, found.drug,
+                     per_unit, per_ml])
+    keys = ", ".join(f"{k} VARCHAR" for k in _CONCEPT)
+    con.execute(f"CREATE TEMP TABLE concepts ({keys}, drug VARCHAR, strength_mg DOUBLE, "
                 "strength_mg_per_ml DOUBLE)")
     if rows:
-        con.executemany("INSERT INTO concepts VALUES (?, ?, ?, ?)", rows)
+        con.executemany(f"INSERT INTO concepts VALUES ({', '.join('?' * 9)})", rows)
     drugs = kb.table("drugs", "drugs", Drug)
     lines = {s.strip() for s in str(_param(kb, "escalation_lines")).split(",")}
     con.execute("CREATE TEMP TABLE drugs (drug VARCHAR, kind VARCHAR, escalation BOOLEAN, "
@@ -302,7 +306,7 @@ WITH r AS (
               WHEN u.dose_unit = 'g' THEN u.dose_value * 1000
               WHEN u.dose_unit = 'mL' THEN u.dose_value * c.strength_mg_per_ml
               WHEN u.dose_unit IS NULL THEN u.dose_value * c.strength_mg END AS dose_mg
-  FROM med_use u JOIN concepts c ON c.ckey = u.ckey),
+  FROM med_use u JOIN concepts c ON SAME_CONCEPT),
 d AS (
   SELECT *, dose_mg * coalesce(frequency, 1)
            / (coalesce(period, 1) * CASE coalesce(period_unit, 'd')
@@ -391,7 +395,7 @@ FROM tot GROUP BY tot.patient HAVING min(tot.pred) > $threshold
 
 _REFRACTORY = """
 WITH f AS (
-  SELECT u.patient, u.id, d.kind FROM med_use u JOIN concepts c ON c.ckey = u.ckey
+  SELECT u.patient, u.id, d.kind FROM med_use u JOIN concepts c ON SAME_CONCEPT
   JOIN drugs d ON d.drug = c.drug
   WHERE u.kind = 'MedicationStatement' AND u.outcome IN ('failed', 'intolerant')
     AND TRY_CAST(substr(coalesce(u.end_at, u.start_at), 1, 10) AS DATE) <= $as_of),
@@ -417,14 +421,15 @@ WHERE NOT EXISTS (SELECT 1 FROM v_clasi_exam c WHERE c.patient = i.patient
 
 def _prefilter(con: duckdb.DuckDBPyConnection, kb: KnowledgeBase,
                as_of: dt.date) -> dict[str, list[tuple[str, float, tuple[str, ...]]]]:
-    con.execute(_ORDERS.replace("AS_OF", as_of.isoformat()))
+    con.execute(_ORDERS.replace("AS_OF", as_of.isoformat()).replace("SAME_CONCEPT",
+                                                                     _SAME_CONCEPT))
     out: dict[str, list[tuple[str, float, tuple[str, ...]]]] = {}
     specs = {
         "hcq_above_5_mg_per_kg": (_HCQ, {"threshold": _param(kb, "hcq_max_mg_per_kg_per_day")}),
         "glucocorticoid_above_target": (_GC, {
             "threshold": _param(kb, "glucocorticoid_above_mg_per_day"),
             "days": int(_param(kb, "glucocorticoid_min_days"))}),
-        "refractory_not_escalated": (_REFRACTORY, {}),
+        "refractory_not_escalated": (_REFRACTORY.replace("SAME_CONCEPT", _SAME_CONCEPT), {}),
         "ivig_without_review": (_IVIG, {}),
     }
     for rule, (sql, params) in specs.items():

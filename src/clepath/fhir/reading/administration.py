@@ -28,7 +28,6 @@ outcome in the report, naming the course it went into.
 from __future__ import annotations
 
 import datetime as dt
-import statistics
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -321,6 +320,8 @@ def _course(r: Reader, kind: str, drug: str, route: str | None, events: list[Eve
         if len(freqs) == 1:
             item["frequency"] = freqs.pop()
     elif len(starts) > 1:
+        import statistics  # only here: importing it costs every CLI start
+
         gaps = [(b - a).days for a, b in zip(starts, starts[1:], strict=False)]
         interval = float(statistics.median(gaps))
         frequency = _match_frequency(r, interval) if interval > 0 else None

@@ -12,6 +12,8 @@ from typing import Any
 from clepath.domain.dates import parse_partial_date
 from clepath.domain.units import UnitProblem, normalise_unit
 from clepath.fhir import terminology as t
+from clepath.fhir.concept import codings as _codings
+from clepath.fhir.concept import texts as _texts
 from clepath.fhir.issues import MappingReport, Outcome
 from clepath.fhir.medication import recogniser
 from clepath.knowledge.base import KnowledgeBase
@@ -76,30 +78,12 @@ def _num(value: float) -> str:
     return repr(float(value))
 
 
-def _codings(concept: Any) -> list[Mapping[str, Any]]:
-    if type(concept) is not dict and not isinstance(concept, Mapping):
-        return []
-    codings = concept.get("coding")
-    if not codings or isinstance(codings, (str, bytes)):
-        return []
-    return [c for c in codings if type(c) is dict or isinstance(c, Mapping)]
-
-
 def _local(concept: Any, name: str) -> str | None:
     system = t.local_system(name)
     for c in _codings(concept):
         if c.get("system") == system and isinstance(c.get("code"), str):
             return str(c["code"])
     return None
-
-
-def _texts(concept: Any) -> list[str]:
-    out: list[str] = []
-    if isinstance(concept, Mapping):
-        if isinstance(concept.get("text"), str):
-            out.append(concept["text"])
-        out += [str(c["display"]) for c in _codings(concept) if isinstance(c.get("display"), str)]
-    return out
 
 
 def _first_code(concept: Any) -> tuple[str | None, str | None, str | None]:
@@ -161,6 +145,7 @@ class Reader:
         self.ivig_plans: set[str] = set()
         self.medications: dict[str, Mapping[str, Any]] = {}  # reference -> Medication
         self.used_medications: dict[int, list[str]] = {}  # id(Medication) -> courses using it
+        self.events: list[Any] = []  # administrations and dispenses, grouped at the end
         self.meds = recogniser(kb)
         self.condition_codes = {(row.system, row.code): row for row in kb.table(
             "terminology", "conditions", ConditionCode)}

@@ -58,16 +58,28 @@ def seed_summary(seed: tuple[Case, Assessment, IvigPlanReport], kb: KnowledgeBas
 
 class TestFont:
     def test_clinical_symbols_are_kept(self) -> None:
-        """µ, ≤, ≥ and × are in the embedded font, so they print as themselves."""
-        assert "≤ 5 mg, ≥ 20 %, 46 µg/mL, 1.3 ×10" == pdf_safe("≤ 5 mg, ≥ 20 %, 46 µg/mL, 1.3 ×10")
+        """µ, ≤, ≥, ×, ⁹, ², ³ and → are in the bundled font, so they print as themselves."""
+        text = "≤ 5 mg, ≥ 20 %, 46 µg/mL, 3.6 ×10⁹/L, 1.73 m², 1300 /mm³, 2021 → now"
+
+        assert text == pdf_safe(text)
 
     def test_missing_glyphs_become_ascii(self) -> None:
-        """An arrow and a superscript nine, absent from the font, become ASCII."""
-        assert "2021 -> now, x10^9/L" == pdf_safe("2021 → now, ×10⁹/L").replace("×", "x")
+        """A character the font lacks (a CJK ideograph, an emoji) prints as "?", never tofu."""
+        assert "WBC ? ?" == pdf_safe("WBC 漢 \U0001fa7a")
 
     def test_font_is_embedded(self, seed_summary: bytes) -> None:
-        """The Vera subset reportlab ships is embedded."""
-        assert b"BitstreamVeraSans-Roman" in seed_summary
+        """The bundled DejaVu Sans is embedded (subset), not taken from the machine."""
+        assert b"+DejaVuSans" in seed_summary
+
+    def test_units_print_as_written(self, scle: tuple[Case, Assessment, IvigPlanReport],
+                                    kb: KnowledgeBase) -> None:
+        """The SCLE summary's text shows WBC 3.6 ×10⁹/L, BMI 31.2 kg/m² and eGFR 99
+        mL/min/1.73 m² with the real superscripts."""
+        case, a, _ = scle
+        text = pdf_text(treatment_summary_pdf(a, timeline=build_timeline(case, kb)))
+
+        assert [] == [x for x in ("3.6 ×10⁹/L", "31.2 kg/m²", "99 mL/min/1.73 m²")
+                      if x not in text]
 
 
 class TestTreatmentSummary:

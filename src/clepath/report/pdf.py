@@ -440,7 +440,11 @@ def _glucocorticoids(a: Assessment) -> list[Block]:
     ]
 
 
-def _refractory(a: Assessment) -> list[Block]:
+# The pack whose rows define refractoriness (their ids and sources are the page's "Sources").
+_REFRACTORY_PACK = "pathway"
+
+
+def _refractory(a: Assessment, kb: KnowledgeBase, refs: _References) -> list[Block]:
     r = a.refractory
     verdict = {True: "refractory", False: "not refractory", None: "cannot be judged"}[r.status]
     rows = []
@@ -449,7 +453,9 @@ def _refractory(a: Assessment) -> list[Block]:
         rows.append((d.label, state, _cell(
             "; ".join(d.reasons) or None,
             f"Missing: {'; '.join(d.missing)}" if d.missing else None,
-            f"Sources: {', '.join(d.sources)}" if d.sources else None,
+            f"Sources: {', '.join(d.sources)} {refs.cite(kb.cite(_REFRACTORY_PACK, d.sources))}"
+            if d.sources else None,
+            f"Rule: {_REFRACTORY_PACK} definition {d.id}",
         )))
     out: list[Block] = [
         _p("Refractory status", "h2"),
@@ -490,27 +496,40 @@ def _footer(a: Assessment, what: str) -> str:
     return f"clepath {what} - patient reference {a.case_id} - record as of {a.as_of.isoformat()}"
 
 
+def _knowledge(kb: KnowledgeBase | None) -> KnowledgeBase:
+    if kb is not None:
+        return kb
+    from clepath.knowledge.loader import load_knowledge
+
+    return load_knowledge()
+
+
 # --- the treatment summary ----------------------------------------------------------------------
 
 
-def treatment_summary_pdf(assessment: Assessment, *, timeline: Timeline | None = None) -> bytes:
+def treatment_summary_pdf(
+    assessment: Assessment, *, timeline: Timeline | None = None, kb: KnowledgeBase | None = None
+) -> bytes:
     """The assessment as a printable treatment summary (A4 PDF bytes).
 
     Args:
         assessment: the result of `clepath.engine.assess.assess`.
         timeline: the case's timeline (`build_timeline`), drawn after the scores when given.
+        kb: the knowledge base the assessment was made with, for the citations of the
+            refractory definitions; loaded with `load_knowledge()` when not given.
 
     Returns:
         The PDF; the same inputs give the same bytes.
     """
+    kb = _knowledge(kb)
     a = assessment
+    refs = _References()
     story: list[Block] = [_p("Treatment summary", "title"), *_identity(a), *_patient(a)]
     story += _alerts([(x.severity, x.title, x.message) for x in a.alerts])
     story += _scores(a) + _labs(a)
-    story += _therapies(a) + _glucocorticoids(a) + _refractory(a)
+    story += _therapies(a) + _glucocorticoids(a) + _refractory(a, kb, refs)
     if timeline is not None:
         story += _timeline(timeline)
-    refs = _References()
     story += _options(a, refs) + _measures(a, refs)
     story += [_space(8), _p(DISCLAIMER, "small"), *refs.blocks()]
     return _build(story, f"clepath treatment summary {a.case_id}", _footer(a, "treatment summary"))
@@ -538,9 +557,9 @@ def _failed(a: Assessment) -> list[Block]:
     return out + _glucocorticoids(a)[1:]
 
 
-def _activity(a: Assessment) -> list[Block]:
+def _activity(a: Assessment, kb: KnowledgeBase, refs: _References) -> list[Block]:
     scores = _scores(a)[1:]
-    refractory = _refractory(a)[1:]
+    refractory = _refractory(a, kb, refs)[1:]
     return [_p("3. Disease activity and refractory status", "h2"), *scores,
             _p("Refractory status", "h3"), *refractory,
             _p("Latest laboratory results", "h3"), *_labs(a)[1:]]
@@ -565,6 +584,25 @@ def _guideline(a: Assessment, report: IvigPlanReport, refs: _References) -> list
     return out
 
 
+# The evidence pack says "none mentioned in the visible text" where the part of a report it
+# read (`verified`: abstract, first page...) names no adverse event: for the reader, not
+# reported, and not confirmed in the full text unless the full text was read.
+_NOT_MENTIONED = re.compile(r"^\s*none mentioned\b", re.IGNORECASE)
+
+
+def _adverse_events(report: IvigReport) -> str | None:
+    """The safety line of one published report, in clinical words (None when the pack has
+    nothing on adverse events): "not reported" where the report mentions none.
+    """
+    text = report.adverse_events
+    if not text:
+        return None
+    if _NOT_MENTIONED.match(text):
+        unread = "" if report.verified == "full" else " (not confirmed in the full text)"
+        return f"Adverse events: not reported{unread}"
+    return f"Adverse events: {clinical_text(text)}"
+
+
 def _evidence(a: Assessment, kb: KnowledgeBase, refs: _References) -> list[Block]:
     out: list[Block] = [_p("5. Published evidence", "h2")]
     option = _ivig_option(a)
@@ -581,7 +619,7 @@ def _evidence(a: Assessment, kb: KnowledgeBase, refs: _References) -> list[Block
          clinical_text(r.regimen_text),
          _cell(clinical_text(r.outcome), f"Response class: {r.response}"),
          _cell(r.flare_signal and f"Flare or induced CLE: {clinical_text(r.flare_signal)}",
-               r.adverse_events and f"Adverse events: {clinical_text(r.adverse_events)}"))
+               _adverse_events(r)))
         for r in reports
     ]
     version = kb.versions().get("evidence", "?")
@@ -715,10 +753,7 @@ def ivig_prior_auth_pdf(
     Returns:
         The PDF; the same inputs give the same bytes.
     """
-    if kb is None:
-        from clepath.knowledge.loader import load_knowledge
-
-        kb = load_knowledge()
+    kb = _knowledge(kb)
     a = assessment
     refs = _References()
     intro = (
@@ -736,7 +771,7 @@ def ivig_prior_auth_pdf(
         _p("1. Diagnosis", "h2"),
         *_diagnoses(a),
         *_failed(a),
-        *_activity(a),
+        *_activity(a, kb, refs),
         *_guideline(a, plan, refs),
         *_evidence(a, kb, refs),
         *_regimen(plan),

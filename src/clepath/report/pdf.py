@@ -221,7 +221,7 @@ def _citation(item: Mapping[str, str]) -> str:
 # source.
 _INTERNAL = re.compile(
     r"\b(?:verify|was not seen|were not seen|not seen|title only|read only|visible text|"
-    r"not (?:yet )?checked)\b", re.IGNORECASE,
+    r"not (?:yet )?checked|not re-read)\b", re.IGNORECASE,
 )
 _SECOND_HAND = re.compile(r"\b(?:was not seen|were not seen|not seen|title only)\b",
                           re.IGNORECASE)
@@ -467,7 +467,8 @@ def _refractory(a: Assessment, kb: KnowledgeBase, refs: _References) -> list[Blo
 
 
 def _stance_lines(option: Option) -> list[str]:
-    return [f"{s.guideline}: {s.stance.replace('_', ' ')}. {s.wording}" for s in option.stances]
+    return [clinical_text(f"{s.guideline}: {s.stance.replace('_', ' ')}. {s.wording}")
+            for s in option.stances]
 
 
 def _options(a: Assessment, refs: _References) -> list[Block]:
@@ -475,10 +476,11 @@ def _options(a: Assessment, refs: _References) -> list[Block]:
     for o in a.options:
         head = _cell(o.label, o.status.replace("_", " "), o.line_label or o.line, bold_first=True)
         if o.status == "failed":  # the therapy history says why; the stances add nothing here
-            rows.append((head, _cell(o.rationale), ""))
+            rows.append((head, _cell(clinical_text(o.rationale or "")), ""))
             continue
-        body = _cell(o.rationale, *_stance_lines(o), o.evidence,
-                     *(f"Caution: {c.message}" for c in o.cautions))
+        body = _cell(clinical_text(o.rationale or ""), *_stance_lines(o),
+                     clinical_text(o.evidence or ""),
+                     *(clinical_text(f"Caution: {c.message}") for c in o.cautions))
         rows.append((head, body, refs.cite(o.sources)))
     return [_p("Options", "h2"),
             _table(("agent, status and line", "rationale, guideline stances, evidence and cautions",
@@ -489,7 +491,8 @@ def _measures(a: Assessment, refs: _References) -> list[Block]:
     if not a.measures:
         return []
     return [_p("General measures", "h2"),
-            *_bullets(f"{m.label}: {m.text} {refs.cite(m.sources)}".strip() for m in a.measures)]
+            *_bullets(clinical_text(f"{m.label}: {m.text} {refs.cite(m.sources)}".strip())
+                      for m in a.measures)]
 
 
 def _footer(a: Assessment, what: str) -> str:

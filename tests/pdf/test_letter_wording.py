@@ -15,8 +15,8 @@ import yaml
 from clepath.casefile import load_case
 from clepath.engine.assess import assess
 from clepath.engine.ivig import plan_for_case
-from clepath.knowledge.base import KnowledgeBase
 from clepath.engine.timeline import build_timeline
+from clepath.knowledge.base import KnowledgeBase
 from clepath.report.pdf import clinical_text, ivig_prior_auth_pdf, treatment_summary_pdf
 from tests.conftest import SCLE_CASE, SEED_CASE
 from tests.pdf._text import pdf_text

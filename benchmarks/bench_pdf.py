@@ -240,7 +240,7 @@ def _web(runs: int) -> dict[str, dict[str, float]]:
         url = f"sqlite:///{Path(folder) / 'bench.db'}"
         upgrade(url)
         settings = Settings(database_url=url, secret_key="bench-pdf")  # noqa: S106 - throwaway
-        app = create_app(settings, knowledge=kb)
+        app = create_app(settings, knowledge=kb, warm_up=True)  # as `clepath serve` runs it
         with app.state.clepath.store() as store:
             store.users.add("bench", "benchmark password", "viewer")
             pid = store.patients.add_case(demo)

@@ -40,7 +40,7 @@ from clepath.report.assessment_json import DISCLAIMER
 from clepath.report.timeline_svg import timeline_layout, timeline_svg
 
 __all__ = ["FONT", "TEMPLATE", "clinical_text", "ivig_prior_auth_pdf", "pdf_safe",
-           "treatment_summary_pdf"]
+           "treatment_summary_pdf", "warm_up"]
 
 Block = dict[str, Any]
 """One block of a document, as the template reads it: `{"kind": "p", ...}` (see document.typ)."""
@@ -276,6 +276,12 @@ def _build(story: list[Block], title: str, footer: str) -> bytes:
     with _LOCK:  # one compiler per process; a compile is not re-entrant
         pdf: bytes = _compiler().compile(sys_inputs={"document": data})
     return pdf
+
+
+def warm_up() -> None:
+    """Load the compiler, the template and the fonts now (a one-line document), so a served
+    app's first PDF does not pay for them (0.2–0.5 s)."""
+    _build([_p("clepath")], "clepath", "clepath")
 
 
 def _timeline(t: Timeline) -> list[Block]:

@@ -24,3 +24,18 @@ def test_the_served_app_builds_the_registry_before_serving(
         assert (True, 10.0) == (built, round(units.convert(1, "ug/dL", "ug/L"), 9))
     finally:
         app.state.clepath.close()
+
+
+def test_the_served_app_loads_the_pdf_compiler_before_serving(
+    database_url: str, kb: KnowledgeBase
+) -> None:
+    """With warm-up the Typst compiler of the documents exists before any request."""
+    from clepath.report import pdf
+
+    pdf._compiler.cache_clear()
+    settings = Settings(database_url=database_url, secret_key="test-secret-key")
+    app = create_app(settings, knowledge=kb, password_hasher=FAST_HASHER, warm_up=True)
+    try:
+        assert 1 == pdf._compiler.cache_info().currsize
+    finally:
+        app.state.clepath.close()

@@ -52,8 +52,9 @@ def create_app(
         settings: database URL, secret key, cookie and sign-in policy.
         knowledge: the loaded packs (loaded here when not given; tests pass theirs).
         password_hasher: argon2 parameters for new hashes (argon2-cffi's defaults if None).
-        warm_up: when CDS clients are trusted, answer each hook once on the demo case before
-            serving (`clepath serve` does; tests need not).
+        warm_up: build the unit registry and load the PDF compiler before serving and, when
+            CDS clients are trusted, answer each hook once on the demo case (`clepath serve`
+            does; tests need not).
     """
     if knowledge is None:
         from clepath.knowledge.loader import load_knowledge
@@ -84,8 +85,10 @@ def create_app(
         # The UCUM registry's set-up takes about a second and is not thread-safe: build it
         # once, before the first request, instead of inside concurrent writes.
         from clepath.domain.units import warm_up as warm_up_units
+        from clepath.report.pdf import warm_up as warm_up_documents
 
         warm_up_units()
+        warm_up_documents()  # the Typst compiler and fonts, before the first PDF
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

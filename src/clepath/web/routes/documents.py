@@ -79,7 +79,7 @@ def _svg(case: Case, kb: KnowledgeBase) -> Response:
 
 def _summary(case: Case, kb: KnowledgeBase, today: dt.date) -> Response:
     content = treatment_summary_pdf(
-        assess(case, kb, today=today), timeline=build_timeline(case, kb)
+        assess(case, kb, today=today), timeline=build_timeline(case, kb), kb=kb
     )
     return _attachment(content, PDF_MEDIA_TYPE, document_name(case.id, SUMMARY_SUFFIX))
 

@@ -138,8 +138,8 @@ def _services(name: str, env: dict[str, str], runs: int) -> None:
 
 def _registry_setup() -> float:
     code = (
-        "import time; t=time.perf_counter(); from clepath.domain.units import warm_up; warm_up();"
-        " print(time.perf_counter()-t)"
+        "import time; t=time.perf_counter(); from clepath.domain.units import warm_up;"
+        " warm_up(wait=True); print(time.perf_counter()-t)"
     )
     out = subprocess.run(  # noqa: S603 - our own interpreter and code
         [sys.executable, "-c", code], capture_output=True, text=True, check=True

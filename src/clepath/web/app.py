@@ -81,8 +81,9 @@ def create_app(
     )
 
     if warm_up:
-        # The UCUM registry's set-up takes about a second and is not thread-safe: build it
-        # once, before the first request, instead of inside concurrent writes.
+        # The UCUM registry's set-up takes about a second and is not thread-safe: start it
+        # now, in the background (under its lock), so the app answers at once and a request
+        # needing a unit beyond the precomputed table rarely waits for it.
         from clepath.domain.units import warm_up as warm_up_units
 
         warm_up_units()

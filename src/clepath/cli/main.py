@@ -161,23 +161,37 @@ def _problem(field: str, value: object, message: str, accepted: str) -> object:
     return FieldProblem(field, value, message, accepted)
 
 
-# The commands defined in this module: a command line naming one of them runs without
-# importing the other command modules (a faster cold start; `clepath --help` lists them all).
+# The command modules and the command words each adds. A command line whose first word is a
+# command of this module, or of one command module, loads only what it runs (a faster cold
+# start); any other line (`clepath --help`, a misspelt command) loads them all.
+_PLUGINS = ("ivig", "report", "fhir", "cds", "web", "ingest", "care", "screen")
 _CORE_COMMANDS = frozenset({"assess", "validate", "example", "knowledge"})
-_registered = False
+_PLUGIN_COMMANDS = {
+    "ivig": ("ivig",),
+    "report": ("report", "care"),  # `care` adds `report care`
+    "fhir": ("fhir",),
+    "cds": ("cds",),
+    "serve": ("web",),
+    "db": ("web",),
+    "user": ("web",),
+    "ingest": ("ingest",),
+    "similar": ("ingest",),
+    "screen": ("screen",),
+    "generate": ("screen",),
+}
+_registered: set[str] = set()
 
 
-def _register_plugins() -> None:
+def _register_plugins(names: tuple[str, ...] = _PLUGINS) -> None:
     """Command groups that live in their own modules (IVIG, reports, FHIR, CDS Hooks, web, ingest,
-    care, screening); once."""
-    global _registered  # noqa: PLW0603 - registration happens once per process
-    if _registered:
-        return
-    _registered = True
+    care, screening), each once, in the order of `_PLUGINS`."""
     import importlib
     import importlib.util
 
-    for name in ("ivig", "report", "fhir", "cds", "web", "ingest", "care", "screen"):
+    for name in _PLUGINS:
+        if name not in names or name in _registered:
+            continue
+        _registered.add(name)
         module_name = f"clepath.cli.{name}"
         if importlib.util.find_spec(module_name) is None:
             continue
@@ -192,9 +206,12 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def _needs_plugins(args: list[str]) -> bool:
-    """False when the command line names a command of this module (its first word)."""
-    return not args or args[0] not in _CORE_COMMANDS
+def _plugins_for(args: list[str]) -> tuple[str, ...]:
+    """The command modules a command line needs (by its first word)."""
+    first = args[0] if args else ""
+    if first in _CORE_COMMANDS:
+        return ()
+    return _PLUGIN_COMMANDS.get(first, _PLUGINS)
 
 
 def _click_exception(exc: Exception) -> Any:
@@ -218,8 +235,7 @@ def _click_exception(exc: Exception) -> Any:
 def main() -> None:
     """Run the CLI; turn clepath's errors into messages and exit codes, never tracebacks."""
     err = Console(stderr=True)
-    if _needs_plugins(sys.argv[1:]):
-        _register_plugins()
+    _register_plugins(_plugins_for(sys.argv[1:]))
     try:
         _app(standalone_mode=False)
     except CaseError as exc:

@@ -122,6 +122,27 @@ def test_entry_of_another_pack_is_not_served(pack: Path, tmp_path: Path) -> None
     assert load_pack(pack).manifest.id == "glucocorticoids"
 
 
+def test_week_old_entries_of_the_pack_are_removed(pack: Path, tmp_path: Path) -> None:
+    """When a pack's new entry is written, its entries older than a week go and a recent one of
+    another version and another pack's old entry stay (the new read has ratio 4.5)."""
+    folder = tmp_path / "cache" / "packs"
+    folder.mkdir(parents=True)
+    old_here, recent_here, old_other = (
+        folder / "glucocorticoids-aaaa.pickle",
+        folder / "glucocorticoids-bbbb.pickle",
+        folder / "labs-cccc.pickle",
+    )
+    for made in (old_here, recent_here, old_other):
+        made.write_bytes(b"x")
+    for made in (old_here, old_other):
+        os.utime(made, (made.stat().st_atime, made.stat().st_mtime - 8 * 24 * 3600))
+    path = pack / "equivalences.yaml"
+    path.write_text(path.read_text().replace("ratio: 4.0,", "ratio: 4.5,"))
+
+    assert _ratios(pack)["hydrocortisone"] == 4.5
+    assert (False, True, True) == (old_here.exists(), recent_here.exists(), old_other.exists())
+
+
 def test_empty_setting_turns_the_cache_off(
     pack: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

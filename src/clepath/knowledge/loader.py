@@ -197,7 +197,7 @@ def _cache_entry(folder_name: str, manifest_bytes: bytes, on_disk: list[str]) ->
         return None
     names = "\0".join([folder_name, *on_disk]).encode()
     key = hashlib.sha256(tag + b"\0" + names + b"\0" + manifest_bytes).hexdigest()
-    return folder / "packs" / f"{key}.pickle"
+    return folder / "packs" / f"{folder_name}-{key}.pickle"
 
 
 class _PackUnpickler(pickle.Unpickler):
@@ -231,9 +231,14 @@ def _cached_pack(entry: Path | None, folder: Path, manifest_bytes: bytes) -> Pac
     return pack
 
 
+_STALE_AFTER_S = 7 * 24 * 3600
+
+
 def _store(entry: Path, pack: Pack) -> None:
-    """Write one cache entry atomically; failing to write is not an error."""
+    """Write one cache entry atomically, and remove the pack's entries written more than a week
+    ago (older versions of the pack or of the code); failing to write is not an error."""
     import tempfile  # only when an entry is written
+    import time
 
     temp = None
     try:
@@ -244,6 +249,12 @@ def _store(entry: Path, pack: Pack) -> None:
             out.write(data)
         os.replace(temp, entry)
         temp = None
+        prefix = entry.name.rsplit("-", 1)[0]
+        for other in entry.parent.glob(f"{prefix}-*.pickle"):
+            if other == entry or other.name.rsplit("-", 1)[0] != prefix:
+                continue
+            if time.time() - other.stat().st_mtime > _STALE_AFTER_S:
+                other.unlink(missing_ok=True)
     except (OSError, pickle.PicklingError):
         return
     finally:

@@ -126,7 +126,7 @@ def test_week_old_entries_of_the_pack_are_removed(pack: Path, tmp_path: Path) ->
     """When a pack's new entry is written, its entries older than a week go and a recent one of
     another version and another pack's old entry stay (the new read has ratio 4.5)."""
     folder = tmp_path / "cache" / "packs"
-    folder.mkdir(parents=True)
+    folder.mkdir(mode=0o700, parents=True)
     old_here, recent_here, old_other = (
         folder / "glucocorticoids-aaaa.pickle",
         folder / "glucocorticoids-bbbb.pickle",
@@ -141,6 +141,30 @@ def test_week_old_entries_of_the_pack_are_removed(pack: Path, tmp_path: Path) ->
 
     assert _ratios(pack)["hydrocortisone"] == 4.5
     assert (False, True, True) == (old_here.exists(), recent_here.exists(), old_other.exists())
+
+
+def test_folder_others_can_write_is_closed_first(pack: Path, tmp_path: Path) -> None:
+    """The user's own cache folder left writable by others is made 0700 before use (the pack
+    still reads ratio 4.0 and its entry is written)."""
+    folder = tmp_path / "cache" / "packs"
+    folder.mkdir(parents=True)
+    folder.chmod(0o777)
+
+    assert _ratios(pack)["hydrocortisone"] == 4.0
+    assert (0o700, 1) == (folder.stat().st_mode & 0o777, len(_entries(tmp_path)))
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root to give a folder away"
+)
+def test_folder_of_another_user_is_not_used(pack: Path, tmp_path: Path) -> None:
+    """A cache folder owned by another user is neither read nor written (ratio still 4.0)."""
+    folder = tmp_path / "cache" / "packs"
+    folder.mkdir(mode=0o700, parents=True)
+    os.chown(folder, 65534, 65534)
+
+    assert _ratios(pack)["hydrocortisone"] == 4.0
+    assert _entries(tmp_path) == []
 
 
 def test_empty_setting_turns_the_cache_off(

@@ -195,9 +195,33 @@ def _cache_entry(folder_name: str, manifest_bytes: bytes, on_disk: list[str]) ->
     tag = _code_tag()
     if folder is None or tag is None:
         return None
+    packs = folder / "packs"
+    if not _private(packs):
+        return None
     names = "\0".join([folder_name, *on_disk]).encode()
     key = hashlib.sha256(tag + b"\0" + names + b"\0" + manifest_bytes).hexdigest()
-    return folder / "packs" / f"{folder_name}-{key}.pickle"
+    return packs / f"{folder_name}-{key}.pickle"
+
+
+def _private(packs: Path) -> bool:
+    """True when the cache folder is the user's own and nobody else may write to it (or does
+    not exist yet; it is made 0700). A folder of the user's that others may write to (made
+    under umask 002) is closed to them first; entries in anyone else's folder are never read
+    nor written."""
+    try:
+        stat = packs.stat()
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    if stat.st_uid != (os.getuid() if hasattr(os, "getuid") else stat.st_uid):
+        return False
+    if stat.st_mode & 0o022:
+        try:
+            packs.chmod(0o700)
+        except OSError:
+            return False
+    return True
 
 
 class _PackUnpickler(pickle.Unpickler):
@@ -243,7 +267,7 @@ def _store(entry: Path, pack: Pack) -> None:
     temp = None
     try:
         data = pickle.dumps(pack, protocol=pickle.HIGHEST_PROTOCOL)
-        entry.parent.mkdir(parents=True, exist_ok=True)
+        entry.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         handle, temp = tempfile.mkstemp(dir=entry.parent, suffix=".tmp")
         with os.fdopen(handle, "wb") as out:
             out.write(data)

@@ -23,7 +23,7 @@ What a cold `clepath assess` still spends (in-process phases): pydantic import a
 models' classes ~0.08 s, typer+rich imports ~0.06 s, dataclass creation in the engine, scores
 and domain ~0.04 s, rendering the report ~0.045 s, PyYAML for the case file ~0.012 s. The
 services spend most of theirs importing FastAPI, SQLAlchemy and the store (~0.5 s) and
-building their routes; the UCUM registry (~0.5 s CPU) is built after they first answer.
+building their routes; the UCUM registry (~0.5 s CPU) is built mostly after they answer.
 """
 
 from __future__ import annotations

@@ -123,24 +123,31 @@ def test_entry_of_another_pack_is_not_served(pack: Path, tmp_path: Path) -> None
 
 
 def test_week_old_entries_of_the_pack_are_removed(pack: Path, tmp_path: Path) -> None:
-    """When a pack's new entry is written, its entries older than a week go and a recent one of
-    another version and another pack's old entry stay (the new read has ratio 4.5)."""
+    """When a pack's new entry is written, its entries older than a week and week-old files of
+    the former JSON parse cache go; a recent entry of another version and another pack's old
+    entry stay (the new read has ratio 4.5)."""
     folder = tmp_path / "cache" / "packs"
     folder.mkdir(mode=0o700, parents=True)
-    old_here, recent_here, old_other = (
+    old_here, recent_here, old_other, old_json = (
         folder / "glucocorticoids-aaaa.pickle",
         folder / "glucocorticoids-bbbb.pickle",
         folder / "labs-cccc.pickle",
+        folder / "dddd.json",
     )
-    for made in (old_here, recent_here, old_other):
+    for made in (old_here, recent_here, old_other, old_json):
         made.write_bytes(b"x")
-    for made in (old_here, old_other):
+    for made in (old_here, old_other, old_json):
         os.utime(made, (made.stat().st_atime, made.stat().st_mtime - 8 * 24 * 3600))
     path = pack / "equivalences.yaml"
     path.write_text(path.read_text().replace("ratio: 4.0,", "ratio: 4.5,"))
 
     assert _ratios(pack)["hydrocortisone"] == 4.5
-    assert (False, True, True) == (old_here.exists(), recent_here.exists(), old_other.exists())
+    assert (False, True, True, False) == (
+        old_here.exists(),
+        recent_here.exists(),
+        old_other.exists(),
+        old_json.exists(),
+    )
 
 
 def test_folder_others_can_write_is_closed_first(pack: Path, tmp_path: Path) -> None:

@@ -260,7 +260,8 @@ _STALE_AFTER_S = 7 * 24 * 3600
 
 def _store(entry: Path, pack: Pack) -> None:
     """Write one cache entry atomically, and remove the pack's entries written more than a week
-    ago (older versions of the pack or of the code); failing to write is not an error."""
+    ago (older versions of the pack or of the code) and week-old files of the former JSON
+    parse cache; failing to write is not an error."""
     import tempfile  # only when an entry is written
     import time
 
@@ -274,13 +275,15 @@ def _store(entry: Path, pack: Pack) -> None:
         os.replace(temp, entry)
         temp = None
         prefix = entry.name.rsplit("-", 1)[0]
-        for other in entry.parent.glob(f"{prefix}-*.pickle"):
-            if other == entry or other.name.rsplit("-", 1)[0] != prefix:
-                continue
+        same_pack = [p for p in entry.parent.glob(f"{prefix}-*.pickle") if p != entry]
+        former = list(entry.parent.glob("*.json"))  # the JSON parse cache this one replaced
+        for other in same_pack + former:
+            if other.suffix == ".pickle" and other.name.rsplit("-", 1)[0] != prefix:
+                continue  # a pack whose id is this id, a hyphen and more
             if time.time() - other.stat().st_mtime > _STALE_AFTER_S:
                 other.unlink(missing_ok=True)
-    except (OSError, pickle.PicklingError):
-        return
+    except (OSError, pickle.PicklingError, TypeError, AttributeError, RecursionError):
+        return  # not cached: the pack is checked again next time
     finally:
         if temp is not None:
             Path(temp).unlink(missing_ok=True)

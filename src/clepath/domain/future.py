@@ -40,7 +40,9 @@ def _after(value: dt.date | PartialDate | None, today: dt.date) -> bool:
 
 
 def entry_future_dates(
-    item: Finding | LabResult | ClasiExam | TherapyCourse | Measurement, today: dt.date, prefix: str = ""
+    item: Finding | LabResult | ClasiExam | TherapyCourse | Measurement,
+    today: dt.date,
+    prefix: str = "",
 ) -> tuple[FutureDate, ...]:
     """The dates of one entry that lie after `today`; fields are `prefix` + `date` / `start` /
     `stop` (an empty prefix names the entry's own field, as a web form does)."""

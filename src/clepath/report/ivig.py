@@ -154,6 +154,7 @@ def _weight_json(plan: IvigPlan) -> dict[str, Any]:
     for key in ("weight_date", "height_date"):
         out[key] = None if out[key] is None else out[key].isoformat()
     out["weight_measured"] = plan.dosing_weight.measured
+    out["height_measured"] = plan.dosing_weight.height_measured
     return out
 
 

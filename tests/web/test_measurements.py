@@ -46,6 +46,13 @@ class TestHistoryPage:
         ]
         assert ("after", "used", "earlier") == (rows[0][4], rows[1][4], rows[2][4])
 
+    def test_undated_values_are_shown_apart(self, world: World, doc: Browser) -> None:
+        """The seed's undated 60 kg and 158 cm are shown as recorded without a date."""
+        page = re.sub(r"\s+", " ", doc.get(f"/patients/{world.seed}/measurements").text)
+
+        assert "weight 60.0 kg, height 158 cm." in page
+        assert "No dated weight or height recorded." in page
+
     def test_removing_names_the_measurement(self, world: World, doc: Browser) -> None:
         """Removing the 158 cm height of 2019-05-28 says which one was removed."""
         _add(doc, world.seed, "height", "2019-05-28", "158", "cm")

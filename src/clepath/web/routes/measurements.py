@@ -10,7 +10,15 @@ from fastapi.responses import JSONResponse, Response
 
 from clepath.web import forms
 from clepath.web.clock import Today
-from clepath.web.deps import EditorSession, Form, Id, PatientRef, ReaderSession, StoreDep
+from clepath.web.deps import (
+    EditorSession,
+    Form,
+    Id,
+    PatientRecord,
+    PatientRef,
+    ReaderSession,
+    StoreDep,
+)
 from clepath.web.routes import _observations as obs
 from clepath.web.schemas import MeasurementIn
 
@@ -33,15 +41,16 @@ _CONTEXT: dict[str, Any] = {"names": [("weight", "Weight"), ("height", "Height")
 
 @router.get("/patients/{patient_id}/measurements", include_in_schema=False)
 def measurements_page(
-    request: Request, patient: PatientRef, auth: ReaderSession, store: StoreDep
+    request: Request, patient: PatientRecord, auth: ReaderSession, store: StoreDep
 ) -> Response:
-    """The patient's weights and heights, newest first, and the form to add one."""
+    """The patient's weights and heights, newest first (and any undated value of the details
+    page), and the form to add one."""
     return obs.show(MEASUREMENTS, request, auth, store, patient, _CONTEXT)
 
 
 @router.post("/patients/{patient_id}/measurements", include_in_schema=False)
 def add_measurement(
-    request: Request, patient: PatientRef, auth: EditorSession, store: StoreDep, form: Form,
+    request: Request, patient: PatientRecord, auth: EditorSession, store: StoreDep, form: Form,
     today: Today,
 ) -> Response:
     """Add a weight or height from the form."""

@@ -8,6 +8,7 @@ The tests share one signed-in tab and run in file order.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import pytest
@@ -26,6 +27,18 @@ def _add(page: Page, name: str, value: str, unit: str, date: str) -> None:
     page.get_by_label("Measured on").fill(date)
     page.get_by_role("button", name="Add the measurement").click()
     page.wait_for_url(re.compile(r"/measurements\?added=\d+"))
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _leave_the_seed_as_found(page: Page) -> Iterator[None]:
+    """The server is shared with the other browser tests: remove every weight and height this
+    module added to the seed patient at the end."""
+    yield
+    patient = open_seed_patient(page)
+    csrf = page.request.get("/api/session").json()["csrf_token"]
+    api = patient.replace("/patients/", "/api/patients/")
+    for item in page.request.get(f"{api}/measurements").json():
+        page.request.delete(f"{api}/measurements/{item['id']}", headers={"X-CSRF-Token": csrf})
 
 
 class TestWeightHistory:
@@ -54,6 +67,18 @@ class TestWeightHistory:
         assert "79.8 kg on 2019-05-28" == measured
         assert "Weight 70.0 kg on 2019-07-01 is after the plan start (2019-06-03): not used" in (
             body
+        )
+
+    def test_remove_from_the_page(self, page: Page) -> None:
+        """Removing the 70 kg weight from the page asks first, then names what was removed."""
+        patient = open_seed_patient(page)
+        page.goto(f"{patient}/measurements")
+        page.once("dialog", lambda dialog: dialog.accept())
+        page.locator("table.measurements tbody tr").first.get_by_role("button").click()
+        page.wait_for_url(re.compile(r"/measurements\?removed="))
+
+        assert "Removed: the weight 70.0 kg of 2019-07-01." == (
+            page.get_by_role("status").first.inner_text()
         )
 
     def test_history_page_fits_a_phone(self, page: Page) -> None:

@@ -153,6 +153,28 @@ class TestFewerDaysThanRequested:
         assert course.notes and "3 of the 4" in course.notes[0]
 
 
+class TestOutsideClePresets:
+    @given(weight=st.floats(40, 150), preset=st.sampled_from(
+        ["sjs_ten_yang_2009", "sjs_ten_trent_2003"]))
+    def test_one_course_of_dose_times_actual_weight_in_equal_days(
+        self, weight: float, preset: str
+    ) -> None:
+        """An SJS/TEN preset on actual weight gives one course within 2.5 g of g/kg x weight
+        (2 g/kg over 5 days for Yang 2009, 4 g/kg over 4 days for Trent 2003), its days within
+        0.1 g of each other and adding up to the course."""
+        expected = {"sjs_ten_yang_2009": (2.0, 5), "sjs_ten_trent_2003": (4.0, 4)}[preset]
+        c = case(patient(weight_kg=weight), request(policy="ACTUAL"))
+
+        plan = plan_ivig(c, ivig_kb(), options=PlanOptions(preset=preset))
+        (course,) = plan.courses
+        grams = [d.grams for d in course.infusion_days]
+
+        assert expected[1] == len(grams)
+        assert max(grams) - min(grams) <= 0.1 + 1e-9
+        assert abs(sum(grams) - course.total_grams) < 1e-9
+        assert abs(course.total_grams - expected[0] * weight) <= 2.5 + 1e-9
+
+
 _DAY = st.dates(dt.date(2022, 1, 1), dt.date(2025, 12, 31))
 
 

@@ -85,7 +85,7 @@ class TestTreatmentSummary:
         """Patient reference, as_of and the pack versions are printed."""
         text = pdf_text(seed_summary)
 
-        for expected in ("idoj-2020-ivig-rescue", "2019-06-01", "clasi@1.0.0", "ivig@1.0.0"):
+        for expected in ("idoj-2020-ivig-rescue", "2019-06-01", "clasi@1.0.0", "ivig@1.1.0"):
             assert expected in text
 
     def test_scores_and_refractory_status(self, seed_summary: bytes) -> None:

@@ -167,6 +167,7 @@ def _regimen_json(plan: IvigPlan) -> dict[str, Any]:
     return {
         "preset": g.preset,
         "preset_label": g.preset_label,
+        "preset_indication": g.preset_indication,
         "origin": g.origin,
         "induction": part(g.induction),
         "maintenance": part(g.maintenance),
@@ -441,7 +442,10 @@ def render_ivig(report: IvigPlanReport, console: Console) -> None:
     console.print(_weight_panel(plan))
     regimen = plan.regimen
     if regimen.preset_label:
-        console.print(f"Regimen: {regimen.preset_label} ({regimen.origin})")
+        console.print(Text(f"Regimen: {regimen.preset_label} ({regimen.origin})"))
+        if regimen.preset_indication:
+            console.print(Text(f"Outside CLE: reported in {regimen.preset_indication}, "
+                               "for reference only.", style="bold"))
     console.print(Text(f"Product: {_product_text(plan)}"))
     console.print(
         Text(

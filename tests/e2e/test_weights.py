@@ -44,8 +44,8 @@ def _leave_the_seed_as_found(page: Page) -> Iterator[None]:
 class TestWeightHistory:
     def test_record_history_and_see_the_weight_used(self, page: Page) -> None:
         """176 lb on 2019-05-28 is saved as 79.8 kg; 70 kg on 2019-07-01 is listed as after
-        the assessment date; the IVIG page doses on 79.8 kg of 2019-05-28 and names the later
-        weight as not used."""
+        the assessment date (the list fits a 390 px phone); the IVIG page doses on 79.8 kg of
+        2019-05-28 and names the later weight as not used."""
         patient = open_seed_patient(page)
         page.get_by_role("link", name="Weight and height", exact=True).click()
         page.wait_for_url(f"**{patient}/measurements")
@@ -54,6 +54,9 @@ class TestWeightHistory:
         saved = page.get_by_role("status").first.inner_text()
         _add(page, "weight", "70", "kg", "2019-07-01")
         rows = page.locator("table.measurements tbody tr").all_inner_texts()
+        page.set_viewport_size(PHONE)
+        phone_width = page.evaluate("document.documentElement.scrollWidth")
+        page.set_viewport_size(LAPTOP)
         shoot(page, "weight-history")
 
         page.goto(f"{patient}/ivig")
@@ -65,6 +68,7 @@ class TestWeightHistory:
         assert ["2019-07-01", "2019-05-28"] == [r.split()[0] for r in rows]
         assert "not used" in rows[0] and "used (latest)" in rows[1]
         assert "79.8 kg on 2019-05-28" == measured
+        assert phone_width <= 390
         assert "Weight 70.0 kg on 2019-07-01 is after the plan start (2019-06-03): not used" in (
             body
         )

@@ -35,14 +35,14 @@ from clepath.fhir.reading.base import _SECTIONS, Reader, account, resource_entri
 from clepath.fhir.reading.careplan import read_care_plan, read_impression
 from clepath.fhir.reading.condition import read_condition
 from clepath.fhir.reading.observation import read_observation
-from clepath.fhir.reading.patient import latest_vital, read_patient
+from clepath.fhir.reading.patient import body_history, read_patient
 from clepath.fhir.reading.therapy import read_medication
 from clepath.fhir.shape import bundle_problems, resource_problems
 from clepath.knowledge.base import KnowledgeBase
 
 __all__ = ["ImportResult", "bundle_to_case_data", "collect_resources", "import_bundle"]
 
-_FIELD = re.compile(r"^(cle|findings|labs|clasi|therapies)\[(\d+)\]")
+_FIELD = re.compile(r"^(cle|findings|labs|clasi|therapies|measurements)\[(\d+)\]")
 _PATIENT_FIELD = re.compile(r"^patient\.(\w+)(?:\[(\d+)\])?")
 
 
@@ -166,8 +166,8 @@ def bundle_to_case_data(
     chosen_as_of = as_of or (max(r.impression_dates) if r.impression_dates else None)
     r.as_of = chosen_as_of
     finish_events(r)
-    weight = latest_vital(r, "weight", chosen_as_of)
-    height = latest_vital(r, "height", chosen_as_of)
+    weight = body_history(r, "weight", chosen_as_of)
+    height = body_history(r, "height", chosen_as_of)
     if weight is not None:
         r.patient["weight"] = {"value": weight, "unit": "kg"}
     if height is not None:

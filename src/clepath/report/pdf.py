@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from clepath import __version__
+from clepath.domain.body import dated
 from clepath.domain.display import fmt, fmt_plain, fmt_score_change, fmt_value
 from clepath.dosing.plan import InfusionDayPlan
 from clepath.engine.assess import Assessment
@@ -310,14 +311,15 @@ def _patient(a: Assessment) -> list[Block]:
     parts = [
         f"sex {p.get('sex') or 'not recorded'}",
         f"age {p['age_years']} years" if p.get("age_years") is not None else "age not recorded",
-        f"weight {fmt(p.get('weight_kg'), 'kg')}",
-        f"height {fmt(p.get('height_cm'), 'cm')}",
+        f"weight {dated(fmt(p.get('weight_kg'), 'kg'), p.get('weight_date'))}",
+        f"height {dated(fmt(p.get('height_cm'), 'cm'), p.get('height_date'))}",
     ]
     if p.get("bmi_kg_per_m2"):
         parts.append(f"BMI {fmt(p['bmi_kg_per_m2'], 'bmi')}")
     parts.append(f"smoking {p.get('smoking') or 'not recorded'}")
     parts.append(f"pregnant {_tri(p.get('pregnant'), unknown='not recorded')}")
     out: list[Block] = [_p("Patient", "h2"), _p("; ".join(parts) + ".")]
+    out += _bullets(tuple(p.get("measurement_notes") or ()), "small")
     out += _diagnoses(a)
     return out
 
@@ -664,7 +666,7 @@ def _regimen(report: IvigPlanReport) -> list[Block]:
     total = sum(c.total_grams for c in plan.courses)
     weight = (f"{fmt(w.kg, 'dosing_kg')} ({w.basis.replace('_', '-')} weight) under the policy "
               f"{w.policy_label}. Rule {w.rule}: {w.reason}.")
-    measured = (f"Actual weight {fmt(w.actual_kg, 'kg')}; height {fmt(w.height_cm, 'cm')}; "
+    measured = (f"Actual weight {w.measured}; height {w.height_measured}; "
                 f"BMI {fmt(w.bmi, 'bmi')}; ideal body weight {fmt(w.ibw_kg, 'dosing_kg')}.")
     return [
         _p("6. Requested regimen", "h2"),
@@ -672,7 +674,7 @@ def _regimen(report: IvigPlanReport) -> list[Block]:
         _kv("Product:", product),
         _kv("Dosing weight:", weight),
         _p(measured, "small"),
-        *_bullets(w.notes + g.notes, "small"),
+        *_bullets(w.notes + w.not_used + g.notes, "small"),
         _kv("Rounding:", f"each course total to the nearest {fmt(plan.rounding_step_g, 'ivig_g')} "
                          f"({plan.rounding_mode}), then divided into days."),
         _space(3),

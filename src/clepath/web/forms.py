@@ -15,6 +15,7 @@ from typing import Any
 
 from starlette.datastructures import FormData
 
+from clepath.domain.body import case_on
 from clepath.domain.case import Case, TherapyCourse
 from clepath.domain.display import unit_label
 from clepath.errors import FieldProblem
@@ -265,6 +266,17 @@ def date_picker(value: Any, precision: Any = None) -> tuple[str, str]:
     return precision, kind if not text or pattern.match(text) else "text"
 
 
+def measurement_entry(form: Mapping[str, Any]) -> dict[str, Any]:
+    """A `measurements` item from the weight-and-height form (value box + unit box)."""
+    return _entry(
+        [
+            ("name", _text(form, "name")),
+            ("date", _text(form, "date")),
+            ("value", _quantity(form, "value_value", "value_unit")),
+        ]
+    )
+
+
 def therapy_entry(form: Mapping[str, Any]) -> dict[str, Any]:
     """A `therapies` item from the therapy form (dose = value box + unit box; start and stop
     are partial-date pickers)."""
@@ -413,8 +425,6 @@ def patient_entry(form: FormData) -> tuple[str | None, dict[str, Any]]:
             ("sex", _text(form, "sex")),
             ("age", number_or_text(_text(form, "age"))),
             ("birth_date", _text(form, "birth_date")),
-            ("weight", _quantity(form, "weight_value", "weight_unit")),
-            ("height", _quantity(form, "height_value", "height_unit")),
             (
                 "pre_pregnancy_weight",
                 _quantity(form, "pre_pregnancy_weight_value", "pre_pregnancy_weight_unit"),
@@ -428,12 +438,42 @@ def patient_entry(form: FormData) -> tuple[str | None, dict[str, Any]]:
     return _text(form, "as_of"), patient
 
 
+BODY = ("weight", "height")
+
+
+def body_entries(form: Mapping[str, Any], default_date: str | None) -> list[dict[str, Any]]:
+    """The weight and height boxes as dated `measurements` items (the date box empty: the
+    `default_date`, the assessment date); a box left empty gives none."""
+    out: list[dict[str, Any]] = []
+    for name in BODY:
+        value = _quantity(form, f"{name}_value", f"{name}_unit")
+        if value is not None:
+            out.append(_entry([("name", name), ("date", _text(form, f"{name}_date") or
+                                                 default_date), ("value", value)]))
+    return out
+
+
+def body_fields(entries: Iterable[Mapping[str, Any]]) -> dict[str, str]:
+    """Where the problems of `body_entries` items go on the form (`measurements[0].value` ->
+    `weight_value`)."""
+    out: dict[str, str] = {}
+    for index, entry in enumerate(entries):
+        name = entry.get("name")
+        out[f"measurements[{index}].value"] = f"{name}_value"
+        out[f"measurements[{index}].date"] = f"{name}_date"
+        out[f"measurements[{index}]"] = f"{name}_value"
+    return out
+
+
 def new_patient_data(form: FormData) -> dict[str, Any]:
     """A whole case file from the new-patient form: details, if given one diagnosis, and the
     filled therapy and lab rows (`RowSection.entries` says which row became which item)."""
     as_of, patient = patient_entry(form)
     data: dict[str, Any] = {"clepath": 1, "id": _text(form, "case_id"), "as_of": as_of}
     data["patient"] = patient
+    measurements = body_entries(form, as_of)
+    if measurements:
+        data["measurements"] = measurements
     cle = cle_entry(form)
     if cle:
         data["cle"] = [cle]
@@ -451,8 +491,9 @@ def _number(value: float | None) -> str:
 
 
 def patient_form(case: Case) -> dict[str, Any]:
-    """The patient form filled in from a stored case."""
-    p = case.patient
+    """The patient form filled in from a stored case: weight and height are the latest on or
+    before the assessment date, with the day measured (empty for an undated value)."""
+    p = case_on(case, case.as_of).patient
     return {
         "as_of": case.as_of.isoformat(),
         "sex": p.sex or "",
@@ -460,8 +501,10 @@ def patient_form(case: Case) -> dict[str, Any]:
         "birth_date": "" if p.birth_date is None else p.birth_date.isoformat(),
         "weight_value": _number(p.weight_kg),
         "weight_unit": "kg",
+        "weight_date": "" if p.weight_date is None else p.weight_date.isoformat(),
         "height_value": _number(p.height_cm),
         "height_unit": "cm",
+        "height_date": "" if p.height_date is None else p.height_date.isoformat(),
         "pre_pregnancy_weight_value": _number(p.pre_pregnancy_weight_kg),
         "pre_pregnancy_weight_unit": "kg",
         "smoking": p.smoking or "",

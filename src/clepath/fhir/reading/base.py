@@ -19,10 +19,10 @@ from clepath.fhir.medication import recogniser
 from clepath.knowledge.base import KnowledgeBase
 from clepath.knowledge.models.classification import CleSubtype, CodedConcept
 from clepath.knowledge.models.labs import LabTest
-from clepath.knowledge.models.terminology import ConditionCode, LoincCode
+from clepath.knowledge.models.terminology import BodyLoinc, ConditionCode, LoincCode
 from clepath.knowledge.models.vocabulary import Frequency
 
-_SECTIONS = ("cle", "findings", "labs", "clasi", "therapies")
+_SECTIONS = ("cle", "findings", "labs", "clasi", "therapies", "measurements")
 _REGION_ITEMS = ("erythema", "scale", "dyspigmentation", "scarring")
 _CLASI_GLOBALS = ("mucous_membrane", "recent_hair_loss", "nonscarring_alopecia",
                   "scarring_alopecia_scalp")
@@ -149,6 +149,7 @@ class Reader:
         self.meds = recogniser(kb)
         self.condition_codes = {(row.system, row.code): row for row in kb.table(
             "terminology", "conditions", ConditionCode)}
+        self.body = {row.code: row for row in kb.table("terminology", "body", BodyLoinc)}
         self.loinc_terms = {row.code: row.test for row in kb.table("terminology", "loinc",
                                                                     LoincCode)}
         tests = kb.table("labs", "tests", LabTest)

@@ -13,6 +13,8 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 
+from clepath.domain.body import case_on
+from clepath.domain.case import Case
 from clepath.engine.assess import assess
 from clepath.errors import CaseError
 from clepath.report.assessment_json import assessment_to_json
@@ -34,7 +36,7 @@ from clepath.web.deps import (
     ReaderSession,
     StoreDep,
 )
-from clepath.web.future import as_of_warnings, entry_warnings
+from clepath.web.future import as_of_warnings, entry_warnings, measurement_warnings
 from clepath.web.render import page
 from clepath.web.routes._common import choices, commit, see_other
 from clepath.web.routes.labs import LABS, lab_choices
@@ -200,6 +202,7 @@ def create_patient(
             **PATIENT_FIELDS,
             **forms.THERAPY_ROWS.error_fields(therapy_rows, THERAPIES.fields),
             **forms.LAB_ROWS.error_fields(lab_rows, LABS.fields),
+            **forms.body_fields(forms.body_entries(form, None)),
         }
         errors = forms.form_errors(exc.problems, fields)
         return _new_patient_page(request, auth, kb, form, status=422, errors=errors)
@@ -214,7 +217,8 @@ def create_patient(
     future = as_of_warnings(form, stored.as_of, today) + [
         f"Therapy {row + 1} ({course.drug}): {text}"
         for row, course in courses for text in entry_warnings(form, course, today)
-    ] + [text for lab in stored.labs for text in entry_warnings(form, lab, today)]
+    ] + [text for lab in stored.labs for text in entry_warnings(form, lab, today)] + (
+        measurement_warnings(form, stored.measurements, today))
     if warned or future:
         store.rollback()
         return _new_patient_page(
@@ -268,6 +272,25 @@ def edit_patient_form(
     )
 
 
+def _body_entries(
+    form: Any, case: Case, as_of: str | None, details: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """The weight and height boxes as dated measurements (date empty: the assessment date).
+    A patient whose weight (height) was recorded undated, with no dated one, keeps it undated
+    while the date box stays empty; a date given starts the dated history."""
+    entries = forms.body_entries(form, as_of)
+    kept = []
+    for entry in entries:
+        name = entry["name"]
+        undated = case.patient.weight_kg if name == "weight" else case.patient.height_cm
+        dated = any(m.name == name for m in case.measurements)
+        if undated is not None and not dated and not form.get(f"{name}_date"):
+            details[name] = entry["value"]
+        else:
+            kept.append(entry)
+    return kept
+
+
 @router.post("/patients/{patient_id}/edit", include_in_schema=False)
 def edit_patient(
     request: Request,
@@ -281,17 +304,23 @@ def edit_patient(
     """Replace the assessment date and the patient's details (checked as in a case file; an
     assessment date after today is confirmed first)."""
     as_of, details = forms.patient_entry(form)
+    entries = _body_entries(form, patient.case, as_of, details)
     try:
-        case = store.patients.update_details(patient.id, as_of, details, by=auth.user)
+        case = store.patients.update_details(
+            patient.id, as_of, details, measurements=entries, by=auth.user
+        )
     except CaseError as exc:
         store.rollback()
-        errors = forms.form_errors(exc.problems, PATIENT_FIELDS)
+        errors = forms.form_errors(exc.problems, {**PATIENT_FIELDS, **forms.body_fields(entries)})
         return page(
             request, "patients/edit.html", auth, status=422, patient=patient,
             form=form, errors=errors, **_form_context(kb),
         )
     # --- dates after today (issue 9 item 5) ---
-    warnings = as_of_warnings(form, case.as_of, today)
+    recorded = {(e["name"], str(e.get("date"))) for e in entries}
+    warnings = as_of_warnings(form, case.as_of, today) + measurement_warnings(
+        form, [m for m in case.measurements if (m.name, m.date.isoformat()) in recorded], today
+    )
     if warnings:
         store.rollback()
         return page(
@@ -334,20 +363,22 @@ def api_patients(
 
 @router.get("/api/patients/{patient_id}", summary="One patient")
 def api_patient(patient: PatientRecord, auth: ReaderSession, store: StoreDep) -> dict[str, Any]:
-    """The patient's details and how many observations of each kind are stored."""
+    """The patient's details (weight and height: the latest on or before as_of, with the day
+    measured; null for an undated value) and how many observations of each kind are stored."""
     case = patient.case
     commit(store, auth.user, "view", "patient", patient_id=patient.id)
     return {
         "id": patient.id,
         "case_id": case.id,
         "as_of": case.as_of.isoformat(),
-        "patient": to_jsonable(case.patient),
+        "patient": to_jsonable(case_on(case, case.as_of).patient),
         "counts": {
             "cle": len(case.cle),
             "findings": len(case.findings),
             "labs": len(case.labs),
             "clasi": len(case.clasi),
             "therapies": len(case.therapies),
+            "measurements": len(case.measurements),
         },
         "ivig_request": to_jsonable(case.ivig_request),
     }

@@ -136,7 +136,7 @@ class TestDetailsForm:
             "case_id": "dated-0001", "as_of": "2025-01-10", "sex": "female", "age": "39",
             "weight_value": "70", "weight_unit": "kg",
         })
-        pid = response.headers["location"].rsplit("/", 1)[1]
+        pid = re.search(r"/patients/(\d+)", response.headers["location"]).group(1)
         items = doc.api("GET", f"/api/patients/{pid}/measurements").json()
 
         assert [("weight", "2025-01-10", 70.0)] == [

@@ -1,30 +1,26 @@
 """Weight and height: dated measurements with their history (issue 12). The IVIG dose uses the
-latest weight on or before the plan's start; the assessment the latest on or before as_of."""
+latest weight on or before the plan's start; the assessment the latest on or before as_of.
+
+The page shows the whole stored record (an undated weight or height of the details page is
+listed apart), so its two form routes load the record; the rest is the shared shape."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi import HTTPException, Request
+from fastapi.responses import Response
+from starlette.datastructures import FormData
 
+from clepath.knowledge.base import KnowledgeBase
+from clepath.store import PatientSummary, Store
 from clepath.web import forms
-from clepath.web.clock import Today
-from clepath.web.deps import (
-    EditorSession,
-    Form,
-    Id,
-    PatientRecord,
-    PatientRef,
-    ReaderSession,
-    StoreDep,
-)
+from clepath.web.deps import Auth, Patient
 from clepath.web.routes import _observations as obs
 from clepath.web.schemas import MeasurementIn
 
 __all__ = ["MEASUREMENTS", "router"]
-
-router = APIRouter(tags=["measurements"])
 
 MEASUREMENTS = obs.ObservationKind(
     kind="measurements",
@@ -39,59 +35,33 @@ MEASUREMENTS = obs.ObservationKind(
 _CONTEXT: dict[str, Any] = {"names": [("weight", "Weight"), ("height", "Height")]}
 
 
-@router.get("/patients/{patient_id}/measurements", include_in_schema=False)
-def measurements_page(
-    request: Request, patient: PatientRecord, auth: ReaderSession, store: StoreDep
+def _record(store: Store, patient: PatientSummary) -> Patient:
+    case = store.patients.load(patient.id)
+    if case is None:
+        raise HTTPException(404, "There is no such patient.")
+    return Patient(patient.id, case)
+
+
+def _page(
+    request: Request, patient: PatientSummary, auth: Auth, store: Store, kb: KnowledgeBase
 ) -> Response:
     """The patient's weights and heights, newest first (and any undated value of the details
     page), and the form to add one."""
-    return obs.show(MEASUREMENTS, request, auth, store, patient, _CONTEXT)
+    return obs.show(MEASUREMENTS, request, auth, store, _record(store, patient), _CONTEXT)
 
 
-@router.post("/patients/{patient_id}/measurements", include_in_schema=False)
-def add_measurement(
-    request: Request, patient: PatientRecord, auth: EditorSession, store: StoreDep, form: Form,
-    today: Today,
+def _add(
+    request: Request, patient: PatientSummary, auth: Auth, store: Store, kb: KnowledgeBase,
+    form: FormData, today: dt.date,
 ) -> Response:
     """Add a weight or height from the form."""
-    return obs.add_from_form(MEASUREMENTS, request, auth, store, patient, form, _CONTEXT, today)
+    record = _record(store, patient)
+    return obs.add_from_form(MEASUREMENTS, request, auth, store, record, form, _CONTEXT, today)
 
 
-@router.post(
-    "/patients/{patient_id}/measurements/{measurement_id}/delete", include_in_schema=False
+router = obs.routes(
+    MEASUREMENTS, name="measurement", item_id="measurement_id", schema=MeasurementIn,
+    page=_page, add=_add,
+    words=obs.Words("weight or height", "weights and heights", short="weight or height",
+                    listed="Every dated weight and height, oldest first."),
 )
-def delete_measurement(
-    patient: PatientRef, measurement_id: Id, auth: EditorSession, store: StoreDep
-) -> Response:
-    """Remove one weight or height."""
-    return obs.remove(MEASUREMENTS, auth, store, patient.id, measurement_id)
-
-
-@router.get("/api/patients/{patient_id}/measurements", summary="List weights and heights")
-def api_measurements(
-    patient: PatientRef, auth: ReaderSession, store: StoreDep
-) -> list[dict[str, Any]]:
-    """Every dated weight and height, oldest first."""
-    return obs.api_list(MEASUREMENTS, auth, store, patient.id)
-
-
-@router.post(
-    "/api/patients/{patient_id}/measurements", summary="Add a weight or height", status_code=201
-)
-def api_add_measurement(
-    body: MeasurementIn, patient: PatientRef, auth: EditorSession, store: StoreDep
-) -> JSONResponse:
-    """Add one dated weight or height (a case-file `measurements` item); 422 lists every
-    problem."""
-    return obs.api_add(MEASUREMENTS, auth, store, patient.id, body.entry())
-
-
-@router.delete(
-    "/api/patients/{patient_id}/measurements/{measurement_id}",
-    summary="Remove a weight or height", status_code=204,
-)
-def api_delete_measurement(
-    patient: PatientRef, measurement_id: Id, auth: EditorSession, store: StoreDep
-) -> Response:
-    """Remove one weight or height."""
-    return obs.api_remove(MEASUREMENTS, auth, store, patient.id, measurement_id)

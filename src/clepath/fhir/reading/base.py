@@ -143,6 +143,23 @@ def _listify(value: Any) -> list[Any]:
     return list(value) if isinstance(value, list) else [value]
 
 
+class _Lookups:
+    """The packs' codes as the import reads them, built once per knowledge base."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.condition_codes = {(row.system, row.code): row for row in kb.table(
+            "terminology", "conditions", ConditionCode)}
+        self.loinc_terms = {row.code: row.test for row in kb.table("terminology", "loinc",
+                                                                    LoincCode)}
+        tests = kb.table("labs", "tests", LabTest)
+        self.tests = {r.id: r for r in tests}
+        self.loinc = {code: r.id for r in tests for code in r.loinc}
+        self.loinc.update({code: test for code, test in self.loinc_terms.items()
+                           if test in self.tests})
+        self.frequencies = {f.id: f.doses_per_week
+                            for f in kb.table("vocabulary", "frequencies", Frequency)}
+
+
 class Reader:
     """The state of one import: knowledge lookups, the data being built, the report."""
 
@@ -162,19 +179,15 @@ class Reader:
         self.medications: dict[str, Mapping[str, Any]] = {}  # reference -> Medication
         self.used_medications: dict[int, list[str]] = {}  # id(Medication) -> courses using it
         self.meds = recogniser(kb)
-        self.condition_codes = {(row.system, row.code): row for row in kb.table(
-            "terminology", "conditions", ConditionCode)}
-        self.loinc_terms = {row.code: row.test for row in kb.table("terminology", "loinc",
-                                                                    LoincCode)}
-        tests = kb.table("labs", "tests", LabTest)
-        self.tests = {r.id: r for r in tests}
-        self.loinc = {code: r.id for r in tests for code in r.loinc}
-        self.loinc.update({code: test for code, test in self.loinc_terms.items()
-                           if test in self.tests})
+        # Look-ups made once per loaded knowledge base (shared by every import; not modified).
+        look = kb.derived("fhir.reader_lookups", _Lookups)
+        self.condition_codes = look.condition_codes
+        self.loinc_terms = look.loinc_terms
+        self.tests = look.tests
+        self.loinc = look.loinc
         self.subtypes = kb.table("classification", "subtypes", CleSubtype)
         self.concepts = kb.table("classification", "concepts", CodedConcept)
-        self.frequencies = {f.id: f.doses_per_week
-                            for f in kb.table("vocabulary", "frequencies", Frequency)}
+        self.frequencies = look.frequencies
 
     # -- helpers -------------------------------------------------------------------------
     def mark(self) -> tuple[int, ...]:

@@ -184,7 +184,7 @@ def cle_matches(
     """The case's CLE entries (present by as_of) whose subtype maps to `criterion`."""
     if not case.cle:
         return ()
-    by_subtype = {rule.subtype: rule for rule in rules}
+    by_subtype = _by_subtype(rules)
     found: list[tuple[CleEntry, CleSubtypeRule]] = []
     for entry in case.cle:
         rule = by_subtype.get(entry.subtype)
@@ -194,6 +194,24 @@ def cle_matches(
             continue
         found.append((entry, rule))
     return tuple(found)
+
+
+# The subtype rules of a table by subtype, for the tuple the key is the id of (the tuple is
+# kept beside its index, so an id is never matched to another tuple).
+_BY_SUBTYPE: dict[int, tuple[object, dict[str, CleSubtypeRule]]] = {}
+
+
+def _by_subtype(rules: Iterable[CleSubtypeRule]) -> dict[str, CleSubtypeRule]:
+    if not isinstance(rules, tuple):
+        return {rule.subtype: rule for rule in rules}
+    entry = _BY_SUBTYPE.get(id(rules))
+    if entry is not None and entry[0] is rules:
+        return entry[1]
+    index = {rule.subtype: rule for rule in rules}
+    if len(_BY_SUBTYPE) >= 32:
+        _BY_SUBTYPE.clear()
+    _BY_SUBTYPE[id(rules)] = (rules, index)
+    return index
 
 
 def _unique(items: Iterable[str]) -> tuple[str, ...]:

@@ -161,6 +161,9 @@ class Vocabulary:
 
     def resolve(self, term: str) -> str | None:
         """The canonical id of `term`, or None."""
+        found = self.terms.get(term)  # already normalised (normalising is idempotent)
+        if found is not None:
+            return found
         return self.terms.get(normalise_term(term))
 
     def suggest(self, term: str, n: int = 3) -> tuple[str, ...]:

@@ -86,10 +86,18 @@ def _codings(concept: Any) -> list[Mapping[str, Any]]:
 
 
 def _local(concept: Any, name: str) -> str | None:
+    # `_codings` inlined: called for every code and CLASI component of an import.
+    if type(concept) is not dict and not isinstance(concept, Mapping):
+        return None
+    codings = concept.get("coding")
+    if not codings or isinstance(codings, (str, bytes)):
+        return None
     system = t.local_system(name)
-    for c in _codings(concept):
-        if c.get("system") == system and isinstance(c.get("code"), str):
-            return str(c["code"])
+    for c in codings:
+        if (type(c) is dict or isinstance(c, Mapping)) and c.get("system") == system:
+            code = c.get("code")
+            if isinstance(code, str):
+                return str(code)
     return None
 
 

@@ -399,26 +399,51 @@ def _option(
         status = "contraindicated"
     elif status is None:
         status, why = _base_status(cand, refractory, ctx)
-    stances = guideline_stances(kb, row.id)
-    if why:
-        rationale = " ".join(" ".join([why, cand.rationale]).split())
-    else:
-        rationale = kb.derived(("options.rationale", cand.agent, cand.rationale),
-                               lambda k: _words(cand.rationale))
-    cited = [("drugs", s.source) for s in stances]
-    cited += [("pathway", s) for s in cand.source]
-    cited += [(pack, c.source) for c, pack in found if c.source]
+    static = kb.derived(("options.static", cand.agent, cand.order),
+                        lambda k: _static(k, cand, row))
+    rationale = " ".join(" ".join([why, cand.rationale]).split()) if why else static.rationale
+    seen = dict(static.cited)  # the stances' sources, then the candidate's
+    for c, pack in found:
+        if c.source and c.source not in seen:
+            seen[c.source] = pack
     return Option(
         agent=row.id,
         label=row.label,
         status=status,
         line=row.line,
-        line_label=_line_labels(kb).get(row.line, row.line),
-        stances=stances,
-        evidence=kb.derived(("options.evidence", row.id), lambda k: _words(row.evidence)),
+        line_label=static.line_label,
+        stances=static.stances,
+        evidence=static.evidence,
         cautions=tuple(cautions),
-        sources=_sources(kb, cited),
+        sources=tuple(kb.citation(pack, source_id) for source_id, pack in seen.items()),
         rationale=rationale,
+    )
+
+
+@dataclass(frozen=True)
+class _Static:
+    """What an option takes from the packs alone (made once per loaded base and candidate)."""
+
+    stances: tuple[Stance, ...]
+    evidence: str
+    line_label: str | None
+    rationale: str  # the candidate's, when the history adds no reason
+    cited: dict[str, str]  # source id -> pack, in citing order (copied before use)
+
+
+def _static(kb: KnowledgeBase, cand: OptionCandidate, row: Drug) -> _Static:
+    stances = guideline_stances(kb, row.id)
+    cited = [("drugs", s.source) for s in stances] + [("pathway", s) for s in cand.source]
+    seen: dict[str, str] = {}
+    for pack, source_id in cited:
+        if source_id not in seen:
+            seen[source_id] = pack
+    return _Static(
+        stances=stances,
+        evidence=_words(row.evidence),
+        line_label=_line_labels(kb).get(row.line, row.line),  # type: ignore[arg-type]
+        rationale=" ".join(" ".join(["", cand.rationale]).split()),
+        cited=seen,
     )
 
 

@@ -230,7 +230,7 @@ def _mapping(p: _Problems, field: str, value: Any, keys: tuple[str, ...]) -> Map
     """A mapping with only known keys (unknown ones are reported with the nearest known key)."""
     if value is None:
         return {}
-    if not isinstance(value, Mapping):
+    if type(value) is not dict and not isinstance(value, Mapping):
         p.add(field, value, "must be a mapping of fields", f"a mapping with keys {', '.join(keys)}")
         return {}
     good: dict[str, Any] = {}

@@ -48,7 +48,7 @@ def resource_entries(source: Any, empty: list[str] | None = None,
     """Every resource with its Bundle fullUrl (nested Bundles flattened); entries without a
     resource are listed in `empty` by path."""
     out: list[tuple[dict[str, Any], str | None]] = []
-    if isinstance(source, Mapping):
+    if type(source) is dict or isinstance(source, Mapping):
         if source.get("resourceType") == "Bundle":
             for i, entry in enumerate(source.get("entry") or ()):
                 if not (isinstance(entry, Mapping) and isinstance(entry.get("resource"), Mapping)):

@@ -245,7 +245,7 @@ def _clasi(r: Reader, res: Mapping[str, Any], where: str) -> None:
     exam: dict[str, Any] = {"date": day.isoformat()}
     regions: dict[str, dict[str, int]] = {}
     for comp in res.get("component") or ():
-        if not isinstance(comp, Mapping):
+        if type(comp) is not dict and not isinstance(comp, Mapping):
             continue
         code = _local(comp.get("code"), "clasi-item")
         value = comp.get("valueInteger", comp.get("valueBoolean"))

@@ -21,7 +21,7 @@ from clepath.engine import refractory as refractory_module
 from clepath.engine import therapy as therapy_module
 from clepath.engine.alerts import Alert, alert_definition, make_alert
 from clepath.knowledge.base import KnowledgeBase
-from clepath.knowledge.models.drugs import Drug, TriggerDrug
+from clepath.knowledge.models.drugs import TriggerDrug
 from clepath.scores import clasi as clasi_module
 from clepath.scores import classification as classification_module
 from clepath.scores import eular_acr, labs, sledai, slicc
@@ -414,8 +414,11 @@ def _alerts(
                     {"drug": course.label, "missing": missing},
                 )
             )
-    drug_rows = {row.id: row for row in kb.table("drugs", "drugs", Drug)}
-    trigger_ids = {row.id for row in kb.table("drugs", "trigger_drugs", TriggerDrug)}
+    drug_rows = therapy_module.drug_rows(kb)  # by id, made once per table
+    trigger_ids = kb.derived(
+        "assess.trigger_drug_ids",
+        lambda k: frozenset(row.id for row in k.table("drugs", "trigger_drugs", TriggerDrug)),
+    )
     for course in current:
         row = drug_rows.get(course.drug)
         if case.patient.pregnant and row is not None and row.teratogen:

@@ -441,7 +441,7 @@ def _static(kb: KnowledgeBase, cand: OptionCandidate, row: Drug) -> _Static:
     return _Static(
         stances=stances,
         evidence=_words(row.evidence),
-        line_label=_line_labels(kb).get(row.line, row.line),  # type: ignore[arg-type]
+        line_label=_line_labels(kb).get(row.line, row.line),
         rationale=" ".join(" ".join(["", cand.rationale]).split()),
         cited=seen,
     )

@@ -150,6 +150,18 @@ class TestIvig:
         assert "matches 2 g/kg of the actual weight (79.8 kg)" in dose["detail"]
         assert "ivig_safety" not in [_topic(c) for c in cards]
 
+    def test_sjs_ten_dose_is_not_a_cle_regimen_dose(self, cds: Harness) -> None:
+        """80 g x 4 days = 4 g/kg of actual weight (Trent 2003, TEN) matches no CLE regimen:
+        the card lists only the CLE doses 0.4, 1 and 2 g/kg."""
+        order = h.draft_order("IVIG", 80, "g", days=4)
+
+        cards = _cards(cds.post(ORDERS, cds.body("order-select", orders=[order])))
+        card = next(c for c in cards if _topic(c) in ("ivig_no_regimen", "ivig_dose_mismatch"))
+
+        assert "ivig_no_regimen" == _topic(card)
+        assert "Regimen doses in the IVIG pack: 0.4 g/kg, 1 g/kg, 2 g/kg per course." in (
+            card["detail"])
+
     def test_order_sign_adds_the_safety_checks(self, cds: Harness) -> None:
         """At order-sign the boxed-warning risks (thrombosis with estrogen use) are listed."""
         order = h.draft_order("IVIG", 25, "g", days=5)

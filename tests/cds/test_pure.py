@@ -80,3 +80,45 @@ class TestPureHooks:
         """Without the patient and no server, the pure function raises DataUnavailable."""
         with pytest.raises(DataUnavailable):
             _run(kb, seed_resources, "patient-view", drop=["patient"])
+
+
+def _with_weights(resources: list[dict[str, Any]], *weights: tuple[str, float]
+                  ) -> list[dict[str, Any]]:
+    """The resources with the undated weight replaced by dated body-weight Observations."""
+    kept = [r for r in resources
+            if not (r.get("resourceType") == "Observation"
+                    and any(c.get("code") == "29463-7" for c in r["code"].get("coding", [])))]
+    return kept + [
+        {"resourceType": "Observation", "id": f"w-{day}", "status": "final",
+         "subject": {"reference": "Patient/seed"},
+         "code": {"coding": [{"system": "http://loinc.org", "code": "29463-7"}]},
+         "effectiveDateTime": day, "valueQuantity": {
+             "value": kg, "unit": "kg", "system": "http://unitsofmeasure.org", "code": "kg"}}
+        for day, kg in weights
+    ]
+
+
+class TestWeightHistoryInOrders:
+    def test_weight_after_the_order_start_is_not_used(
+            self, kb: KnowledgeBase, seed_resources: list[dict[str, Any]]) -> None:
+        """60 kg on 2019-05-28 and 90 kg on 2019-07-01: the IVIG order starting 2019-06-03
+        (24 g × 5 = 2 g/kg of 60 kg) is checked against 60 kg, so no dose-mismatch card."""
+        resources = _with_weights(seed_resources, ("2019-05-28", 60), ("2019-07-01", 90))
+        result = _run(kb, resources, "order-sign",
+                      [h.draft_order("IVIG", 24, "g", days=5, start=dt.date(2019, 6, 3))])
+
+        assert "ivig_dose_mismatch" not in set(result.rules.values())
+        assert "ivig_cannot_plan" not in set(result.rules.values())
+
+    def test_hcq_order_uses_the_weight_before_it(
+            self, kb: KnowledgeBase, seed_resources: list[dict[str, Any]]) -> None:
+        """Hydroxychloroquine 400 mg a day with 60 kg on 2019-05-28 (6.67 mg/kg) and 100 kg
+        later: the above-5-mg/kg card names 60 kg."""
+        resources = _with_weights(seed_resources, ("2019-05-28", 60), ("2019-07-01", 100))
+        result = _run(kb, resources, "order-select",
+                      [h.draft_order("hydroxychloroquine", 400, "mg")])
+        cards = [c for c in result.response["cards"]
+                 if result.rules[c["uuid"]] == "hcq_above_max"]
+
+        assert 1 == len(cards)
+        assert "6.67 mg/kg" in cards[0]["summary"] + cards[0]["detail"]

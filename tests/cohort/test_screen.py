@@ -114,20 +114,26 @@ def test_cohort_is_reproducible_by_seed(tmp_path) -> None:
 
 def test_bad_lines_are_skipped_and_counted_with_file_and_line(cohort, kb, result,
                                                               tmp_path) -> None:
-    """A broken line and a wrong resource type are reported by file and line; flags unchanged."""
+    """A broken line, a wrong resource type and a value of the wrong JSON type (a weight of
+    "high") are reported by file and line; flags unchanged."""
     copy = tmp_path / "export"
     shutil.copytree(cohort, copy)
     path = copy / "Observation.ndjson"
     lines = path.read_bytes().splitlines(keepends=True)
     lines.insert(2, b'{"resourceType": "Observation", "id": \n')
     lines.insert(5, b'{"resourceType": "Patient", "id": "x"}\n')
+    lines.insert(8, b'{"resourceType": "Observation", "id": "w", "valueQuantity": '
+                    b'{"value": "high", "unit": "kg"}}\n')
     path.write_bytes(b"".join(lines))
 
     again = run_screen([copy], kb, AS_OF)
 
     assert [(b.file, b.line) for b in again.bad_lines] == [("Observation.ndjson", 3),
-                                                            ("Observation.ndjson", 6)]
+                                                            ("Observation.ndjson", 6),
+                                                            ("Observation.ndjson", 9)]
     assert "not a Observation" in again.bad_lines[1].reason
+    assert again.bad_lines[2].reason == ('refused by the typed read: JSON transform error: '
+                                         'Failed to cast value to numerical: "high"')
     assert {(f.patient, f.rule) for f in again.flags} == {(f.patient, f.rule)
                                                           for f in result.flags}
 
@@ -211,7 +217,7 @@ def test_cli_outputs(cohort, tmp_path) -> None:
     assert group["resourceType"] == "Group" and group["quantity"] == 30
     assert len(group["member"]) == 30
     page = (out / "report.html").read_text()
-    assert "screening@0.1.0" in page and "EULAR recommendations" in page
+    assert "screening@0.2.0" in page and "EULAR recommendations" in page
     import duckdb
 
     assert duckdb.sql(f"SELECT count(*) FROM '{out / 'flags.parquet'}'").fetchall() == [(120,)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.util
+import json
 import shutil
 
 import pytest
@@ -18,7 +19,9 @@ pytestmark = pytest.mark.skipif(
 
 
 def test_spark_writes_the_same_flags_csv_as_duckdb(tmp_path) -> None:
-    """On one export both engines write byte-identical flags.csv, planted cases exact."""
+    """On one export both engines write byte-identical flags.csv, planted cases exact, and
+    report the same three bad lines (broken JSON, another resource type, a weight of the wrong
+    JSON type) by file and line number."""
     from typer.testing import CliRunner
 
     from clepath.cli.main import app
@@ -27,6 +30,9 @@ def test_spark_writes_the_same_flags_csv_as_duckdb(tmp_path) -> None:
     generate_cohort(export, 96, seed=21, as_of=dt.date(2025, 6, 30), plant_every=1)
     with (export / "Observation.ndjson").open("ab") as fh:
         fh.write(b'{"resourceType": "Observation", "id": \n')  # skipped by both engines
+        fh.write(b'{"resourceType": "Patient", "id": "not-an-observation"}\n')
+        fh.write(b'{"resourceType": "Observation", "id": "w", "valueQuantity": '
+                 b'{"value": "high", "unit": "kg"}}\n')  # a weight of the wrong JSON type
     runner = CliRunner()
     for engine in ("duckdb", "spark"):
         run = runner.invoke(app, ["screen", str(export), "--as-of", "2025-06-30", "--out",
@@ -35,6 +41,11 @@ def test_spark_writes_the_same_flags_csv_as_duckdb(tmp_path) -> None:
     duck = (tmp_path / "duckdb" / "flags.csv").read_bytes()
     assert duck == (tmp_path / "spark" / "flags.csv").read_bytes()
     assert duck.count(b"\n") == 1 + 4 * 12  # header + 12 planted patients per rule
+    lines = (export / "Observation.ndjson").read_bytes().count(b"\n")
+    for engine in ("duckdb", "spark"):  # both name the file and the line of each bad line
+        summary = json.loads((tmp_path / engine / "summary.json").read_text())
+        assert [("Observation.ndjson", n) for n in (lines - 2, lines - 1, lines)] == [
+            (b["file"], b["line"]) for b in summary["bad_lines"]], engine
 
 
 def test_spark_sql_views_match_duckdb_for_every_supported_feature(tmp_path) -> None:

@@ -171,3 +171,56 @@ class TestIcs:
         second = ivig_to_ics(_report(full_kb, SCLE_CASE))
 
         assert first == second
+
+
+class TestOutsideCleRegimens:
+    """The SJS/TEN presets (issue 12 item 4): the primary studies' grams, labelled outside CLE."""
+
+    def test_yang_2009_at_60_kg_is_120_g_as_24_g_a_day_for_5_days(
+        self, full_kb: KnowledgeBase
+    ) -> None:
+        """Yang 2009's 0.4 g/kg a day for 5 days at 60 kg: one course of 120 g, 24 g a day."""
+        plan = _report(full_kb, SEED_CASE, preset="sjs_ten_yang_2009").plan
+
+        assert (60.0, [("induction", 120.0)], [24.0] * 5) == (
+            plan.dosing_weight.kg,
+            [(c.kind, c.total_grams) for c in plan.courses],
+            [d.grams for d in plan.courses[0].infusion_days],
+        )
+
+    def test_trent_2003_at_60_kg_is_240_g_as_60_g_a_day_for_4_days(
+        self, full_kb: KnowledgeBase
+    ) -> None:
+        """Trent 2003's 1 g/kg a day for 4 days at 60 kg: one course of 240 g, 60 g a day."""
+        plan = _report(full_kb, SEED_CASE, preset="trent 2003").plan
+
+        assert ([240.0], [60.0] * 4) == (
+            [c.total_grams for c in plan.courses],
+            [d.grams for d in plan.courses[0].infusion_days],
+        )
+
+    def test_terminal_and_json_say_outside_cle(
+        self, full_kb: KnowledgeBase, schema: dict  # type: ignore[type-arg]
+    ) -> None:
+        """The terminal names the regimen and 'Outside CLE: reported in SJS/TEN'; JSON validates."""
+        report = _report(full_kb, SEED_CASE, preset="yang 2009")
+        buffer = StringIO()
+        render_ivig(report, Console(file=buffer, width=160))
+        out = json.loads(json.dumps(ivig_to_json(report)))
+
+        jsonschema.validate(out, schema)
+        assert "Regimen: Yang 2009, SJS/TEN" in buffer.getvalue()
+        assert "Outside CLE: reported in SJS/TEN, for reference only." in buffer.getvalue()
+        assert ("SJS/TEN", ["yang2009", "yang2009_cjd"]) == (
+            out["regimen"]["preset_indication"], out["regimen"]["sources"])
+
+    def test_cle_preset_has_no_indication(self, full_kb: KnowledgeBase) -> None:
+        """The seed's own regimen is CLE: no indication, no outside-CLE line."""
+        report = _report(full_kb, SEED_CASE, preset="cle_motivating_case")
+        buffer = StringIO()
+        render_ivig(report, Console(file=buffer, width=160))
+
+        assert (None, False) == (
+            ivig_to_json(report)["regimen"]["preset_indication"],
+            "Outside CLE" in buffer.getvalue(),
+        )

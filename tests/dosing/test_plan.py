@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 from hypothesis import given
 from hypothesis import strategies as st
 
+from clepath.domain.case import Measurement
 from clepath.dosing import catalogue
 from clepath.dosing.plan import PlanOptions, plan_ivig
+from clepath.errors import CaseError
 from clepath.knowledge.base import KnowledgeBase
 from tests.dosing.factories import case, demo_case, ivig_kb, patient, request, seed_case
 
@@ -148,3 +151,55 @@ class TestFewerDaysThanRequested:
 
         assert [5.0, 5.0, 5.0] == [d.grams for d in course.infusion_days]
         assert course.notes and "3 of the 4" in course.notes[0]
+
+
+class TestOutsideClePresets:
+    @given(weight=st.floats(40, 150), preset=st.sampled_from(
+        ["sjs_ten_yang_2009", "sjs_ten_trent_2003"]))
+    def test_one_course_of_dose_times_actual_weight_in_equal_days(
+        self, weight: float, preset: str
+    ) -> None:
+        """An SJS/TEN preset on actual weight gives one course within 2.5 g of g/kg x weight
+        (2 g/kg over 5 days for Yang 2009, 4 g/kg over 4 days for Trent 2003), its days within
+        0.1 g of each other and adding up to the course."""
+        expected = {"sjs_ten_yang_2009": (2.0, 5), "sjs_ten_trent_2003": (4.0, 4)}[preset]
+        c = case(patient(weight_kg=weight), request(policy="ACTUAL"))
+
+        plan = plan_ivig(c, ivig_kb(), options=PlanOptions(preset=preset))
+        (course,) = plan.courses
+        grams = [d.grams for d in course.infusion_days]
+
+        assert expected[1] == len(grams)
+        assert max(grams) - min(grams) <= 0.1 + 1e-9
+        assert abs(sum(grams) - course.total_grams) < 1e-9
+        assert abs(course.total_grams - expected[0] * weight) <= 2.5 + 1e-9
+
+
+_DAY = st.dates(dt.date(2022, 1, 1), dt.date(2025, 12, 31))
+
+
+@given(history=st.lists(st.tuples(_DAY, st.floats(40, 150)), min_size=1, max_size=6),
+       start=_DAY)
+def test_plan_weight_is_the_latest_on_or_before_its_start(
+    history: list[tuple[dt.date, float]], start: dt.date
+) -> None:
+    """For any dated weight history, the plan's actual weight is dated on or before its start
+    and on the latest such day (the ACTUAL policy doses on it); with none on or before the
+    start, no plan is made and the problem names `measurements`."""
+    base = case(patient(weight_kg=None), request(induction=(2.0, 2), policy="ACTUAL",
+                                                 start=start))
+    planned = replace(base, measurements=tuple(Measurement("weight", d, w) for d, w in history))
+    eligible = [d for d, _ in history if d <= start]
+    if not eligible:
+        try:
+            plan_ivig(planned, ivig_kb())
+        except CaseError as exc:
+            assert "measurements" == exc.problems[0].field
+            return
+        raise AssertionError("a plan was made from weights all after its start")
+    weight = plan_ivig(planned, ivig_kb()).dosing_weight
+    latest = max(eligible)
+    chosen = [w for d, w in history if d == latest][-1]
+
+    assert weight.weight_date is not None and weight.weight_date <= start
+    assert (latest, chosen) == (weight.weight_date, weight.actual_kg)

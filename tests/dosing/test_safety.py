@@ -14,6 +14,7 @@ from clepath.dosing.regimen import RegimenOverrides, build_regimen
 from clepath.dosing.safety import RULES, Alert, SafetyInputs, patient_alerts, risk_profile
 from clepath.dosing.weight import dosing_weight
 from clepath.knowledge.base import KnowledgeBase
+from clepath.knowledge.loader import load_knowledge
 from clepath.knowledge.models.ivig import SafetyRule
 from tests.dosing.factories import case, patient, request
 
@@ -204,6 +205,23 @@ class TestChecklist:
 
         assert "recorded" == status["renal_function"][0]
         assert "blood group not recorded" in status["blood_count_group"][1]
+
+    def test_checks_name_the_tests_in_clinical_words(self) -> None:
+        """The checklist names lab tests by the labs pack's labels, never by their ids: "serum
+        IgA 2024-03-12", "anti-beta2-glycoprotein I antibodies not recorded"."""
+        inputs = SafetyInputs(recorded_tests={"iga": dt.date(2024, 3, 12)})
+        plan = plan_ivig(case(patient()), load_knowledge(), inputs=inputs)
+        detail = {e.id: e.detail for e in plan.checklist}
+
+        assert (
+            "serum IgA 2024-03-12; anti-IgA antibodies not recorded",
+            "lupus anticoagulant not recorded; anticardiolipin antibodies not recorded; "
+            "anti-beta2-glycoprotein I antibodies not recorded",
+            [],
+        ) == (
+            detail["iga_status"], detail["thrombosis_review"],
+            [d for d in detail.values() if "_" in d],
+        )
 
     def test_glucose_method_only_for_maltose_products(self, kb: KnowledgeBase) -> None:
         """The glucose-method check applies to Octagam, not Privigen."""

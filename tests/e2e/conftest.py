@@ -90,6 +90,7 @@ class Server:
     username: str
     password: str
     log: Path
+    database_url: str = ""  # the server's SQLite database, for fixtures that add users
 
 
 def _wait_until_up(process: subprocess.Popen[bytes], url: str, log: Path) -> None:
@@ -129,7 +130,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_up(process, url, log)
-        yield Server(url, DEMO_USER, password, log)
+        yield Server(url, DEMO_USER, password, log, settings.database_url)
     finally:
         process.terminate()
         try:

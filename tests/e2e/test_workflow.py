@@ -131,6 +131,7 @@ class TestIvigPreset:
             "link", name="IVIG plan"
         ).click()
         clicks += 1
+        offered = page.eval_on_selector_all("[data-preset]", "as => as.map(a => a.dataset.preset)")
         page.get_by_role("link", name="Seed protocol (Singh 2020)").click()
         clicks += 1
         page.get_by_role("button", name="Save the request and plan").click()
@@ -143,6 +144,32 @@ class TestIvigPreset:
         assert (3, [(120, 5), (60, 1), (60, 1), (60, 1), (60, 1)], "60.00 kg") == (
             clicks, courses, page.locator('[data-value="dosing_weight_kg"]').inner_text()
         )
+        assert ("cle_motivating_case", ["sjs_ten_yang_2009", "sjs_ten_trent_2003"]) == (
+            offered[0], offered[-2:])
+
+    def test_sjs_ten_presets_come_last_labelled_outside_cle(self, page: Page) -> None:
+        """On the IVIG page the two SJS/TEN presets follow every CLE one, each labelled
+        "outside CLE … — for reference" with its study; on a phone the list scrolls only down."""
+        patient = open_seed_patient(page)
+        page.goto(f"{patient}/ivig")
+        items = page.eval_on_selector_all(
+            ".presets li", "ls => ls.map(l => [l.querySelector('a').dataset.preset, "
+            "(l.querySelector('.outside-cle') || {}).textContent || '', "
+            "(l.querySelector('cite') || {}).textContent || ''])")
+        page.locator(".presets").scroll_into_view_if_needed()
+        shoot(page, "ivig-presets")
+        page.locator(".presets").screenshot(path=str(ARTEFACTS / "ivig-preset-list-1366x900.png"))
+        page.set_viewport_size(PHONE)
+        phone_width = page.evaluate("document.documentElement.scrollWidth")
+        page.locator(".presets").screenshot(path=str(ARTEFACTS / "ivig-preset-list-390x844.png"))
+        page.set_viewport_size(LAPTOP)
+        outside = [(i[0], i[1]) for i in items if i[1]]
+
+        assert [("sjs_ten_yang_2009", "outside CLE: SJS/TEN — for reference"),
+                ("sjs_ten_trent_2003", "outside CLE: TEN — for reference")] == outside
+        assert [i[0] for i in items][-2:] == [o[0] for o in outside]
+        assert "Int J Dermatol 2009" in items[-2][2] and "Arch Dermatol 2003" in items[-1][2]
+        assert phone_width <= 390
 
 
 class TestPhone:

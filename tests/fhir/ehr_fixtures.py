@@ -19,7 +19,8 @@ LOINC = "http://loinc.org"
 PATIENT_ID = "8f4c1e2a-0000-4000-8000-000000000001"
 SUBJECT = {"reference": f"urn:uuid:{PATIENT_ID}"}
 
-__all__ = ["PATIENT_ID", "condition", "medication", "medication_request", "patient",
+__all__ = ["PATIENT_ID", "condition", "medication", "medication_administration",
+           "medication_dispense", "medication_request", "patient",
            "synthea_bundle", "weight"]
 
 
@@ -122,3 +123,73 @@ def synthea_bundle(*resources: dict[str, Any]) -> dict[str, Any]:
     return {"resourceType": "Bundle", "type": "transaction", "entry": [
         {"fullUrl": f"urn:uuid:{r['id']}", "resource": r,
          "request": {"method": "POST", "url": r["resourceType"]}} for r in everything]}
+
+
+def medication_administration(rid: str, day: str, *, text: str | None = None,
+                              code: tuple[str, str] | None = None,
+                              reference: str | None = None, display: str | None = None,
+                              grams: float | None = None, ml: float | None = None,
+                              mg: float | None = None, status: str = "completed",
+                              request: str | None = None, rate_ml_h: float | None = None,
+                              route: str | None = "Intravenous") -> dict[str, Any]:
+    """An infusion as an Epic-like EHR records it (effectivePeriod over the infusion hours,
+    `dosage.dose`, `dosage.rateQuantity`, an EHR-local route coding) or, with `code` only and
+    no dose, as Synthea does (effectiveDateTime, RxNorm coding)."""
+    res: dict[str, Any] = {"resourceType": "MedicationAdministration", "id": rid,
+                           "status": status, "subject": SUBJECT}
+    if code is not None or text is not None:
+        concept: dict[str, Any] = {}
+        if code is not None:
+            concept["coding"] = [{"system": RXNORM, "code": code[0], "display": code[1]}]
+        if text is not None:
+            concept["text"] = text
+        res["medicationCodeableConcept"] = concept
+    if reference is not None:
+        res["medicationReference"] = {"reference": reference}
+        if display:
+            res["medicationReference"]["display"] = display
+    if grams is None and ml is None and mg is None and code is not None:
+        res["effectiveDateTime"] = f"{day}T10:00:00-05:00"
+        return res
+    res["effectivePeriod"] = {"start": f"{day}T09:12:00-05:00", "end": f"{day}T13:40:00-05:00"}
+    dosage: dict[str, Any] = {}
+    if route:
+        dosage["route"] = {"coding": [{"system": "urn:oid:1.2.840.114350.1.13.0.1.7.4.698288.330",
+                                       "code": "11", "display": route}], "text": route}
+    if grams is not None:
+        dosage["dose"] = {"value": grams, "unit": "g", "system": "http://unitsofmeasure.org",
+                          "code": "g"}
+    elif ml is not None:
+        dosage["dose"] = {"value": ml, "unit": "mL", "system": "http://unitsofmeasure.org",
+                          "code": "mL"}
+    elif mg is not None:
+        dosage["dose"] = {"value": mg, "unit": "mg", "system": "http://unitsofmeasure.org",
+                          "code": "mg"}
+    if rate_ml_h is not None:
+        dosage["rateQuantity"] = {"value": rate_ml_h, "unit": "mL/hr",
+                                  "system": "http://unitsofmeasure.org", "code": "mL/h"}
+    res["dosage"] = dosage
+    if request is not None:
+        res["request"] = {"reference": request}
+    return res
+
+
+def medication_dispense(rid: str, day: str, *, code: tuple[str, str], tablets: float = 1,
+                        per_day: int = 1, days_supply: int = 30, quantity: int = 30,
+                        status: str = "completed",
+                        prescription: str | None = None) -> dict[str, Any]:
+    """A pharmacy fill as a US EHR exports it: RxNorm clinical drug, quantity in tablets,
+    daysSupply, whenHandedOver, and the dosage instruction copied from the prescription."""
+    res: dict[str, Any] = {
+        "resourceType": "MedicationDispense", "id": rid, "status": status,
+        "medicationCodeableConcept": {"coding": [{"system": RXNORM, "code": code[0],
+                                                  "display": code[1]}], "text": code[1]},
+        "subject": SUBJECT,
+        "quantity": {"value": quantity, "unit": "tablet"},
+        "daysSupply": {"value": days_supply, "unit": "Day", "system":
+                       "http://unitsofmeasure.org", "code": "d"},
+        "whenPrepared": f"{day}T08:00:00-05:00", "whenHandedOver": f"{day}T16:30:00-05:00",
+        "dosageInstruction": [_dosage(tablets, per_day)]}
+    if prescription is not None:
+        res["authorizingPrescription"] = [{"reference": prescription}]
+    return res

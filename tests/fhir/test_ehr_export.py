@@ -117,13 +117,13 @@ class TestDefinitions:
 
         assert {r["url"] for r in definitions(kb)} == files
 
-    def test_cli_writes_26_definitions(self, tmp_path: Path) -> None:
-        """`clepath fhir definitions -o DIR` writes 21 CodeSystems and 5 extensions."""
+    def test_cli_writes_27_definitions(self, tmp_path: Path) -> None:
+        """`clepath fhir definitions -o DIR` writes 21 CodeSystems and 6 extensions."""
         run = subprocess.run([sys.executable, "-m", "clepath.cli.main", "fhir", "definitions",
                               "-o", str(tmp_path)], capture_output=True, text=True, check=False)
 
         assert 0 == run.returncode, run.stderr
         names = sorted(p.name.split("-")[0] for p in tmp_path.glob("*.json"))
-        assert (21, 5) == (names.count("CodeSystem"), names.count("StructureDefinition"))
+        assert (21, 6) == (names.count("CodeSystem"), names.count("StructureDefinition"))
 
 

@@ -26,6 +26,8 @@ from tests.fhir.ehr_fixtures import (
     SNOMED,
     condition,
     medication,
+    medication_administration,
+    medication_dispense,
     medication_request,
     synthea_bundle,
     weight,
@@ -201,6 +203,12 @@ def _mixed_bundle() -> dict[str, Any]:
         medication_request("mr-1", code=HCQ_SCD, tablets=2),
         medication_request("mr-2", text="Amoxicillin 500 MG Oral Capsule", tablets=1),
         medication_request("mr-3", code=HCQ_SCD, tablets=1, status="entered-in-error"),
+        medication_administration("ma-1", "2024-01-08", text="Privigen 10 % IV solution",
+                                  grams=60, rate_ml_h=120),
+        medication_administration("ma-2", "2024-01-09", text="Privigen 10 % IV solution",
+                                  grams=60, status="not-done"),
+        medication_dispense("md-1", "2024-02-20", code=HCQ_SCD, tablets=2,
+                            prescription="MedicationRequest/mr-1"),
         {"resourceType": "Encounter", "id": "enc-1", "status": "finished"},
         {"resourceType": "Observation", "id": "obs-x", "status": "final",
          "code": {"coding": [{"system": "http://loinc.org", "code": "72166-2"}]}},
@@ -219,15 +227,17 @@ class TestReportWithoutSilence:
                            for e in bundle["entry"] if "resource" in e]
 
         accounted = [r.where for r in result.report.resources]
-        assert sorted([*given_resources, "Bundle.entry[10]"]) == sorted(accounted)
+        assert sorted([*given_resources, "Bundle.entry[13]"]) == sorted(accounted)
 
     def test_header_counts_outcomes_and_reasons(self, kb: KnowledgeBase) -> None:
-        """The header counts 11 resources by outcome and the skipped ones by reason."""
+        """The header counts 14 resources by outcome and the skipped ones by reason."""
         header = bundle_to_case_data(_mixed_bundle(), kb, as_of=AS_OF).report.header()
 
-        assert 11 == header["resources"]
-        assert {"imported": 2, "inferred": 2, "skipped": 3, "unmapped": 4} == header[
+        assert 14 == header["resources"]
+        assert {"imported": 2, "inferred": 4, "skipped": 4, "unmapped": 4} == header[
             "by_outcome"]
+        assert 1 == header["not_read_by_reason"][
+            "status 'not-done': the administration was not given"]
         assert 1 == header["not_read_by_reason"]["a Medication no medication course refers to"]
 
 
@@ -304,6 +314,6 @@ def test_cli_import_prints_the_header(tmp_path: Path) -> None:
     err = " ".join(run.stderr.split())
 
     assert 0 == run.returncode, run.stderr
-    assert "import: 11 resources: 2 imported, 2 inferred, 3 skipped, 4 unmapped" in err
+    assert "import: 14 resources: 2 imported, 4 inferred, 4 skipped, 4 unmapped" in err
     assert "1 x not read: a Medication no medication course refers to" in err
     assert "dose: 400 mg" in run.stdout

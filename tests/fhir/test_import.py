@@ -12,7 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from clepath.casefile import load_case
-from clepath.domain.case import Case, LabResult
+from clepath.domain.body import body_value
+from clepath.domain.case import Case, LabResult, Measurement
 from clepath.engine.assess import assess
 from clepath.errors import CaseError
 from clepath.fhir import terminology as t
@@ -140,7 +141,8 @@ class TestUnmappedReported:
 
 class TestExternalData:
     def test_weight_in_pounds_latest_before_as_of(self, kb: KnowledgeBase) -> None:
-        """Two weights in lb: the latest on or before as_of is used, in kg (176 lb = 79.83)."""
+        """Three weights in lb are kept as dated history; the latest on or before as_of is the
+        one used, in kg (176 lb = 79.83), and the 2025 one is not used."""
         def weight(lb: float, day: str) -> dict[str, Any]:
             return {"resourceType": "Observation", "id": f"w{day}", "status": "final",
                     "code": {"coding": [t.coding(t.LOINC, "29463-7")]},
@@ -150,7 +152,41 @@ class TestExternalData:
         case, _ = import_bundle([PATIENT, weight(150, "2020-01-01"), weight(176, "2024-01-01"),
                                  weight(300, "2025-01-01")], kb, as_of=AS_OF, strict=False)
 
-        assert 79.83 == round(case.patient.weight_kg or 0, 2)
+        used = body_value(case, "weight", case.as_of)
+        assert (3, 79.83, dt.date(2024, 1, 1), 1) == (
+            len(case.measurements), round(used.value or 0, 2), used.date, len(used.later)
+        )
+
+    def test_stated_weight_is_reported_not_used(self, kb: KnowledgeBase) -> None:
+        """A stated weight (LOINC 3142-7) is reported as skipped, never a measurement."""
+        stated = {"resourceType": "Observation", "id": "ws", "status": "final",
+                  "code": {"coding": [t.coding(t.LOINC, "3142-7")]},
+                  "effectiveDateTime": "2024-01-01",
+                  "valueQuantity": {"value": 70, "system": t.UCUM, "code": "kg"}}
+
+        case, report = import_bundle([PATIENT, stated], kb, as_of=AS_OF, strict=False)
+
+        assert () == case.measurements
+        assert any("stated weight" in i.reason for i in report.report.issues)
+
+    def test_each_dated_weight_exported_with_its_date(self, kb: KnowledgeBase) -> None:
+        """Two dated weights become two body-weight Observations, each with its own date, and
+        come back as the same history."""
+        case = dataclasses.replace(load_case(SEED_CASE, kb), measurements=(
+            Measurement("weight", dt.date(2019, 5, 28), 60.0),
+            Measurement("weight", dt.date(2019, 7, 1), 70.0),
+        ))
+        bundle = json.loads(json.dumps(case_to_bundle(case, kb).bundle))
+        dated = sorted(
+            (r["resource"]["effectiveDateTime"], r["resource"]["valueQuantity"]["value"])
+            for r in bundle["entry"]
+            if r["resource"]["resourceType"] == "Observation"
+            and r["resource"]["code"]["coding"][0].get("code") == "29463-7"
+            and "extension" not in r["resource"]
+        )
+
+        assert [("2019-05-28", 60.0), ("2019-07-01", 70.0)] == dated
+        assert case.measurements == _round_trip(case, kb).measurements
 
     def test_c3_by_loinc_in_mg_per_dl(self, kb: KnowledgeBase) -> None:
         """C3 90 mg/dL (LOINC 4485-9) is read as 0.9 g/L, flagged low by the interpretation."""

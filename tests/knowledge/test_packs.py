@@ -108,11 +108,15 @@ class TestParameters:
         assert all(kb.is_default_unconfirmed(k) for k in unconfirmed)
 
 
-def test_ivig_regimens_carry_a_source_and_no_sjs_ten_row(kb: KnowledgeBase) -> None:
-    """Every IVIG regimen names a source; none is outside CLE (no SJS/TEN schedule was seen)."""
+def test_ivig_regimens_carry_a_source_and_two_outside_cle(kb: KnowledgeBase) -> None:
+    """Every IVIG regimen names a source; the two SJS/TEN rows name their disease and study."""
     from clepath.knowledge.models.ivig import RegimenPreset
 
     rows = kb.table("ivig", "regimens", RegimenPreset)
+    outside = {r.id: (r.indication, r.source, r.tag) for r in rows if r.outside_cle}
 
-    assert (5, True, []) == (
-        len(rows), all(r.source for r in rows), [r.id for r in rows if r.outside_cle])
+    assert (7, True) == (len(rows), all(r.source for r in rows))
+    assert {
+        "sjs_ten_yang_2009": ("SJS/TEN", ("yang2009", "yang2009_cjd"), "V"),
+        "sjs_ten_trent_2003": ("TEN", ("trent2003",), "V"),
+    } == outside

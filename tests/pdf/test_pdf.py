@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from clepath.casefile import load_case
 from clepath.domain.case import Case
@@ -12,7 +15,14 @@ from clepath.engine.assess import Assessment, assess
 from clepath.engine.ivig import IvigPlanReport, plan_for_case
 from clepath.engine.timeline import build_timeline
 from clepath.knowledge.base import KnowledgeBase
-from clepath.report.pdf import ivig_prior_auth_pdf, pdf_safe, treatment_summary_pdf
+from clepath.knowledge.models.evidence import IvigReport
+from clepath.report.pdf import (
+    _adverse_events,
+    _drawable,
+    ivig_prior_auth_pdf,
+    pdf_safe,
+    treatment_summary_pdf,
+)
 from tests.conftest import SCLE_CASE, SEED_CASE
 from tests.pdf._text import pdf_text
 
@@ -58,16 +68,47 @@ def seed_summary(seed: tuple[Case, Assessment, IvigPlanReport], kb: KnowledgeBas
 
 class TestFont:
     def test_clinical_symbols_are_kept(self) -> None:
-        """µ, ≤, ≥ and × are in the embedded font, so they print as themselves."""
-        assert "≤ 5 mg, ≥ 20 %, 46 µg/mL, 1.3 ×10" == pdf_safe("≤ 5 mg, ≥ 20 %, 46 µg/mL, 1.3 ×10")
+        """µ, ≤, ≥, ×, ⁹, ², ³ and → are in the bundled font, so they print as themselves."""
+        text = "≤ 5 mg, ≥ 20 %, 46 µg/mL, 3.6 ×10⁹/L, 1.73 m², 1300 /mm³, 2021 → now"
+
+        assert text == pdf_safe(text)
 
     def test_missing_glyphs_become_ascii(self) -> None:
-        """An arrow and a superscript nine, absent from the font, become ASCII."""
-        assert "2021 -> now, x10^9/L" == pdf_safe("2021 → now, ×10⁹/L").replace("×", "x")
+        """A character the font lacks (a CJK ideograph, an emoji) prints as "?", never tofu."""
+        assert "WBC ? ?" == pdf_safe("WBC 漢 \U0001fa7a")
 
     def test_font_is_embedded(self, seed_summary: bytes) -> None:
-        """The Vera subset reportlab ships is embedded."""
-        assert b"BitstreamVeraSans-Roman" in seed_summary
+        """The bundled DejaVu Sans is embedded (subset), not taken from the machine."""
+        assert b"+DejaVuSans" in seed_summary
+
+    @given(st.text(max_size=40))
+    def test_safe_text_is_drawable(self, text: str) -> None:
+        """Whatever the text, every character pdf_safe leaves is ASCII or in the font, and a
+        drawable character is never changed."""
+        safe = pdf_safe(text)
+        drawable = _drawable()
+
+        assert all(ord(c) < 128 or ord(c) in drawable for c in safe)
+        if all(ord(c) < 128 or ord(c) in drawable for c in text):
+            assert safe == text
+
+    def test_units_are_not_split_at_the_slash(self, scle: tuple[Case, Assessment, IvigPlanReport],
+                                              kb: KnowledgeBase) -> None:
+        """No line of the SCLE letter ends inside a unit ("400 mg/" then "kg")."""
+        _, a, plan = scle
+        text = pdf_text(ivig_prior_auth_pdf(a, plan, kb=kb))
+
+        assert [] == re.findall(r"\b(?:mg|g|mL|kg)/ \S+", text)
+
+    def test_units_print_as_written(self, scle: tuple[Case, Assessment, IvigPlanReport],
+                                    kb: KnowledgeBase) -> None:
+        """The SCLE summary's text shows WBC 3.6 ×10⁹/L, BMI 31.2 kg/m² and eGFR 99
+        mL/min/1.73 m² with the real superscripts."""
+        case, a, _ = scle
+        text = pdf_text(treatment_summary_pdf(a, timeline=build_timeline(case, kb)))
+
+        assert [] == [x for x in ("3.6 ×10⁹/L", "31.2 kg/m²", "99 mL/min/1.73 m²")
+                      if x not in text]
 
 
 class TestTreatmentSummary:
@@ -85,7 +126,7 @@ class TestTreatmentSummary:
         """Patient reference, as_of and the pack versions are printed."""
         text = pdf_text(seed_summary)
 
-        for expected in ("idoj-2020-ivig-rescue", "2019-06-01", "clasi@1.0.0", "ivig@1.0.0"):
+        for expected in ("idoj-2020-ivig-rescue", "2019-06-01", "clasi@1.0.0", "ivig@1.1.0"):
             assert expected in text
 
     def test_scores_and_refractory_status(self, seed_summary: bytes) -> None:
@@ -222,3 +263,31 @@ class TestIvigLetter:
         _, a, plan = seed
 
         assert seed_letter == ivig_prior_auth_pdf(a, plan)
+
+
+class TestAdverseEvents:
+    ROW = dict(id="x", citation="A. 2000", year=2000, subtype="SCLE", prior_therapy="HCQ",
+               regimen_text="2 g/kg", outcome="Improved.", response="CR", source="x", tag="V")
+
+    def test_unmentioned_in_a_partly_read_report(self) -> None:
+        """"none mentioned in the visible text" of a first-page read becomes not reported, not
+        confirmed in the full text."""
+        row = IvigReport(**self.ROW, adverse_events="none mentioned in the visible text",
+                         verified="first_page")
+
+        assert "Adverse events: not reported (not confirmed in the full text)" == (
+            _adverse_events(row))
+
+    def test_unmentioned_in_a_fully_read_report(self) -> None:
+        """The same remark on a fully read report is simply "not reported"."""
+        row = IvigReport(**self.ROW, adverse_events="none mentioned in the visible text",
+                         verified="full")
+
+        assert "Adverse events: not reported" == _adverse_events(row)
+
+    def test_reported_events_are_kept(self) -> None:
+        """A stated adverse event is printed as the pack gives it."""
+        row = IvigReport(**self.ROW, adverse_events="1 acute cutaneous vasculitis",
+                         verified="abstract")
+
+        assert "Adverse events: 1 acute cutaneous vasculitis" == _adverse_events(row)

@@ -62,3 +62,30 @@ class TestMigrations:
             engine.dispose()
 
         assert ("wal", 1) == (mode, keys)
+
+
+class TestCurrentDatabaseFastPath:
+    def test_scripts_name_the_same_head_as_alembic(self) -> None:
+        """The head read from the scripts' revision lines is Alembic's head (0003 or later)."""
+        from clepath.store.migrate import _scripted_head
+
+        assert _scripted_head() == head_revision()
+
+    def test_current_database_is_not_migrated_again(self, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+        """A second `upgrade` of a SQLite file at the head answers the head without running
+        Alembic's upgrade; a file one revision behind is still migrated to the head."""
+        from alembic import command
+
+        url = f"sqlite:///{tmp_path / 'restart.db'}"
+        upgrade(url)
+        calls: list[str] = []
+        real = command.upgrade
+        monkeypatch.setattr(command, "upgrade", lambda config, rev: calls.append(rev))
+
+        again = upgrade(url)
+        behind = f"sqlite:///{tmp_path / 'behind.db'}"
+        monkeypatch.setattr(command, "upgrade", real)
+        upgrade(behind, "0002")
+        caught_up = upgrade(behind)
+
+        assert (head_revision(), [], head_revision()) == (again, calls, caught_up)

@@ -129,10 +129,8 @@ def expected_numbers(case: Case, kb: KnowledgeBase) -> list[Expected]:
 
 def _pattern(text: str, surface: str) -> re.Pattern[str]:
     """`text` as a whole token: 60 g is not found inside 160 g, 1,060 g or 60 g/kg; in a PDF, breaks
-    may fall between words and the raised 9 of ×10⁹/L is its own fragment."""
+    may fall between words (the PDFs print ⁹, ² and ³ as themselves)."""
     body = re.escape(text).replace(r"\ ", r"\s+")
-    if surface in _PDFS:
-        body = body.replace("⁹", r"\s*9\s*")
     return re.compile(rf"(?<![\d.,]){body}(?![\d]|,\d|/kg|\.\d)")
 
 

@@ -213,3 +213,23 @@ def test_generated_cases_show_every_number_everywhere(
     surfaces = surfaces_of(site, case)
     _assert_all_numbers(surfaces, case, kb)
     _assert_no_ucum(surfaces)
+
+
+def test_dated_weight_and_its_date_everywhere(site: Site, kb: KnowledgeBase) -> None:
+    """Weights of 176 lb on 2019-05-28 and 70 kg on 2019-07-01 (after the 3 June start): every
+    surface states "79.8 kg on 2019-05-28"; the plan surfaces name the later weight as not used
+    and every number of both JSONs still shows."""
+    data = copy.deepcopy(SEED)
+    del data["patient"]["weight"]
+    data["measurements"] = [
+        {"name": "weight", "date": "2019-05-28", "value": "176 lb"},
+        {"name": "weight", "date": "2019-07-01", "value": "70 kg"},
+    ]
+    data["id"] = f"surface-{next(_IDS):04d}"
+    case = parse_case(data, kb)
+    surfaces = surfaces_of(site, case)
+
+    _assert_everywhere(surfaces, "79.8 kg on 2019-05-28", (*ASSESSMENT_SURFACES, *PLAN_SURFACES))
+    _assert_everywhere(surfaces, "70.0 kg on 2019-07-01 is after the plan start",
+                       (IVIG_PAGE, LETTER_PDF, TERMINAL_IVIG))
+    _assert_all_numbers(surfaces, case, kb)

@@ -139,12 +139,45 @@ class TestPresetLabels:
         "indication": "SJS/TEN",
     }
 
-    def test_shipped_presets_are_cle_with_the_seed_first(self, world: World, doc: Browser) -> None:
-        """The page offers the seed's 2 g/kg regimen first and labels no shipped row outside CLE."""
+    def test_shipped_presets_put_every_cle_regimen_before_sjs_ten(
+        self, world: World, doc: Browser
+    ) -> None:
+        """The seed's regimen is first, the five CLE presets come before the two SJS/TEN ones,
+        and only those two are labelled outside CLE."""
         html = doc.get(f"/patients/{world.scle}/ivig").text
         offered = re.findall(r'data-preset="([^"]+)"', html)
+        labelled = re.findall(r'data-preset="([^"]+)">[^<]*</a>\s*<strong class="outside-cle">'
+                              r"([^<]+)<", html)
 
-        assert ("cle_motivating_case", False) == (offered[0], "outside CLE" in html)
+        assert ["cle_motivating_case", "cle_ky_2015", "cle_goodfield_lowdose",
+                "cle_highdose_monthly", "dm_label_analog", "sjs_ten_yang_2009",
+                "sjs_ten_trent_2003"] == offered
+        assert [("sjs_ten_yang_2009", "outside CLE: SJS/TEN — for reference"),
+                ("sjs_ten_trent_2003", "outside CLE: TEN — for reference")] == labelled
+
+    def test_outside_cle_presets_name_their_study(self, world: World, doc: Browser) -> None:
+        """Each SJS/TEN preset shows its primary study (journal, year, PubMed link) beside it."""
+        html = doc.get(f"/patients/{world.scle}/ivig").text
+        items = dict(re.findall(r'data-preset="([^"]+)"(.*?)</li>', html, flags=re.S))
+
+        assert "Int J Dermatol 2009;48(10):1122-1128" in items["sjs_ten_yang_2009"]
+        assert "methylprednisolone 1-1.5 mg/kg/day" in items["sjs_ten_yang_2009"]
+        assert "https://pubmed.ncbi.nlm.nih.gov/12533162/" in items["sjs_ten_trent_2003"]
+        assert "Source:" not in items["cle_motivating_case"]
+
+    def test_choosing_the_sjs_ten_preset_fills_2_g_per_kg_over_5_days(
+        self, world: World, doc: Browser
+    ) -> None:
+        """Yang 2009 fills 2 g/kg over 5 days with no maintenance and says it is outside CLE."""
+        html = doc.get(f"/patients/{world.scle}/ivig?preset=sjs_ten_yang_2009").text
+
+        def value(name: str) -> str:
+            found = re.search(rf'name="{name}"[^>]*value="([^"]*)"', html)
+            return found.group(1) if found else ""
+
+        assert ("2", "5", "", "") == (value("induction_dose"), value("induction_days"),
+                                      value("maintenance_dose"), value("maintenance_cycles"))
+        assert "a regimen reported in SJS/TEN (outside CLE, for reference)" in html
 
     def test_outside_cle_row_is_labelled_and_listed_last(self) -> None:
         """An SJS/TEN preset renders 'outside CLE: SJS/TEN — for reference' after the CLE one."""

@@ -148,3 +148,22 @@ class TestDetails:
         assert (422, 303, 404) == (
             refused.status_code, done.status_code, doc.get(f"/patients/{world.seed}").status_code
         )
+
+
+class TestAuditPage:
+    def test_patients_are_named_by_case_id(self, world: World, doc: Browser, admin: Browser) -> (
+        None
+    ):
+        """The audit log names a viewed patient by case id (idoj-2020-ivig-rescue, linked to
+        the patient page), not the database id, and a deleted patient as "deleted patient N"."""
+        doc.get(f"/patients/{world.seed}")
+        doc.get(f"/patients/{world.scle}")
+        doc.submit(f"/patients/{world.scle}/delete", {"confirm": "demo-scle-0001"})
+        html = admin.get("/audit").text
+        one = admin.get(f"/audit?patient_id={world.seed}").text
+
+        assert (True, True, True) == (
+            f'<a href="/patients/{world.seed}">idoj-2020-ivig-rescue</a>' in html,
+            f"deleted patient {world.scle}" in html,
+            "Audit log of patient idoj-2020-ivig-rescue" in one,
+        )

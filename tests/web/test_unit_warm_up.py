@@ -1,4 +1,4 @@
-"""The served app builds the UCUM registry once, before its first request."""
+"""The served app starts building the UCUM registry when it is made, in the background."""
 
 from __future__ import annotations
 
@@ -9,18 +9,52 @@ from clepath.web import create_app
 from tests.store.conftest import FAST_HASHER
 
 
-def test_the_served_app_builds_the_registry_before_serving(
+def test_the_served_app_starts_the_registry_without_waiting_for_it(
     database_url: str, kb: KnowledgeBase
 ) -> None:
-    """With warm-up (as `clepath serve` runs it) the registry exists before any request: 1 ug/dL
-    (a unit beyond the precomputed table) is 10 ug/L."""
+    """With warm-up (as `clepath serve` runs it) the app is made at once while the registry is
+    built beside it; the first unit beyond the precomputed table waits for the build and is
+    right: 1 ug/dL is 10 ug/L."""
     units._REGISTRY = None
     units._ucum_unit.cache_clear()
     units._factor.cache_clear()
     settings = Settings(database_url=database_url, secret_key="test-secret-key")
     app = create_app(settings, knowledge=kb, password_hasher=FAST_HASHER, warm_up=True)
     try:
-        built = units._REGISTRY is not None
-        assert (True, 10.0) == (built, round(units.convert(1, "ug/dL", "ug/L"), 9))
+        builder = units._BUILDER
+        value = units.convert(1, "ug/dL", "ug/L")
+        assert builder is not None
+        builder.join(timeout=60)
+        assert (False, True, 10.0) == (
+            builder.is_alive(),
+            units._REGISTRY is not None,
+            round(value, 9),
+        )
     finally:
         app.state.clepath.close()
+
+
+def test_the_served_app_loads_the_pdf_compiler_before_serving(
+    database_url: str, kb: KnowledgeBase
+) -> None:
+    """With warm-up the Typst compiler of the documents exists before any request."""
+    from clepath.report import pdf
+
+    pdf._compiler.cache_clear()
+    settings = Settings(database_url=database_url, secret_key="test-secret-key")
+    app = create_app(settings, knowledge=kb, password_hasher=FAST_HASHER, warm_up=True)
+    try:
+        assert 1 == pdf._compiler.cache_info().currsize
+    finally:
+        app.state.clepath.close()
+def test_warm_up_can_wait_for_the_registry() -> None:
+    """`warm_up(wait=True)` returns with the registry built: 1 ug/dL is then 10 ug/L."""
+    units._REGISTRY = None
+    units._ucum_unit.cache_clear()
+    units._factor.cache_clear()
+
+    units.warm_up(wait=True)
+    built = units._REGISTRY is not None
+    value = units.convert(1, "ug/dL", "ug/L")
+
+    assert (True, 10.0) == (built, round(value, 9))

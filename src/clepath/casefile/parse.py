@@ -23,6 +23,7 @@ from clepath.domain.case import (
     IvigCourseRequest,
     IvigRequest,
     LabResult,
+    Measurement,
     Patient,
     TherapyCourse,
 )
@@ -54,6 +55,7 @@ _TOP_KEYS = (
     "labs",
     "clasi",
     "therapies",
+    "measurements",
     "requests",
 )
 _PATIENT_KEYS = (
@@ -82,6 +84,7 @@ _CLASI_KEYS = (
     "note",
 )
 _REGION_KEYS = ("erythema", "scale", "dyspigmentation", "scarring")
+_MEASUREMENT_KEYS = ("name", "date", "value")
 _THERAPY_KEYS = ("drug", "dose", "frequency", "route", "start", "stop", "outcome", "note")
 _REQUEST_KEYS = ("ivig",)
 _IVIG_KEYS = ("induction", "maintenance", "product", "policy", "start")
@@ -94,6 +97,11 @@ _DATE_FORM = "an ISO 8601 date, e.g. 2019-06-01"
 _PARTIAL_FORM = "an ISO 8601 date, a year-month (2019-05) or a year (2009)"
 _MASS_FORM = "a mass with its unit, e.g. '60 kg', '132 lb' or {value: 60, unit: kg}"
 _LENGTH_FORM = "a length with its unit, e.g. '158 cm', '5 ft 3 in' or {value: 158, unit: cm}"
+# A dated measurement's unit, accepted form and fallback bounds (as patient.weight / .height).
+_MEASUREMENT_UNITS = {
+    "weight": ("kg", _MASS_FORM, 0.3, 400.0),
+    "height": ("cm", _LENGTH_FORM, 30.0, 250.0),
+}
 
 
 _DATE_LIKE = re.compile(r"^\s*(\d{1,4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?\s*$")
@@ -432,6 +440,11 @@ def parse_case(data: Any, kb: KnowledgeBase) -> Case:
         for i, item in enumerate(_list(p, "therapies", top.get("therapies")))
         if (t := _therapy(p, kb, i, item)) is not None
     )
+    measurements = tuple(
+        m
+        for i, item in enumerate(_list(p, "measurements", top.get("measurements")))
+        if (m := _measurement(p, i, item)) is not None
+    )
     requests = _mapping(p, "requests", top.get("requests"), _REQUEST_KEYS)
     ivig = _ivig(p, kb, requests.get("ivig")) if "ivig" in requests else None
 
@@ -447,6 +460,7 @@ def parse_case(data: Any, kb: KnowledgeBase) -> Case:
         labs=labs,
         clasi=tuple(sorted(clasi, key=lambda e: e.date)),
         therapies=therapies,
+        measurements=measurements,
         ivig_request=ivig,
     )
 
@@ -529,14 +543,51 @@ def _patient(p: _Problems, kb: KnowledgeBase, raw: Any, as_of: dt.date) -> Patie
     )
 
 
+def _measurement(p: _Problems, index: int, raw: Any) -> Measurement | None:
+    field = f"measurements[{index}]"
+    fields = _mapping(p, field, raw, _MEASUREMENT_KEYS)
+    if not fields:
+        if isinstance(raw, Mapping) and not raw:
+            p.add(field, raw, "is empty", "{name: weight or height, date, value}")
+        return None
+    raw_name = fields.get("name")
+    name = raw_name.strip().lower() if isinstance(raw_name, str) else None
+    if name not in _MEASUREMENT_UNITS:
+        p.add(f"{field}.name", raw_name, "is required" if raw_name is None else
+              "is not a body measurement", "weight or height", ("weight", "height"))
+        name = None
+    date = _date(p, f"{field}.date", fields.get("date"), required=True)
+    value: float | None = None
+    raw_value = fields.get("value")
+    if raw_value is None:
+        p.add(f"{field}.value", None, "is required",
+              _MASS_FORM if name != "height" else _LENGTH_FORM)
+    elif name is not None:
+        unit, form, low, high = _MEASUREMENT_UNITS[name]
+        value = _positive(p, f"{field}.value", raw_value, unit, form, low, high,
+                          key=f"patient.{name}")
+    if name is None or date is None or value is None:
+        return None
+    original = raw_value.strip() if isinstance(raw_value, str) else None
+    return Measurement(name=name, date=date, value=value, original=original)
+
+
 def _positive(
-    p: _Problems, field: str, value: Any, unit: str, accepted: str, low: float, high: float
+    p: _Problems,
+    field: str,
+    value: Any,
+    unit: str,
+    accepted: str,
+    low: float,
+    high: float,
+    *,
+    key: str | None = None,
 ) -> float | None:
     converted = _in_unit(p, field, value, unit, accepted)
     if converted is None:
         return None
     number, _ = converted
-    low, high = p.bounds(field, unit, low, high)
+    low, high = p.bounds(key or field, unit, low, high)
     if not low <= number <= high:
         p.add(field, value, f"is {number:.4g} {unit}, outside {low:g}-{high:g} {unit}", accepted)
         return None

@@ -109,7 +109,8 @@ def ivig(
     preset: Annotated[
         str | None,
         typer.Option(help="Regimen preset: cle_motivating_case, cle_ky_2015, "
-                          "cle_goodfield_lowdose, cle_highdose_monthly, dm_label_analog."),
+                          "cle_goodfield_lowdose, cle_highdose_monthly, dm_label_analog; "
+                          "outside CLE, for reference: sjs_ten_yang_2009, sjs_ten_trent_2003."),
     ] = None,
     induction_dose: Annotated[
         str | None, typer.Option(help="Induction dose per kg, e.g. '2 g/kg'.", metavar="DOSE")

@@ -17,9 +17,10 @@ from clepath.cli.common import DEMO_CASES, demo_path, knowledge_with, load_case_
 from clepath.domain.case import Case
 from clepath.errors import CaseError, ClepathError, KnowledgeError
 
-__all__ = ["app", "main"]
+__all__ = ["app", "main"]  # noqa: F822 - `app` comes from the module's __getattr__
 
-app = typer.Typer(
+# The application; `app` (module attribute) is this with every command group registered.
+_app = typer.Typer(
     name="clepath",
     help="Decision support for cutaneous lupus erythematosus (it never decides alone).",
     no_args_is_help=True,
@@ -27,7 +28,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 knowledge_app = typer.Typer(help="Inspect the knowledge packs.", no_args_is_help=True)
-app.add_typer(knowledge_app, name="knowledge")
+_app.add_typer(knowledge_app, name="knowledge")
 
 SetOption = Annotated[
     list[str] | None,
@@ -47,7 +48,7 @@ DemoOption = Annotated[
 ]
 
 
-@app.callback(invoke_without_command=True)
+@_app.callback(invoke_without_command=True)
 def _root(
     version: Annotated[bool, typer.Option("--version", help="Print the version.")] = False,
 ) -> None:
@@ -56,7 +57,7 @@ def _root(
         raise typer.Exit()
 
 
-@app.command()
+@_app.command()
 def assess(
     case: Annotated[Path | None, typer.Argument(help="Case file (YAML or JSON).")] = None,
     demo: DemoOption = None,
@@ -92,7 +93,7 @@ def assess(
     render_assessment(result, Console(), similar)
 
 
-@app.command()
+@_app.command()
 def validate(
     case: Annotated[Path, typer.Argument(help="Case file (YAML or JSON).")],
 ) -> None:
@@ -109,7 +110,7 @@ def validate(
     )
 
 
-@app.command()
+@_app.command()
 def example(
     name: Annotated[str, typer.Argument(help=f"One of: {', '.join(DEMO_CASES)}.")] = "seed",
 ) -> None:
@@ -160,20 +161,57 @@ def _problem(field: str, value: object, message: str, accepted: str) -> object:
     return FieldProblem(field, value, message, accepted)
 
 
-def _register_plugins() -> None:
+# The command modules and the command words each adds. A command line whose first word is a
+# command of this module, or of one command module, loads only what it runs (a faster cold
+# start); any other line (`clepath --help`, a misspelt command) loads them all.
+_PLUGINS = ("ivig", "report", "fhir", "cds", "web", "ingest", "care", "screen")
+_CORE_COMMANDS = frozenset({"assess", "validate", "example", "knowledge"})
+_PLUGIN_COMMANDS = {
+    "ivig": ("ivig",),
+    "report": ("report", "care"),  # `care` adds `report care`
+    "fhir": ("fhir",),
+    "cds": ("cds",),
+    "serve": ("web",),
+    "db": ("web",),
+    "user": ("web",),
+    "ingest": ("ingest",),
+    "similar": ("ingest",),
+    "screen": ("screen",),
+    "generate": ("screen",),
+}
+_registered: set[str] = set()
+
+
+def _register_plugins(names: tuple[str, ...] = _PLUGINS) -> None:
     """Command groups that live in their own modules (IVIG, reports, FHIR, CDS Hooks, web, ingest,
-    care, screening)."""
+    care, screening), each once, in the order of `_PLUGINS`."""
     import importlib
     import importlib.util
 
-    for name in ("ivig", "report", "fhir", "cds", "web", "ingest", "care", "screen"):
+    for name in _PLUGINS:
+        if name not in names or name in _registered:
+            continue
+        _registered.add(name)
         module_name = f"clepath.cli.{name}"
         if importlib.util.find_spec(module_name) is None:
             continue
-        importlib.import_module(module_name).register(app)
+        importlib.import_module(module_name).register(_app)
 
 
-_register_plugins()
+def __getattr__(name: str) -> Any:
+    """`app`: the whole application, every command group registered."""
+    if name == "app":
+        _register_plugins()
+        return _app
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _plugins_for(args: list[str]) -> tuple[str, ...]:
+    """The command modules a command line needs (by its first word)."""
+    first = args[0] if args else ""
+    if first in _CORE_COMMANDS:
+        return ()
+    return _PLUGIN_COMMANDS.get(first, _PLUGINS)
 
 
 def _click_exception(exc: Exception) -> Any:
@@ -197,8 +235,9 @@ def _click_exception(exc: Exception) -> Any:
 def main() -> None:
     """Run the CLI; turn clepath's errors into messages and exit codes, never tracebacks."""
     err = Console(stderr=True)
+    _register_plugins(_plugins_for(sys.argv[1:]))
     try:
-        app(standalone_mode=False)
+        _app(standalone_mode=False)
     except CaseError as exc:
         err.print(f"[bold red]invalid input[/] ({len(exc.problems)} problem(s)):")
         for problem in exc.problems:

@@ -50,7 +50,7 @@ def summary(
     kb = knowledge_with(settings)
     loaded = load_case_arg(case, demo, kb)
     content = treatment_summary_pdf(
-        assess(loaded, kb, today=dt.date.today()), timeline=build_timeline(loaded, kb)
+        assess(loaded, kb, today=dt.date.today()), timeline=build_timeline(loaded, kb), kb=kb
     )
     pdf.write_bytes(content)
     Console(stderr=True).print(f"Wrote the treatment summary to {pdf}", highlight=False)

@@ -4,10 +4,13 @@ and the planted patients of each screening rule in ground_truth.csv.
 Synthea-shaped (shared/screening.md): MedicationRequests coded by RxNorm clinical drug with only
 about a quarter carrying a dosageInstruction, doses as unitless tablet counts
 (`{"value": 2.0}`), topical creams as MedicationRequests known only by text, body weight as
-LOINC 29463-7. Codes come from the knowledge packs or are the public codes recorded in
-shared/interop.md (SNOMED CT CLE concepts, LOINC 6690-2 WBC, 29463-7 body weight, RxNorm 979092
-and 312617); drugs without a verified RxNorm code (methotrexate, mycophenolate, IVIG) carry
-clepath's local drug code only, as clepath's own FHIR export writes them.
+LOINC 29463-7. Real-EHR shapes beside them: pharmacy fills (MedicationDispense with days'
+supply), active MedicationStatements coded by RxNorm, and infusion-centre
+MedicationAdministrations referring to a Medication resource (IVIG, anifrolumab). Codes come
+from the knowledge packs or are the public codes recorded in shared/interop.md (SNOMED CT CLE
+concepts, LOINC 6690-2 WBC, 29463-7 body weight, RxNorm 979092 and 312617); drugs without a
+verified RxNorm code (methotrexate, mycophenolate, IVIG) carry clepath's local drug code only,
+as clepath's own FHIR export writes them, or a product name only.
 
 Each patient is drawn from its own seeded generator (seed and index), so a cohort is the same
 for a seed whatever its size or chunking, and patients are written one at a time: a million
@@ -36,7 +39,7 @@ RULES = ("hcq_above_5_mg_per_kg", "glucocorticoid_above_target", "refractory_not
          "ivig_without_review")
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 _TYPES = ("Patient", "Condition", "Observation", "MedicationRequest", "MedicationStatement",
-          "Encounter")
+          "MedicationAdministration", "MedicationDispense", "Medication", "Encounter")
 # SNOMED CT concepts listed in shared/interop.md section 2.2 (CLE subtypes and SLE).
 _CONDITIONS = (("239891002", "Subacute cutaneous lupus erythematosus"),
                ("200938002", "Discoid lupus erythematosus"),
@@ -66,7 +69,7 @@ class _Patient:
         rid = self.id if kind == "Patient" else self.uid()
         res = {"resourceType": kind, "id": rid, "meta": {"lastUpdated": self.stamp}}
         res.update(body)
-        if kind != "Patient":
+        if kind not in ("Patient", "Medication"):
             res["subject"] = self.ref
         self.out[kind].append(res)
         return res
@@ -105,6 +108,45 @@ class _Patient:
             body["dispenseRequest"] = {"validityPeriod": {
                 "start": self.day(days_before), "end": self.day(end_days_before)}}
         self.add("MedicationRequest", body)
+
+    def statement(self, code: tuple[str, str], *, days_before: int, tablets: float) -> None:
+        """A Synthea-like active MedicationStatement: RxNorm only, a unitless tablet count."""
+        self.add("MedicationStatement", {
+            "status": "active",
+            "medicationCodeableConcept": t.codeable(t.coding(RXNORM, *code), text=code[1]),
+            "effectivePeriod": {"start": self.day(days_before) + "T10:00:00Z"},
+            "dosage": [{"timing": {"repeat": {"frequency": 1, "period": 1, "periodUnit": "d"}},
+                        "doseAndRate": [{"doseQuantity": {"value": tablets}}]}],
+        })
+
+    def dispense(self, code: tuple[str, str], *, days_before: int, tablets: float,
+                 per_day: int = 1, supply: int = 90) -> None:
+        """A pharmacy fill: RxNorm clinical drug, tablets, days' supply, the prescriber's sig."""
+        self.add("MedicationDispense", {
+            "status": "completed",
+            "medicationCodeableConcept": t.codeable(t.coding(RXNORM, *code), text=code[1]),
+            "quantity": {"value": tablets * per_day * supply, "unit": "tablet"},
+            "daysSupply": t.quantity(supply, "d"),
+            "whenHandedOver": self.day(days_before) + "T16:00:00Z",
+            "dosageInstruction": [{
+                "timing": {"repeat": {"frequency": per_day, "period": 1, "periodUnit": "d"}},
+                "doseAndRate": [{"doseQuantity": {"value": tablets}}]}],
+        })
+
+    def infusions(self, product: str, days_before: tuple[int, ...], dose: dict[str, Any]
+                  ) -> None:
+        """Infusion-centre administrations (Epic-like): a Medication resource referred to by
+        each MedicationAdministration, the dose per infusion in `dosage.dose`."""
+        med = self.add("Medication", {"code": t.codeable(text=product)})
+        for days in days_before:
+            self.add("MedicationAdministration", {
+                "status": "completed",
+                "medicationReference": {"reference": f"Medication/{med['id']}",
+                                        "display": product},
+                "effectivePeriod": {"start": self.day(days) + "T09:00:00Z",
+                                    "end": self.day(days) + "T13:00:00Z"},
+                "dosage": {"route": t.codeable(text="Intravenous"), "dose": dose},
+            })
 
     def history(self, drug: str, outcome: str, start: int, end: int) -> None:
         self.add("MedicationStatement", {
@@ -166,6 +208,9 @@ def _background(p: _Patient) -> float:
 
 def _safe_hcq(p: _Patient, weight: float) -> None:
     tablets = 2 if weight >= 84 else 1  # at most 5 mg/kg at every weight (base +-3 kg, >= 42)
+    if p.rng.random() < 0.3:  # a pharmacy fill instead of an order
+        p.dispense(_HCQ, days_before=p.rng.randint(20, 400), tablets=tablets, supply=30)
+        return
     dose = {"value": float(tablets)} if p.rng.random() < 0.25 else None
     p.order(_HCQ, days_before=p.rng.randint(100, 2000), dose=dose)
 
@@ -176,7 +221,10 @@ def _plant(p: _Patient, rule: str, kind: str) -> None:
         p.weight(90, 1200)  # an older, heavier weight: the latest one counts
         weight = 80.0 if kind == "decoy" else rng.uniform(50, 75)
         p.weight(weight, rng.randint(1, 25))  # the latest weight (background ones are older)
-        variant = rng.randrange(3)
+        variant = rng.randrange(4)
+        if variant == 3:  # a pharmacy fill covering the screening date
+            p.dispense(_HCQ, days_before=rng.randint(5, 60), tablets=2.0)
+            return
         if variant == 0:
             dose, per = {"value": 2.0}, (1, 1, "d")
         elif variant == 1:
@@ -186,18 +234,28 @@ def _plant(p: _Patient, rule: str, kind: str) -> None:
         p.order(_HCQ, days_before=rng.randint(100, 900), dose=dose, per=per)
     elif rule == "glucocorticoid_above_target":
         start = rng.randint(60, 80) if kind == "decoy" else rng.randint(95, 600)
-        p.order(_PRED, days_before=start, dose={"value": 2.0}, per=(1, 1, "d"))
+        if rng.random() < 0.5:
+            p.statement(_PRED, days_before=start, tablets=2.0)
+        else:
+            p.order(_PRED, days_before=start, dose={"value": 2.0}, per=(1, 1, "d"))
     elif rule == "refractory_not_escalated":
         p.history("hydroxychloroquine", "failed", 900, 500)
         p.history("methotrexate", "failed", 480, 200)
-        if kind == "decoy":
+        if kind == "decoy" and rng.random() < 0.5:
+            p.infusions("anifrolumab-fnia (SAPHNELO) 300 mg in sodium chloride 0.9 % 100 mL IV",
+                        (61, 33, 5), t.quantity(300, "mg"))
+        elif kind == "decoy":
             p.order(None, local="mycophenolate mofetil", text="mycophenolate mofetil",
                     days_before=150, dose=t.quantity(1000, "mg"), per=(2, 1, "d"))
     elif rule == "ivig_without_review":
         if kind == "decoy":
             p.clasi(130)
-        p.order(None, local="intravenous immunoglobulin", text="immune globulin (IVIG)",
-                days_before=100, dose=t.quantity(35, "g"), per=(1, 4, "wk"))
+        if rng.random() < 0.5:  # given at an infusion centre: administrations only
+            p.infusions("PRIVIGEN 10 % intravenous solution", (100, 99, 72, 44, 16),
+                        t.quantity(35, "g"))
+        else:
+            p.order(None, local="intravenous immunoglobulin", text="immune globulin (IVIG)",
+                    days_before=100, dose=t.quantity(35, "g"), per=(1, 4, "wk"))
 
 
 def _role(index: int, plant_every: int) -> tuple[str, str] | None:

@@ -22,7 +22,7 @@ import orjson
 from clepath.cohort.schema import RESOURCES
 from clepath.errors import CaseError, FieldProblem
 
-__all__ = ["BadLine", "Export", "open_text", "read_export"]
+__all__ = ["BadLine", "Export", "find_bad_lines", "open_text", "read_export", "scan_lines"]
 
 _NAME = re.compile(r"^([A-Z][A-Za-z]+)")
 
@@ -108,29 +108,57 @@ def read_export(root: Path) -> Export:
     return export
 
 
-def scan_lines(path: Path, kind: str, clean: Path) -> tuple[list[BadLine], int]:
-    """Read a file line by line: record bad lines, write the good ones to `clean`."""
+def _line_problem(line: bytes, kind: str) -> str | None:
+    """Why one NDJSON line is not a readable resource of `kind` (None when it is)."""
+    try:
+        res = orjson.loads(line)
+    except orjson.JSONDecodeError as exc:
+        return f"not JSON: {exc}"
+    if not isinstance(res, dict) or res.get("resourceType") != kind:
+        got = res.get("resourceType") if isinstance(res, dict) else type(res).__name__
+        return f"not a {kind} (got {got})"
+    if not isinstance(res.get("id"), str):
+        return "resource without an id"
+    return None
+
+
+def scan_lines(path: Path, kind: str, clean: Path,
+               kept: list[int] | None = None) -> tuple[list[BadLine], int]:
+    """Read a file line by line: record bad lines, write the good ones to `clean` (and their
+    line numbers in the original file to `kept`)."""
     bad: list[BadLine] = []
     good = 0
     with open_text(path) as src, clean.open("wb") as dst:
         for number, line in enumerate(src, start=1):
             if not line.strip():
                 continue
-            try:
-                res = orjson.loads(line)
-            except orjson.JSONDecodeError as exc:
-                bad.append(BadLine(path.name, number, f"not JSON: {exc}"))
-                continue
-            if not isinstance(res, dict) or res.get("resourceType") != kind:
-                got = res.get("resourceType") if isinstance(res, dict) else type(res).__name__
-                bad.append(BadLine(path.name, number, f"not a {kind} (got {got})"))
-                continue
-            if not isinstance(res.get("id"), str):
-                bad.append(BadLine(path.name, number, "resource without an id"))
+            problem = _line_problem(line, kind)
+            if problem is not None:
+                bad.append(BadLine(path.name, number, problem))
                 continue
             dst.write(line if line.endswith(b"\n") else line + b"\n")
+            if kept is not None:
+                kept.append(number)
             good += 1
     return bad, good
+
+
+def find_bad_lines(path: Path, kind: str, refused: set[str]) -> list[BadLine]:
+    """The bad lines of a file another reader found bad, by line number: lines that are not a
+    resource of `kind`, and lines whose text is in `refused` (records the reader's typed schema
+    refused, such as a string where a number belongs)."""
+    bad: list[BadLine] = []
+    with open_text(path) as src:
+        for number, line in enumerate(src, start=1):
+            text = line.strip()
+            if not text:
+                continue
+            problem = _line_problem(text, kind)
+            if problem is None and text.decode("utf-8", "replace") in refused:
+                problem = "refused by the typed read: an element of the wrong JSON type"
+            if problem is not None:
+                bad.append(BadLine(path.name, number, problem))
+    return bad
 
 
 def deleted_keys(export: Export) -> tuple[set[tuple[str, str]], list[BadLine]]:

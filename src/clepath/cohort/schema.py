@@ -65,13 +65,21 @@ RESOURCES: dict[str, Node] = {
         dispenseRequest=_st(validityPeriod=PERIOD),
     ),
     "MedicationStatement": _st(
-        **_COMMON, status=V, statusReason=_l(CC), medicationCodeableConcept=CC, subject=REF,
-        effectiveDateTime=V, effectivePeriod=PERIOD, dosage=_l(DOSAGE),
+        **_COMMON, status=V, statusReason=_l(CC), medicationCodeableConcept=CC,
+        medicationReference=REF, subject=REF, effectiveDateTime=V, effectivePeriod=PERIOD,
+        dosage=_l(DOSAGE),
     ),
     "MedicationAdministration": _st(
-        **_COMMON, status=V, medicationCodeableConcept=CC, subject=REF, effectiveDateTime=V,
-        effectivePeriod=PERIOD,
+        **_COMMON, status=V, medicationCodeableConcept=CC, medicationReference=REF,
+        subject=REF, effectiveDateTime=V, effectivePeriod=PERIOD, request=REF,
+        dosage=_st(route=CC, dose=QTY),
     ),
+    "MedicationDispense": _st(
+        **_COMMON, status=V, medicationCodeableConcept=CC, medicationReference=REF,
+        subject=REF, whenPrepared=V, whenHandedOver=V, daysSupply=QTY,
+        authorizingPrescription=_l(REF), dosageInstruction=_l(DOSAGE),
+    ),
+    "Medication": _st(**_COMMON, code=CC, form=CC),
     "Procedure": _st(**_COMMON, status=V, code=CC, subject=REF, performedDateTime=V),
     "Encounter": _st(**_COMMON, status=V, subject=REF, period=PERIOD),
 }

@@ -14,6 +14,7 @@ assessment engine on the patient's own resources.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import tempfile
 import threading
 import time
@@ -35,14 +36,16 @@ from clepath.cohort.reader import (
 )
 from clepath.cohort.schema import duckdb_columns
 from clepath.cohort.sof import compile_view
-from clepath.domain.units import normalise_unit
+from clepath.domain.units import convert, normalise_unit
 from clepath.engine import therapy as therapy_module
 from clepath.engine.assess import assess
 from clepath.engine.glucocorticoids import equivalence_ratio
 from clepath.fhir.importer import import_bundle
+from clepath.fhir.medication import recogniser
+from clepath.fhir.terminology import local_system
 from clepath.knowledge.base import KnowledgeBase
 from clepath.knowledge.models.drugs import Drug
-from clepath.knowledge.models.screening import RxNormProduct, ViewRow
+from clepath.knowledge.models.screening import ViewRow
 
 __all__ = ["Flag", "ScreenResult", "run_screen"]
 
@@ -119,13 +122,15 @@ def _load(con: duckdb.DuckDBPyConnection, exports: list[Export], tmp: Path,
             readable: list[str] = []
             for number, path in enumerate(paths):
                 try:
-                    con.execute(f"SELECT count(*) FROM ({read.replace('FLAG', 'false')})",
+                    con.execute(_STRICT_COUNT.format(read=read.replace('FLAG', 'false')),
                                 [[str(path)]])
                     readable.append(str(path))
                 except duckdb.Error:
                     clean = tmp / f"clean-{kind}-{number}.ndjson"
-                    found, _ = scan_lines(path, kind, clean)
-                    bad += found
+                    kept: list[int] = []
+                    found, _ = scan_lines(path, kind, clean, kept)
+                    misfits = _typed_misfits(con, read, path, clean, kept)
+                    bad += sorted(found + misfits, key=lambda b: b.line)
                     readable.append(str(clean))
             con.execute(f'CREATE TABLE "{kind}_all" AS {read.replace("FLAG", "true")}', [readable])
         dels = sorted(rid for k, rid in deleted if k == kind)
@@ -148,17 +153,133 @@ def _load(con: duckdb.DuckDBPyConnection, exports: list[Export], tmp: Path,
     return counts, bad, files
 
 
+_LINE = re.compile(r"in line (\d+)")
+# every column is hashed so that each value is cast (a bare count(*) would skip the casts)
+_STRICT_COUNT = "SELECT count(*) FROM ({read}) t WHERE hash(t) IS NOT NULL"
+
+
+def _typed_misfits(con: duckdb.DuckDBPyConnection, read: str, path: Path, clean: Path,
+                   kept: list[int], limit: int = 1000) -> list[BadLine]:
+    """Lines of a clean copy that DuckDB's typed read still refuses (an element of the wrong
+    JSON type, such as a string where a number belongs): DuckDB names the line of the first;
+    it is reported by its line in the original file, removed, and the copy read again (the
+    tolerant read would keep the resource with that element silently emptied)."""
+    bad: list[BadLine] = []
+    for _ in range(limit):
+        try:
+            con.execute(_STRICT_COUNT.format(read=read.replace('FLAG', 'false')), [[str(clean)]])
+            return bad
+        except duckdb.Error as exc:
+            match = _LINE.search(str(exc))
+            if match is None or not 0 < int(match.group(1)) <= len(kept):
+                return bad
+            index = int(match.group(1)) - 1
+            reason = str(exc).split("\n", 1)[0].split(": ", 1)[-1]
+            reason = _LINE.sub("", reason.replace(f'in file "{clean}", ', "")).replace(
+                " :", ":")
+            bad.append(BadLine(path.name, kept[index], f"refused by the typed read: {reason}"))
+            lines = clean.read_bytes().splitlines(keepends=True)
+            del lines[index], kept[index]
+            clean.write_bytes(b"".join(lines))
+    return bad
+
+
 def duckdb_columns_all() -> dict[str, dict[str, str]]:
     from clepath.cohort.schema import RESOURCES
 
     return {kind: duckdb_columns(kind) for kind in RESOURCES}
 
 
+_USE_COLUMNS = ("kind", "id", "patient", "status", "rxnorm", "local_drug", "text", "display",
+                "medication", "outcome", "start_at", "end_at", "dose_value", "dose_unit",
+                "frequency", "period", "period_unit", "route_text", "supply_days", "request")
+# each medication view's columns in the order of _USE_COLUMNS (NULL where the type has none)
+_USE_SOURCES = {
+    "MedicationRequest": ("medication_order", (
+        "id", "patient", "status", "rxnorm", "local_drug", "text", "display", "medication",
+        "NULL", "authored", '"end"', "dose_value", "dose_unit", "frequency", "period",
+        "period_unit", "route_text", "NULL", "NULL")),
+    "MedicationStatement": ("medication_history", (
+        "id", "patient", "status", "rxnorm", "local_drug", "text", "display", "medication",
+        "outcome", "coalesce(start, effective)", '"end"', "dose_value", "dose_unit",
+        "frequency", "period", "period_unit", "route_text", "NULL", "NULL")),
+    "MedicationAdministration": ("medication_given", (
+        "id", "patient", "status", "rxnorm", "local_drug", "text", "display", "medication",
+        "NULL", "coalesce(effective, start)", "NULL", "dose_value", "dose_unit", "NULL",
+        "NULL", "NULL", "route_text", "NULL", "request")),
+    "MedicationDispense": ("medication_dispense", (
+        "id", "patient", "status", "rxnorm", "local_drug", "text", "display", "medication",
+        "NULL", "coalesce(handed_over, prepared)", "NULL", "dose_value", "dose_unit",
+        "frequency", "period", "period_unit", "route_text", "supply_days", "prescription")),
+}
+_TYPES = {"start_at": "VARCHAR", "end_at": "VARCHAR", "outcome": "VARCHAR",
+          "dose_value": "DOUBLE", "dose_unit": "VARCHAR", "frequency": "BIGINT",
+          "period": "DOUBLE", "period_unit": "VARCHAR", "route_text": "VARCHAR",
+          "supply_days": "DOUBLE", "request": "VARCHAR"}
+
+
+def _medication_use(con: duckdb.DuckDBPyConnection) -> None:
+    """One table of every medication resource the FHIR importer reads (orders, statements,
+    administrations, dispenses), the drug concept taken from the Medication it refers to when
+    it names none itself."""
+    branches = []
+    for kind, (view, exprs) in _USE_SOURCES.items():
+        cols = [f"'{kind}' AS kind"]
+        for name, expr in zip(_USE_COLUMNS[1:], exprs, strict=True):
+            typed = f"CAST({expr} AS {_TYPES[name]})" if name in _TYPES else expr
+            cols.append(f"{typed} AS {name}")
+        branches.append(f"SELECT {', '.join(cols)} FROM v_{view}")
+    concept = ("rxnorm", "local_drug", "text", "display")
+    picked = ", ".join(f"coalesce(u.{c}, m.{c}) AS {c}" for c in concept)
+    others = ", ".join(f"u.{c}" for c in _USE_COLUMNS if c not in concept)
+    con.execute(f"""
+CREATE TEMP TABLE med_use AS
+SELECT {others}, {picked}, m.form
+FROM ({' UNION ALL '.join(branches)}) u LEFT JOIN v_medication m ON m.id = u.medication
+""")
+
+
+# the columns that name a medication concept: a concept is recognised once, then joined back
+_CONCEPT = ("rxnorm", "local_drug", "text", "display", "form", "route_text")
+_SAME_CONCEPT = " AND ".join(f"c.{k} IS NOT DISTINCT FROM u.{k}" for k in _CONCEPT)
+
+
 def _knowledge_tables(con: duckdb.DuckDBPyConnection, kb: KnowledgeBase) -> None:
-    rx = kb.table(PACK, "rxnorm", RxNormProduct)
-    con.execute("CREATE TEMP TABLE rxnorm (rxcui VARCHAR, drug VARCHAR, strength_mg DOUBLE)")
-    con.executemany("INSERT INTO rxnorm VALUES (?, ?, ?)",
-                    [[r.id, r.drug, r.strength_mg] for r in rx])
+    """The drug of every distinct medication concept in the export, read by the FHIR import's
+    own recogniser (RxNorm strengths, routes and names from the terminology pack), and the
+    drugs pack's kinds, escalation lines and prednisone ratios."""
+    meds = recogniser(kb)
+    local = local_system("drug")
+    rows = []
+    for rxnorm, local_drug, text, display, form, route_text in con.execute(
+            f"SELECT DISTINCT {', '.join(_CONCEPT)} FROM med_use").fetchall():
+        codings: list[dict[str, str]] = []
+        if local_drug:
+            codings.append({"system": local, "code": local_drug})
+        if rxnorm:
+            codings.append({"system": RXNORM, "code": rxnorm, **(
+                {"display": display} if display else {})})
+        elif display:
+            codings.append({"display": display})
+        concept: dict[str, Any] = {"coding": codings}
+        if text:
+            concept["text"] = text
+        route = meds.route_of({"text": route_text}) if route_text else None
+        found = meds.concept(concept, route=route, form={"text": form} if form else None)
+        if found is None:
+            continue
+        per_unit = per_ml = None
+        if found.strength is not None and found.strength_unit in ("mg", "g", "ug"):
+            per_unit = convert(found.strength, found.strength_unit, "mg")
+        elif found.strength is not None and found.strength_unit == "mg/mL":
+            per_ml = found.strength
+        rows.append([rxnorm, local_drug, text, display, form, route_text, found.drug,
+                     per_unit, per_ml])
+    keys = ", ".join(f"{k} VARCHAR" for k in _CONCEPT)
+    con.execute(f"CREATE TEMP TABLE concepts ({keys}, drug VARCHAR, strength_mg DOUBLE, "
+                "strength_mg_per_ml DOUBLE)")
+    if rows:
+        con.executemany(f"INSERT INTO concepts VALUES ({', '.join('?' * 9)})", rows)
     drugs = kb.table("drugs", "drugs", Drug)
     lines = {s.strip() for s in str(_param(kb, "escalation_lines")).split(",")}
     con.execute("CREATE TEMP TABLE drugs (drug VARCHAR, kind VARCHAR, escalation BOOLEAN, "
@@ -170,20 +291,61 @@ def _knowledge_tables(con: duckdb.DuckDBPyConnection, kb: KnowledgeBase) -> None
     con.executemany("INSERT INTO drugs VALUES (?, ?, ?, ?)", rows)
 
 
+# One row per course, as the FHIR importer builds them: an order or a statement is a course;
+# the dispenses of one drug are one course (first hand-over to the last plus its supply) and so
+# are its administrations (first to last day); dispenses and administrations given under an
+# order in the export are that order's course. `status` is 'active' for a current course.
 _ORDERS = """
 CREATE TEMP TABLE orders AS
-SELECT o.id, o.patient, o.status,
-       coalesce(rx.drug, o.local_drug) AS drug,
-       TRY_CAST(substr(o.authored, 1, 10) AS DATE) AS start,
-       TRY_CAST(substr(o."end", 1, 10) AS DATE) AS stop,
-       CASE WHEN o.dose_unit = 'mg' THEN o.dose_value
-            WHEN o.dose_unit = 'g' THEN o.dose_value * 1000
-            WHEN o.dose_unit IS NULL THEN o.dose_value * rx.strength_mg END
-       * coalesce(o.frequency, 1)
-       / (coalesce(o.period, 1) * CASE coalesce(o.period_unit, 'd')
-            WHEN 'd' THEN 1.0 WHEN 'wk' THEN 7.0 WHEN 'h' THEN 1.0 / 24 END) AS daily_mg
-FROM v_medication_order o LEFT JOIN rxnorm rx ON rx.rxcui = o.rxnorm
-WHERE o.status NOT IN ('draft', 'entered-in-error', 'cancelled')
+WITH r AS (
+  SELECT u.kind, u.id, u.patient, u.status, u.request, u.supply_days, u.frequency, u.period,
+         u.period_unit, c.drug,
+         TRY_CAST(substr(u.start_at, 1, 10) AS DATE) AS start,
+         TRY_CAST(substr(u.end_at, 1, 10) AS DATE) AS stop,
+         CASE WHEN u.dose_unit = 'mg' THEN u.dose_value
+              WHEN u.dose_unit = 'g' THEN u.dose_value * 1000
+              WHEN u.dose_unit = 'mL' THEN u.dose_value * c.strength_mg_per_ml
+              WHEN u.dose_unit IS NULL THEN u.dose_value * c.strength_mg END AS dose_mg
+  FROM med_use u JOIN concepts c ON SAME_CONCEPT),
+d AS (
+  SELECT *, dose_mg * coalesce(frequency, 1)
+           / (coalesce(period, 1) * CASE coalesce(period_unit, 'd')
+                WHEN 'd' THEN 1.0 WHEN 'wk' THEN 7.0 WHEN 'h' THEN 1.0 / 24 END) AS daily_mg
+  FROM r),
+given AS (
+  SELECT * FROM d WHERE start IS NOT NULL
+    AND (request IS NULL OR request NOT IN (SELECT id FROM v_medication_order))
+    AND ((kind = 'MedicationDispense' AND status = 'completed')
+         OR (kind = 'MedicationAdministration'
+             AND status IN ('completed', 'in-progress', 'stopped')))),
+disp AS (
+  SELECT arg_min(id, start) AS id, patient, drug, min(start) AS start,
+         max(start) + CAST(coalesce(arg_max(supply_days, start), 0) AS INTEGER) AS last_day,
+         arg_max(supply_days, start) AS grace, max(daily_mg) AS daily_mg
+  FROM given WHERE kind = 'MedicationDispense' GROUP BY patient, drug),
+days AS (
+  SELECT patient, drug, start AS day, min(id) AS id, max(dose_mg) AS dose_mg
+  FROM given WHERE kind = 'MedicationAdministration' GROUP BY patient, drug, start),
+gaps AS (
+  SELECT *, day - lag(day) OVER (PARTITION BY patient, drug ORDER BY day) AS gap FROM days),
+adm AS (
+  SELECT arg_min(id, day) AS id, patient, drug, min(day) AS start, max(day) AS last_day,
+         median(gap) AS grace, max(dose_mg) / median(gap) AS daily_mg
+  FROM gaps GROUP BY patient, drug),
+grouped AS (SELECT * FROM disp UNION ALL SELECT * FROM adm)
+SELECT id, patient, drug, start, stop, daily_mg,
+       CASE WHEN kind = 'MedicationStatement' THEN
+              CASE WHEN status = 'active' THEN 'active' ELSE 'stopped' END
+            ELSE status END AS status
+FROM d
+WHERE (kind = 'MedicationRequest' AND status NOT IN ('draft', 'entered-in-error', 'cancelled'))
+   OR (kind = 'MedicationStatement' AND status IN ('active', 'completed', 'stopped', 'on-hold'))
+UNION ALL
+SELECT id, patient, drug, start,
+       CASE WHEN ended THEN last_day END AS stop, daily_mg,
+       CASE WHEN ended THEN 'stopped' ELSE 'active' END AS status
+FROM (SELECT *, (grace IS NULL OR DATE 'AS_OF' - last_day > grace)
+                AND last_day <= DATE 'AS_OF' AS ended FROM grouped)
 """
 
 _HCQ = """
@@ -233,16 +395,14 @@ FROM tot GROUP BY tot.patient HAVING min(tot.pred) > $threshold
 
 _REFRACTORY = """
 WITH f AS (
-  SELECT h.patient, h.id, d.kind FROM v_medication_history h JOIN drugs d ON d.drug = h.local_drug
-  WHERE h.outcome IN ('failed', 'intolerant')
-    AND TRY_CAST(substr(coalesce(h."end", h.start), 1, 10) AS DATE) <= $as_of),
+  SELECT u.patient, u.id, d.kind FROM med_use u JOIN concepts c ON SAME_CONCEPT
+  JOIN drugs d ON d.drug = c.drug
+  WHERE u.kind = 'MedicationStatement' AND u.outcome IN ('failed', 'intolerant')
+    AND TRY_CAST(substr(coalesce(u.end_at, u.start_at), 1, 10) AS DATE) <= $as_of),
 escalated AS (
   SELECT o.patient FROM orders o JOIN drugs d ON d.drug = o.drug
-  WHERE d.escalation AND o.status = 'active' AND o.start <= $as_of
-    AND (o.stop IS NULL OR o.stop > $as_of)
-  UNION
-  SELECT h.patient FROM v_medication_history h JOIN drugs d ON d.drug = h.local_drug
-  WHERE d.escalation AND h.status = 'active')
+  WHERE d.escalation AND o.status = 'active' AND (o.start IS NULL OR o.start <= $as_of)
+    AND (o.stop IS NULL OR o.stop > $as_of))
 SELECT patient, 1.0 AS value, list(id ORDER BY id) AS evidence FROM f
 WHERE patient NOT IN (SELECT patient FROM escalated)
 GROUP BY patient
@@ -261,14 +421,15 @@ WHERE NOT EXISTS (SELECT 1 FROM v_clasi_exam c WHERE c.patient = i.patient
 
 def _prefilter(con: duckdb.DuckDBPyConnection, kb: KnowledgeBase,
                as_of: dt.date) -> dict[str, list[tuple[str, float, tuple[str, ...]]]]:
-    con.execute(_ORDERS)
+    con.execute(_ORDERS.replace("AS_OF", as_of.isoformat()).replace("SAME_CONCEPT",
+                                                                     _SAME_CONCEPT))
     out: dict[str, list[tuple[str, float, tuple[str, ...]]]] = {}
     specs = {
         "hcq_above_5_mg_per_kg": (_HCQ, {"threshold": _param(kb, "hcq_max_mg_per_kg_per_day")}),
         "glucocorticoid_above_target": (_GC, {
             "threshold": _param(kb, "glucocorticoid_above_mg_per_day"),
             "days": int(_param(kb, "glucocorticoid_min_days"))}),
-        "refractory_not_escalated": (_REFRACTORY, {}),
+        "refractory_not_escalated": (_REFRACTORY.replace("SAME_CONCEPT", _SAME_CONCEPT), {}),
         "ivig_without_review": (_IVIG, {}),
     }
     for rule, (sql, params) in specs.items():
@@ -345,8 +506,7 @@ def _patient_resources(exports: list[Export], patients: set[str],
     parsed, and kept when their subject (or, for a Patient, its id) is one of the patients."""
     out: dict[str, dict[tuple[str, str], dict[str, Any]]] = {p: {} for p in patients}
     wanted = {p.encode() for p in patients}
-    for kind in ("Patient", "Observation", "Condition", "MedicationRequest",
-                 "MedicationStatement"):
+    for kind in ("Patient", "Observation", "Condition", *_MEDICATION_KINDS):
         for path in (p for e in exports for p in e.files.get(kind, [])):
             with open_text(path) as src:
                 for line in src:
@@ -371,7 +531,42 @@ def _patient_resources(exports: list[Export], patients: set[str],
                     if old is None or stamp >= ((old.get("meta") or {}).get("lastUpdated")
                                                 or ""):
                         out[pid][key] = res
+    # the Medications the patients' resources refer to (they name no patient themselves)
+    wanted_meds: dict[str, set[str]] = {}
+    for pid, found in out.items():
+        for (kind, _), res in found.items():
+            ref = (res.get("medicationReference") or {}).get("reference") \
+                if kind in _MEDICATION_KINDS else None
+            if isinstance(ref, str) and "Medication/" in ref:
+                mid = ref.rsplit("Medication/", 1)[1].split("/_history")[0]
+                wanted_meds.setdefault(mid, set()).add(pid)
+    if wanted_meds:
+        keys = {m.encode() for m in wanted_meds}
+        for path in (p for e in exports for p in e.files.get("Medication", [])):
+            with open_text(path) as src:
+                for line in src:
+                    if not any(k in line for k in keys):
+                        continue
+                    try:
+                        res = orjson.loads(line)
+                    except orjson.JSONDecodeError:
+                        continue
+                    mid = res.get("id") if isinstance(res, dict) else None
+                    if (res.get("resourceType") != "Medication" or mid not in wanted_meds
+                            or ("Medication", mid) in deleted):
+                        continue
+                    for pid in wanted_meds[mid]:
+                        key = ("Medication", mid)
+                        old = out[pid].get(key)
+                        stamp = (res.get("meta") or {}).get("lastUpdated") or ""
+                        if old is None or stamp >= ((old.get("meta") or {}).get(
+                                "lastUpdated") or ""):
+                            out[pid][key] = res
     return {p: list(v.values()) for p, v in out.items()}
+
+
+_MEDICATION_KINDS = ("MedicationRequest", "MedicationStatement", "MedicationAdministration",
+                     "MedicationDispense")
 
 
 def run_screen(
@@ -409,6 +604,7 @@ def run_screen(
                 con.execute(f'CREATE TEMP TABLE "v_{view_id}" AS {compile_view(view)}')
         bad += bad_read
         deleted = len(deleted_set)
+        _medication_use(con)
         _knowledge_tables(con, kb)
         progress("rules")
         found = _prefilter(con, kb, as_of)

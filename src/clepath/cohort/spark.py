@@ -4,16 +4,19 @@ Spark reads the NDJSON with the explicit schema of `clepath.cohort.schema`, keep
 version of each id, removes deletions, and runs the views compiled to Spark SQL. The view
 outputs (flat, much smaller than the export) come back as Arrow tables; the rule pre-filters and
 the engine confirmation then run exactly as with DuckDB, so both engines give the same flags.
-Spark reports unreadable lines per file but not their line numbers (line 0 in the summary).
+Spark's reader keeps no line numbers: a file with bad records is scanned line by line afterwards
+(the scan the DuckDB path uses), so bad lines are reported by file and line number alike.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlparse
 
-from clepath.cohort.reader import BadLine, Export
+from clepath.cohort.reader import BadLine, Export, find_bad_lines
 from clepath.cohort.schema import spark_schema
 from clepath.cohort.sof import compile_view
 
@@ -31,6 +34,24 @@ def _session(master: str) -> Any:
             .config("spark.sql.shuffle.partitions", "4")
             .config("spark.sql.session.timeZone", "UTC")
             .getOrCreate())
+
+
+def _numbered(rows: list[Any], kind: str) -> list[BadLine]:
+    """Spark's bad records with their file and line number: Spark keeps no line numbers, so each
+    file it found bad records in is scanned line by line (as the DuckDB path does), matching
+    the records Spark's typed read refused by their text."""
+    by_file: dict[str, list[str]] = {}
+    for row in rows:
+        by_file.setdefault(str(row["_file"]), []).append(str(row["_corrupt_record"] or "").strip())
+    bad: list[BadLine] = []
+    for uri, records in sorted(by_file.items()):
+        path = Path(unquote(urlparse(uri).path)) if "://" in uri else Path(uri)
+        found = find_bad_lines(path, kind, set(records)) if path.exists() else []
+        bad += found
+        missing = len(records) - len(found)  # a record Spark refused that no line matches
+        bad += [BadLine(path.name, 0, f"refused by Spark's typed read as not a {kind}; no "
+                                      "line of the file matches it")] * max(missing, 0)
+    return bad
 
 
 def spark_views(
@@ -58,10 +79,7 @@ def spark_views(
             broken = df.filter(F.col("_corrupt_record").isNotNull()
                                | F.col("id").isNull()
                                | (F.col("resourceType") != kind))
-            for row in broken.groupBy("_file").count().collect():
-                name = str(row["_file"]).rsplit("/", 1)[-1]
-                bad += [BadLine(name, 0, f"unreadable or not a {kind} (Spark gives no line "
-                                         "number)")] * int(row["count"])
+            bad += _numbered(broken.select("_file", "_corrupt_record").collect(), kind)
             good = df.filter(F.col("_corrupt_record").isNull() & F.col("id").isNotNull()
                              & (F.col("resourceType") == kind)).drop("_corrupt_record", "_file")
             gone = [rid for k, rid in deleted if k == kind]

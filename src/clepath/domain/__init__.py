@@ -12,6 +12,7 @@ from clepath.domain.case import (
     IvigCourseRequest,
     IvigRequest,
     LabResult,
+    Measurement,
     Patient,
     TherapyCourse,
 )
@@ -27,6 +28,7 @@ __all__ = [
     "IvigCourseRequest",
     "IvigRequest",
     "LabResult",
+    "Measurement",
     "PartialDate",
     "Patient",
     "Quantity",

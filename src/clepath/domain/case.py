@@ -22,6 +22,7 @@ __all__ = [
     "IvigCourseRequest",
     "IvigRequest",
     "LabResult",
+    "Measurement",
     "Patient",
     "TherapyCourse",
 ]
@@ -34,13 +35,25 @@ class Patient:
     sex: str | None = None  # "female" | "male"
     age_years: int | None = None  # at as_of, from `age` or `birth_date`
     birth_date: dt.date | None = None
-    weight_kg: float | None = None
+    weight_kg: float | None = None  # an undated `patient.weight`, or the one chosen for a day
     height_cm: float | None = None
+    weight_date: dt.date | None = None  # the day weight_kg was measured (None: undated)
+    height_date: dt.date | None = None
     pre_pregnancy_weight_kg: float | None = None
     smoking: str | None = None  # never | former | current
     pregnant: bool | None = None
     blood_group: str | None = None  # A, B, AB, O (Rh sign kept if given)
     conditions: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class Measurement:
+    """A dated body measurement: `weight` (value in kg) or `height` (value in cm)."""
+
+    name: str  # "weight" | "height"
+    date: dt.date
+    value: float
+    original: str | None = None  # as the file gave it (`176 lb`), for display
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +182,7 @@ class Case:
     labs: tuple[LabResult, ...] = ()
     clasi: tuple[ClasiExam, ...] = ()
     therapies: tuple[TherapyCourse, ...] = ()
+    measurements: tuple[Measurement, ...] = ()  # dated weights and heights, in record order
     ivig_request: IvigRequest | None = None
     format_version: int = 1
     notes: tuple[str, ...] = field(default_factory=tuple)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from clepath.domain.case import Case, ClasiExam, Finding, LabResult, TherapyCourse
+from clepath.domain.case import Case, ClasiExam, Finding, LabResult, Measurement, TherapyCourse
 from clepath.domain.dates import PartialDate
 
 __all__ = ["FutureDate", "entry_future_dates", "future_dates"]
@@ -40,7 +40,9 @@ def _after(value: dt.date | PartialDate | None, today: dt.date) -> bool:
 
 
 def entry_future_dates(
-    item: Finding | LabResult | ClasiExam | TherapyCourse, today: dt.date, prefix: str = ""
+    item: Finding | LabResult | ClasiExam | TherapyCourse | Measurement,
+    today: dt.date,
+    prefix: str = "",
 ) -> tuple[FutureDate, ...]:
     """The dates of one entry that lie after `today`; fields are `prefix` + `date` / `start` /
     `stop` (an empty prefix names the entry's own field, as a web form does)."""
@@ -55,6 +57,8 @@ def entry_future_dates(
         what = f"finding {item.name}"
     elif isinstance(item, LabResult):
         what = f"lab {item.test}"
+    elif isinstance(item, Measurement):
+        what = item.name
     else:
         what = "CLASI examination"
     if _after(item.date, today):
@@ -64,7 +68,7 @@ def entry_future_dates(
 
 def future_dates(case: Case, today: dt.date) -> tuple[FutureDate, ...]:
     """Every date of the case after `today`: the assessment date, then each finding, lab result,
-    CLASI examination and therapy start or stop, in case-file order."""
+    CLASI examination, therapy start or stop and dated weight or height, in case-file order."""
     found: list[FutureDate] = []
     if case.as_of > today:
         found.append(FutureDate("as_of", case.as_of.isoformat(), "assessment date", today))
@@ -76,4 +80,6 @@ def future_dates(case: Case, today: dt.date) -> tuple[FutureDate, ...]:
         found.extend(entry_future_dates(exam, today, f"clasi[{exam.date.isoformat()}]."))
     for index, course in enumerate(case.therapies):
         found.extend(entry_future_dates(course, today, f"therapies[{index}]."))
+    for index, measurement in enumerate(case.measurements):
+        found.extend(entry_future_dates(measurement, today, f"measurements[{index}]."))
     return tuple(found)

@@ -11,7 +11,8 @@ Speed and threads: the units clepath uses are looked up in a precomputed table
 (`clepath.domain._unit_table`, generated from ucumvert/pint by `scripts/gen_unit_table.py` and
 checked against them by the tests), so a cold `clepath assess` never builds the UCUM registry.
 Any other unit goes through ucumvert on top of pint, the source of truth; that registry is built
-once, under a lock (its set-up is not thread-safe), and `warm_up()` builds it before serving.
+once, under a lock (its set-up is not thread-safe); `warm_up()` starts building it in the
+background when a server starts, so the server's first answer does not wait for it.
 """
 
 from __future__ import annotations
@@ -198,10 +199,28 @@ def _registry() -> Any:
     return _REGISTRY
 
 
-def warm_up() -> None:
-    """Build the UCUM registry now (call before serving, so no request pays for it)."""
+_BUILDER: threading.Thread | None = None
+_BUILDER_LOCK = threading.Lock()
+
+
+def _build() -> None:
     with _LOCK:
         _ucum_unit("/uL")
+
+
+def warm_up(*, wait: bool = False) -> None:
+    """Start building the UCUM registry in a background thread (call when a server starts): the
+    server answers at once, the units of the precomputed table never wait, and a unit beyond
+    the table waits, under the lock, only for what is left of the build (about 1 s in all).
+    `wait=True` builds it before returning."""
+    global _BUILDER
+    with _BUILDER_LOCK:  # not _LOCK, which the builder holds until it is done
+        if _REGISTRY is None and (_BUILDER is None or not _BUILDER.is_alive()):
+            _BUILDER = threading.Thread(target=_build, name="clepath-ucum-registry", daemon=True)
+            _BUILDER.start()
+        builder = _BUILDER
+    if wait and builder is not None:
+        builder.join()
 
 
 @functools.cache

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+from clepath.domain.body import body_value, case_on
 from clepath.domain.case import Case
 from clepath.domain.display import fmt, fmt_plain
 from clepath.dosing import catalogue
@@ -224,6 +225,25 @@ def _thresholds_used(
     return used
 
 
+def _weight_on(
+    case: Case, kb: KnowledgeBase, policy: str | None, day: dt.date, day_name: str
+) -> DosingWeight:
+    """The dosing weight from the weight and height that count on `day` (the latest measured
+    on or before it; later ones are named as not used)."""
+    weight = body_value(case, "weight", day)
+    height = body_value(case, "height", day)
+    if weight.value is None and weight.later:
+        first = weight.later[0]
+        raise CaseError(FieldProblem(
+            "measurements", f"weight {fmt(first.value, 'kg')} on {first.date.isoformat()}",
+            f"is after the {day_name} ({day.isoformat()}): no weight is recorded on or before "
+            "it, so an IVIG dose cannot be calculated",
+            f"a weight measured on or before {day.isoformat()}",
+        ))
+    found = dosing_weight(case_on(case, day).patient, kb, policy)
+    return replace(found, not_used=weight.notes(day_name) + height.notes(day_name))
+
+
 def plan_ivig(
     case: Case,
     kb: KnowledgeBase,
@@ -244,7 +264,10 @@ def plan_ivig(
     if opts.policy is not None:
         catalogue.policy(kb, opts.policy, "--policy")
     policy = opts.policy or (request.policy if request else None)
-    weight = dosing_weight(case.patient, kb, policy)
+    start = opts.start or (request.start if request else None)
+    day = start or case.as_of
+    weight = _weight_on(case, kb, policy, day, "plan start" if start else "as-of date")
+    case = case_on(case, day)
     regimen = build_regimen(kb, request, opts.preset, opts.regimen)
     if opts.product is not None:
         product: IvigProduct | None = catalogue.product(kb, opts.product, "--product")
@@ -252,7 +275,6 @@ def plan_ivig(
         product = catalogue.product(kb, request.product, "requests.ivig.product")
     else:
         product = None
-    start = opts.start or (request.start if request else None)
     if start is None:
         start = case.as_of
         alerts.append(make_alert(kb, "start_date_assumed", date=start.isoformat()))

@@ -54,6 +54,7 @@ class Regimen:
     preset: str | None = None
     preset_label: str | None = None
     preset_unconfirmed: bool = False
+    preset_indication: str | None = None  # a disease other than CLE, e.g. "SJS/TEN"
     origin: str = "case"  # "preset", "case", "options" or a combination joined by "+"
     notes: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
@@ -204,6 +205,7 @@ def build_regimen(
         preset=preset_row.id if preset_row else None,
         preset_label=preset_row.label if preset_row else None,
         preset_unconfirmed=bool(preset_row and preset_row.unconfirmed),
+        preset_indication=preset_row.indication if preset_row else None,
         origin="+".join(origin) or "options",
         notes=tuple(notes),
         sources=preset_row.source if preset_row else (),

@@ -25,6 +25,7 @@ from clepath.dosing.regimen import Regimen, ScheduledCourse
 from clepath.dosing.weight import DosingWeight
 from clepath.knowledge.base import KnowledgeBase
 from clepath.knowledge.models.ivig import IvigProduct
+from clepath.knowledge.models.labs import LabTest
 
 __all__ = [
     "Alert",
@@ -408,9 +409,26 @@ def course_alerts(
 # --- checklist --------------------------------------------------------------------------------
 
 
+def _lab_words(kb: KnowledgeBase) -> dict[str, str]:
+    """Each lab test's label from the labs pack as it reads inside a sentence ("lupus
+    anticoagulant", "serum IgA"): the first letter lowered unless the word is an acronym."""
+    def inside(label: str) -> str:
+        return label[:1].lower() + label[1:] if label[1:2].islower() else label
+
+    if "labs" not in kb.packs:  # the planner alone needs only the ivig pack
+        return {}
+    return {t.id: inside(t.label) for t in kb.table("labs", "tests", LabTest)}
+
+
+def _word(words: Mapping[str, str], name: str) -> str:
+    return words.get(name) or name.replace("_", " ")
+
+
 def _evidence(
-    names: Sequence[str], patient: Patient, inputs: SafetyInputs
+    names: Sequence[str], patient: Patient, inputs: SafetyInputs, words: Mapping[str, str]
 ) -> tuple[list[str], list[str]]:
+    """What the case holds for a check's evidence, in clinical words (issue 12: never a lab
+    id such as `anti_b2gp1`): found ("serum IgA 2024-03-12") and missing."""
     found, missing = [], []
     for name in names:
         if name == "blood_group":
@@ -418,9 +436,9 @@ def _evidence(
                 f"blood group {patient.blood_group}" if patient.blood_group else "blood group"
             )
         elif name in inputs.recorded_tests:
-            found.append(f"{name} {inputs.recorded_tests[name].isoformat()}")
+            found.append(f"{_word(words, name)} {inputs.recorded_tests[name].isoformat()}")
         else:
-            missing.append(name)
+            missing.append(_word(words, name))
     return found, missing
 
 
@@ -433,6 +451,7 @@ def checklist(
 ) -> tuple[ChecklistEntry, ...]:
     """The pre-infusion checklist, each item marked with the data the case holds for it."""
     entries: list[ChecklistEntry] = []
+    words = _lab_words(kb)
     for item in catalogue.checklist_items(kb):
         applicable = (
             item.applies in ("always", "high_dose")
@@ -445,7 +464,7 @@ def checklist(
         elif not item.evidence:
             status, detail = "to do", ""
         else:
-            found, missing = _evidence(item.evidence, patient, inputs)
+            found, missing = _evidence(item.evidence, patient, inputs, words)
             complete = not missing or item.evidence_needs == "any"
             status = ("recorded" if complete else "partly recorded") if found else "not recorded"
             parts = [*found, *(f"{m} not recorded" for m in missing)]

@@ -13,9 +13,11 @@ recorded) and when actual weight is below IBW. Every intermediate number is kept
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Literal
 
+from clepath.domain.body import dated
 from clepath.domain.case import Patient
 from clepath.domain.display import fmt, fmt_number, fmt_plain
 from clepath.dosing import catalogue
@@ -42,7 +44,9 @@ class DosingWeight:
     `rule` is the id of the rule that fired (`ivig.policies.<POLICY>.<rule>`); `weight_in_kg`
     is the weight put into the calculator (actual weight, or the pre-pregnancy weight where the
     policy says so). `ibw_kg`, `ddw_kg`, `bmi` and `percent_of_ibw` are None when height or sex
-    is not recorded.
+    is not recorded. `weight_date` / `height_date` are the days the actual weight and the
+    height were measured (None: an undated value); `not_used` names dated measurements left
+    out because they lie after the plan's start.
     """
 
     kg: float
@@ -68,6 +72,19 @@ class DosingWeight:
     sources: tuple[str, ...] = ()
     policy_unconfirmed: bool = False
     factor_unconfirmed: bool = False
+    weight_date: dt.date | None = None
+    height_date: dt.date | None = None
+    not_used: tuple[str, ...] = ()
+
+    @property
+    def measured(self) -> str:
+        """The actual weight and when it was measured: `60.0 kg on 2019-05-28`."""
+        return dated(fmt(self.actual_kg, "kg"), self.weight_date)
+
+    @property
+    def height_measured(self) -> str:
+        """The height and when it was measured: `170 cm on 2019-05-28`."""
+        return dated(fmt(self.height_cm, "cm"), self.height_date)
 
 
 def height_in_inches(height_cm: float, kb: KnowledgeBase) -> float:
@@ -298,4 +315,6 @@ class _Decision:
             sources=row.source,
             policy_unconfirmed=row.unconfirmed,
             factor_unconfirmed=catalogue.unconfirmed(self.kb, "adjustment_factor"),
+            weight_date=patient.weight_date,
+            height_date=patient.height_date,
         )

@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from clepath.domain.body import body_value, case_on
 from clepath.domain.case import Case
 from clepath.domain.display import fmt_plain, fmt_quantity
 from clepath.domain.future import future_dates
@@ -193,6 +194,8 @@ def assess(
     date of the case after it raises a `future_date` alert. None skips that check.
     """
     kb = kb.session()
+    # Weight and height: the latest measured on or before as_of (domain.body).
+    recorded, case = case, case_on(case, case.as_of)
     core = _core(case, kb, sledai_window_days, today)
     slicc_result = slicc.classify(case, kb)
     subtypes = classification_module.classify(case, kb)
@@ -204,7 +207,7 @@ def assess(
         case_id=case.id,
         as_of=case.as_of,
         knowledge=kb.versions(),
-        patient=_patient_summary(case),
+        patient=_patient_summary(case, recorded),
         classification=subtypes,
         clasi=core.clasi,
         sledai=core.sledai,
@@ -248,6 +251,8 @@ def summarise(
             options=full.options,
             alerts=tuple(a for a in full.alerts if a.severity in severities),
         )
+    # Weight and height as `assess` takes them (domain.body).
+    case = case_on(case, case.as_of)
     core = _core(case, kb.session(), sledai_window_days, today)
     return Summary(
         case_id=case.id,
@@ -274,8 +279,15 @@ def _unconfirmed_alerts(
     )
 
 
-def _patient_summary(case: Case) -> dict[str, Any]:
+def _patient_summary(case: Case, recorded: Case) -> dict[str, Any]:
+    """The patient block; weight and height with the day each was measured (None: undated)
+    and a note for each dated measurement after as_of, which is not used."""
     p = case.patient
+    notes = [
+        note
+        for name in ("weight", "height")
+        for note in body_value(recorded, name, case.as_of).notes("as-of date")
+    ]
     bmi = None
     if p.weight_kg and p.height_cm:
         bmi = p.weight_kg / (p.height_cm / 100) ** 2
@@ -283,7 +295,10 @@ def _patient_summary(case: Case) -> dict[str, Any]:
         "sex": p.sex,
         "age_years": p.age_years,
         "weight_kg": p.weight_kg,
+        "weight_date": p.weight_date,
         "height_cm": p.height_cm,
+        "height_date": p.height_date,
+        "measurement_notes": notes,
         "bmi_kg_per_m2": bmi,
         "smoking": p.smoking,
         "pregnant": p.pregnant,

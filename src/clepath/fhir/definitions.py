@@ -49,6 +49,9 @@ EXTENSIONS: dict[str, tuple[str, str | None, tuple[str, ...], tuple[str, ...]]] 
                       "string", ("Observation",), ()),
     "age-at-assessment": ("Age in years at the assessment when no birth date is recorded",
                           "Age", ("Patient",), ()),
+    "undated": ("A weight or height recorded without a date: the Observation carries the "
+                "assessment date only because FHIR needs one; clepath reads it back as undated",
+                "boolean", ("Observation",), ()),
     "dosing-weight": ("The body weight an IVIG dose was calculated from", "Quantity",
                       ("MedicationRequest", "CarePlan"), ()),
     "dose-per-kg": ("The dose per kg of dosing weight an order states", "Quantity",

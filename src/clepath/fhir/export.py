@@ -165,19 +165,32 @@ def _patient(b: _Builder) -> None:
     b.add("patient", resource)
 
 
-def _vital(b: _Builder, key: str, loinc: tuple[str, str], value: float, unit: str) -> None:
+def _vital(
+    b: _Builder, key: str, loinc: tuple[str, str], value: float, unit: str,
+    day: dt.date | None = None,
+) -> None:
     code = t.codeable(t.coding(t.LOINC, loinc[0], loinc[1]), text=loinc[1])
-    b.add(key, _observation(b, "vital-signs", code, _date(b.case.as_of),
-                            valueQuantity=t.quantity(value, unit)))
+    extra: dict[str, Any] = {}
+    if day is None:
+        extra["extension"] = [_ext("undated", valueBoolean=True)]
+    b.add(key, _observation(b, "vital-signs", code, _date(day or b.case.as_of),
+                            valueQuantity=t.quantity(value, unit), **extra))
 
 
 def _patient_facts(b: _Builder) -> None:
     p = b.case.patient
     as_of = _date(b.case.as_of)
+    # An undated weight (height) is dated the assessment date, as before; each dated one is
+    # its own Observation with its own effectiveDateTime.
     if p.weight_kg is not None:
         _vital(b, "weight", t.BODY_WEIGHT_LOINC, p.weight_kg, "kg")
     if p.height_cm is not None:
         _vital(b, "height", t.BODY_HEIGHT_LOINC, p.height_cm, "cm")
+    for index, m in enumerate(b.case.measurements):
+        if m.name == "weight":
+            _vital(b, f"weight/{index}", t.BODY_WEIGHT_LOINC, m.value, "kg", m.date)
+        else:
+            _vital(b, f"height/{index}", t.BODY_HEIGHT_LOINC, m.value, "cm", m.date)
 
     def fact(key: str, display: str, category: str, **value: Any) -> None:
         code = t.codeable(t.coding(t.local_system("patient-fact"), key, display), text=display)

@@ -30,18 +30,19 @@ from clepath.domain.case import Case
 from clepath.errors import CaseError, FieldProblem
 from clepath.fhir import terminology as t
 from clepath.fhir.issues import MappingReport
+from clepath.fhir.reading.administration import finish_events, read_administration, read_dispense
 from clepath.fhir.reading.base import _SECTIONS, Reader, account, resource_entries, where_of
 from clepath.fhir.reading.careplan import read_care_plan, read_impression
 from clepath.fhir.reading.condition import read_condition
 from clepath.fhir.reading.observation import read_observation
-from clepath.fhir.reading.patient import latest_vital, read_patient
+from clepath.fhir.reading.patient import body_history, read_patient
 from clepath.fhir.reading.therapy import read_medication
 from clepath.fhir.shape import bundle_problems, resource_problems
 from clepath.knowledge.base import KnowledgeBase
 
 __all__ = ["ImportResult", "bundle_to_case_data", "collect_resources", "import_bundle"]
 
-_FIELD = re.compile(r"^(cle|findings|labs|clasi|therapies)\[(\d+)\]")
+_FIELD = re.compile(r"^(cle|findings|labs|clasi|therapies|measurements)\[(\d+)\]")
 _PATIENT_FIELD = re.compile(r"^patient\.(\w+)(?:\[(\d+)\])?")
 
 
@@ -66,6 +67,11 @@ _HANDLERS = {
     "MedicationStatement": read_medication,
     "MedicationRequest": read_medication,
     "ClinicalImpression": read_impression,
+}
+# read into pending events and accounted for when they are grouped into courses at the end
+_EVENTS = {
+    "MedicationAdministration": read_administration,
+    "MedicationDispense": read_dispense,
 }
 
 
@@ -129,6 +135,9 @@ def bundle_to_case_data(
                 read_care_plan(r, res, where, url)
             elif kind in _HANDLERS:
                 _HANDLERS[kind](r, res, where)
+            elif kind in _EVENTS:
+                _EVENTS[kind](r, res, where)
+                continue  # accounted for by finish_events (or already, when skipped)
             elif kind == "OperationOutcome":
                 r.report.add("skipped", where, "an OperationOutcome (an error report), not data")
             else:
@@ -156,8 +165,9 @@ def bundle_to_case_data(
         raise CaseError(malformed)
     chosen_as_of = as_of or (max(r.impression_dates) if r.impression_dates else None)
     r.as_of = chosen_as_of
-    weight = latest_vital(r, "weight", chosen_as_of)
-    height = latest_vital(r, "height", chosen_as_of)
+    finish_events(r)
+    weight = body_history(r, "weight", chosen_as_of)
+    height = body_history(r, "height", chosen_as_of)
     if weight is not None:
         r.patient["weight"] = {"value": weight, "unit": "kg"}
     if height is not None:

@@ -24,6 +24,8 @@ from typing import Any
 
 from clepath.domain.units import UnitProblem, convert, is_convertible, normalise_unit
 from clepath.fhir import terminology as t
+from clepath.fhir.concept import codings as _codings
+from clepath.fhir.concept import texts as _texts
 from clepath.knowledge.base import KnowledgeBase, normalise_term
 from clepath.knowledge.models.drugs import Drug
 from clepath.knowledge.models.terminology import (
@@ -45,6 +47,7 @@ RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 _RXNORM_SYSTEMS = (RXNORM, "urn:oid:2.16.840.1.113883.6.88", "RxNorm", "RXNORM")
 _BRACKET = re.compile(r"\[([^\]]+)\]")
 _PAREN = re.compile(r"\(([^)]*)\)")
+_FDA_SUFFIX = re.compile(r"(?<=[a-z])-[a-z]{4}$")
 _STRENGTH = re.compile(
     r"(\d+(?:[.,]\d+)?)\s*(mg/ml|mg/g|mg/actuat|mcg/ml|mg|mcg|g|%)(?![a-z])", re.IGNORECASE)
 _LEADING = re.compile(r"^\s*([^\d\[;,]+)")
@@ -77,23 +80,6 @@ class Recognised:
     def by_name(self) -> bool:
         """True when the drug was read from text, not from a code."""
         return self.how == "name"
-
-
-def _codings(concept: Any) -> list[Mapping[str, Any]]:
-    if not isinstance(concept, Mapping):
-        return []
-    return [c for c in concept.get("coding") or () if isinstance(c, Mapping)]
-
-
-def _texts(concept: Any) -> list[str]:
-    out: list[str] = []
-    if isinstance(concept, Mapping):
-        if isinstance(concept.get("text"), str):
-            out.append(concept["text"])
-        out += [str(c["display"]) for c in _codings(concept) if isinstance(c.get("display"), str)]
-    elif isinstance(concept, str):
-        out.append(concept)
-    return out
 
 
 def _clean(text: str) -> str:
@@ -175,6 +161,10 @@ class MedicationRecogniser:
             candidates.append(" ".join(stripped))
             if form := self.dose_form(bare):
                 candidates.append(bare.replace(form[0], " ").strip())
+            # a biologic's FDA four-letter suffix ("anifrolumab-fnia"), and a brand in
+            # parentheses as EHR order names write it ("... (SAPHNELO) 300 mg")
+            candidates += [_FDA_SUFFIX.sub("", w) for w in bare.split() if _FDA_SUFFIX.search(w)]
+            candidates += [p.strip() for p in _PAREN.findall(lead)]
         for candidate in candidates:
             if candidate and (drug := self._name(candidate, route)) is not None:
                 return drug
@@ -301,6 +291,9 @@ class MedicationRecogniser:
         first = next((d for d in dosages if isinstance(d, Mapping)), {})
         route = self.route_of(first.get("route")) if first.get("route") else None
         concept = resource.get("medicationCodeableConcept")
+        if concept is not None and not isinstance(concept, Mapping):
+            return None, ("medicationCodeableConcept is not a CodeableConcept (a JSON object "
+                          "with coding and text): not read")
         if concept is not None:
             found = self.concept(concept, route=route)
             return found, None if found else "drug not recognised by code or name"

@@ -22,7 +22,7 @@ _LISTS = frozenset({
     "extension", "modifierExtension", "contained", "referenceRange", "interpretation", "basedOn",
     "entry", "link", "reasonCode", "ingredient", "event", "given", "line", "telecom",
     "derivedFrom", "hasMember", "supportingInfo", "activity", "addresses", "finding",
-    "investigation", "profile", "security", "tag",
+    "investigation", "profile", "security", "tag", "authorizingPrescription",
 })
 _STRING_ITEMS = frozenset({"event", "given", "line", "profile"})
 _OBJECTS = frozenset({
@@ -32,13 +32,15 @@ _OBJECTS = frozenset({
     "timing", "repeat", "boundsPeriod", "boundsDuration", "doseQuantity", "route", "subject",
     "numerator", "denominator", "low", "high", "dispenseRequest", "validityPeriod", "form",
     "strength", "itemCodeableConcept", "meta", "valueReference", "encounter",
-    "method", "specimen",
+    "method", "specimen", "dose", "rateRatio", "rateQuantity", "daysSupply", "quantity",
+    "request",
 })
 _STRINGS = frozenset({
     "resourceType", "id", "status", "system", "display", "gender", "birthDate", "fullUrl",
     "unit", "url", "intent", "authoredOn", "effectiveDateTime", "effectiveInstant",
     "issued", "onsetDateTime", "valueString", "valueDate", "valueDateTime", "start", "end",
-    "comparator", "periodUnit", "lastUpdated", "recordedDate",
+    "comparator", "periodUnit", "lastUpdated", "recordedDate", "whenHandedOver",
+    "whenPrepared",
 })
 _NUMBERS = frozenset({"frequency", "count", "valueInteger", "valueDecimal"})
 _BOOLEANS = frozenset({"valueBoolean"})

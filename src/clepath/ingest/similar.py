@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from clepath.domain.case import Case
-from clepath.ingest.extract import _vocab_mentions
+from clepath.ingest.mentions import _vocab_mentions
 from clepath.knowledge.base import KnowledgeBase
 from clepath.knowledge.models.classification import CleSubtype
 from clepath.knowledge.models.evidence import IvigReport

@@ -43,7 +43,7 @@ def normalise_term(term: str) -> str:
 class Source(BaseModel):
     """A citable source in a pack's manifest."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     id: str
     citation: str
@@ -56,7 +56,7 @@ class Source(BaseModel):
 class TableSpec(BaseModel):
     """One data file of a pack and the row model that reads it."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     name: str
     file: str
@@ -67,7 +67,7 @@ class TableSpec(BaseModel):
 class Manifest(BaseModel):
     """A pack's manifest: identity, version, status and the sources its rows cite."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     id: str
     version: str = Field(pattern=r"^\d+\.\d+\.\d+$")
@@ -83,7 +83,7 @@ class Manifest(BaseModel):
 class Row(BaseModel):
     """Base of every knowledge row: unknown keys are errors and a source is required."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     source: tuple[str, ...] = Field(min_length=1)
     tag: EvidenceTag | None = None

@@ -9,6 +9,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from clepath.domain.body import dated
 from clepath.domain.display import fmt, fmt_plain, fmt_score_change
 from clepath.engine.assess import Assessment
 from clepath.ingest.similar import SimilarCase
@@ -71,8 +72,8 @@ def _patient(a: Assessment, console: Console) -> None:
     parts = [
         p.get("sex") or "sex not recorded",
         f"{p['age_years']} y" if p.get("age_years") is not None else "age not recorded",
-        fmt(p.get("weight_kg"), "kg"),
-        fmt(p.get("height_cm"), "cm"),
+        dated(fmt(p.get("weight_kg"), "kg"), p.get("weight_date")),
+        dated(fmt(p.get("height_cm"), "cm"), p.get("height_date")),
     ]
     if p.get("bmi_kg_per_m2"):
         parts.append(f"BMI {fmt(p['bmi_kg_per_m2'], 'bmi')}")
@@ -81,6 +82,8 @@ def _patient(a: Assessment, console: Console) -> None:
     if p.get("pregnant") is not None:
         parts.append("pregnant" if p["pregnant"] else "not pregnant")
     console.print(Text("Patient: ", style="bold") + Text(" · ".join(parts)))
+    for note in p.get("measurement_notes") or ():
+        console.print(Text(f"  Note: {note}"))
     for s in a.classification:
         codes = ", ".join(
             f"{c.system} {c.code}{' [unconfirmed]' if c.unconfirmed else ''}"

@@ -381,7 +381,7 @@ def care_markdown(report: CareReport) -> str:
 
 
 def care_pdf(report: CareReport) -> bytes:
-    """The draft as a PDF (reportlab, the project's document styles)."""
+    """The draft as a PDF (the project's document template, `clepath.report.pdf`)."""
     from clepath.report.pdf import _build, _bullets, _p, _table
 
     story: list[Any] = [_p(report.title, "title"), _p("Keywords: " + "; ".join(report.keywords))]

@@ -149,8 +149,12 @@ def _weight_json(plan: IvigPlan) -> dict[str, Any]:
     out = {k: _r(v, _WEIGHT_PLACES[k]) if k in _WEIGHT_PLACES else v for k, v in raw.items()}
     out["kg_exact"] = plan.dosing_weight.kg
     out["adjustment_factor"] = out.pop("factor")
-    for key in ("triggers", "missing", "notes", "sources"):
+    for key in ("triggers", "missing", "notes", "sources", "not_used"):
         out[key] = list(out[key])
+    for key in ("weight_date", "height_date"):
+        out[key] = None if out[key] is None else out[key].isoformat()
+    out["weight_measured"] = plan.dosing_weight.measured
+    out["height_measured"] = plan.dosing_weight.height_measured
     return out
 
 
@@ -163,6 +167,7 @@ def _regimen_json(plan: IvigPlan) -> dict[str, Any]:
     return {
         "preset": g.preset,
         "preset_label": g.preset_label,
+        "preset_indication": g.preset_indication,
         "origin": g.origin,
         "induction": part(g.induction),
         "maintenance": part(g.maintenance),
@@ -329,12 +334,12 @@ def _weight_panel(plan: IvigPlan) -> Panel:
         ("Dosing weight", f"{fmt(w.kg, 'dosing_kg')} ({w.basis.replace('_', '-')})"),
         ("Policy", f"{w.policy}: {w.policy_label}"),
         ("Rule", f"{w.rule}: {w.reason}"),
-        ("Actual weight", fmt(w.actual_kg, "kg")),
+        ("Actual weight", w.measured),
     ]
     if w.weight_in_kg != w.actual_kg:
         rows.append(("Calculator weight", fmt(w.weight_in_kg, "dosing_kg")))
     if w.height_cm is not None:
-        rows.append(("Height", f"{fmt(w.height_cm, 'cm')} = {fmt(w.height_in, 'inch')}"))
+        rows.append(("Height", f"{w.height_measured} = {fmt(w.height_in, 'inch')}"))
     for label, value, kind in (
         ("Devine IBW", w.ibw_kg, "dosing_kg"),
         ("BMI", w.bmi, "bmi"),
@@ -347,7 +352,7 @@ def _weight_panel(plan: IvigPlan) -> Panel:
             ("Dose-determining weight", f"{fmt(w.ddw_kg, 'dosing_kg')} = IBW "
                                         f"+ {fmt_plain(w.factor)} × (weight - IBW)")
         )
-    for note in w.notes:
+    for note in (*w.notes, *w.not_used):
         rows.append(("Note", note))
     for label, value in rows:
         table.add_row(label, Text(value))
@@ -437,7 +442,10 @@ def render_ivig(report: IvigPlanReport, console: Console) -> None:
     console.print(_weight_panel(plan))
     regimen = plan.regimen
     if regimen.preset_label:
-        console.print(f"Regimen: {regimen.preset_label} ({regimen.origin})")
+        console.print(Text(f"Regimen: {regimen.preset_label} ({regimen.origin})"))
+        if regimen.preset_indication:
+            console.print(Text(f"Outside CLE: reported in {regimen.preset_indication}, "
+                               "for reference only.", style="bold"))
     console.print(Text(f"Product: {_product_text(plan)}"))
     console.print(
         Text(
@@ -529,7 +537,8 @@ def _description(plan: IvigPlan, course: CoursePlan, day: InfusionDayPlan) -> st
         )
         lines.append(f"About {fmt_value(day.minutes, 'minutes')} minutes: {steps}")
     basis = w.basis.replace("_", "-")
-    lines.append(f"Dosing weight {fmt(w.kg, 'dosing_kg')} ({basis}, {w.policy})")
+    lines.append(f"Dosing weight {fmt(w.kg, 'dosing_kg')} ({basis}, {w.policy}; "
+                 f"weight {w.measured})")
     if course.blocked or plan.blocked:
         lines.append("BLOCKED: see the plan's alerts before giving this infusion.")
     lines.append("Planned by clepath (decision support, not a prescription).")

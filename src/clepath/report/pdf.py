@@ -1,48 +1,33 @@
-"""Printable documents, built server-side with reportlab: the treatment summary of an
-assessment and the IVIG prior-authorisation letter.
+"""Printable documents: the treatment summary of an assessment and the IVIG
+prior-authorisation letter (also the CARE draft's PDF, `clepath.report.care`).
 
-Every clinical statement printed here comes from the assessment, the IVIG plan or the knowledge
-packs (with their sources); the code adds only headings, field names and plain connecting
-prose. The font is Bitstream Vera, which reportlab ships, so µ, ≤, ≥ and × print as themselves;
-any other character the font lacks is replaced by an ASCII equivalent ("->" for an arrow).
-Documents are built with `invariant=1` and uncompressed pages, so the same input gives the same
-bytes and the text can be searched in the raw content streams.
+Python prepares the content; a Typst template lays it out. Each section below turns the
+assessment, the IVIG plan or the knowledge packs into a list of plain blocks (a heading, a
+paragraph, a labelled line, bullets, a table of cells, the timeline as SVG, the signature
+lines), every number written by `clepath.domain.display`. `templates/document.typ` decides how
+each kind of block looks (fonts, sizes, spacing, table rules, footer), so the page can be
+restyled there without touching Python; the `typst` wheel compiles it in-process.
 
-This module is longer than most because the two documents share their styles, tables and the
-drawing of the timeline, which is the same shape list `clepath.report.timeline_svg` writes as SVG.
+Fonts are the DejaVu Sans faces bundled in `fonts/` (system fonts are ignored), so µ, ≤, ≥, ×,
+⁹, ², ³ and arrows print as themselves and every machine writes the same bytes; any character
+the font lacks is replaced by an ASCII equivalent. The document carries no date, so the same
+input gives the same bytes (`clepath report summary --pdf` and the web app's download are
+byte-for-byte the same file).
 """
 
 from __future__ import annotations
 
 import functools
-import io
+import json
 import re
+import struct
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape
-
-import reportlab
-from reportlab.graphics import shapes as rg
-from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle
-from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import (
-    CondPageBreak,
-    Flowable,
-    KeepTogether,
-    Paragraph,
-    SimpleDocTemplate,
-    Spacer,
-    Table,
-    TableStyle,
-)
 
 from clepath import __version__
+from clepath.domain.body import dated
 from clepath.domain.display import fmt, fmt_plain, fmt_score_change, fmt_value
 from clepath.dosing.plan import InfusionDayPlan
 from clepath.engine.assess import Assessment
@@ -53,58 +38,66 @@ from clepath.engine.timeline import IVIG_DRUG, Timeline
 from clepath.knowledge.base import KnowledgeBase
 from clepath.knowledge.models.evidence import IvigReport, Review
 from clepath.report.assessment_json import DISCLAIMER
-from clepath.report.timeline_svg import (
-    Box,
-    Dot,
-    Group,
-    Label,
-    Layout,
-    Line,
-    Polygon,
-    PolyLine,
-    Shape,
-    timeline_layout,
-)
+from clepath.report.timeline_svg import timeline_layout, timeline_svg
 
-__all__ = ["FONT", "ivig_prior_auth_pdf", "pdf_safe", "treatment_summary_pdf"]
+__all__ = ["FONT", "TEMPLATE", "clinical_text", "ivig_prior_auth_pdf", "pdf_safe",
+           "treatment_summary_pdf", "warm_up"]
 
-FONT = "ClepathVera"
-_BOLD, _ITALIC, _BOLD_ITALIC = f"{FONT}-Bold", f"{FONT}-Italic", f"{FONT}-BoldItalic"
-_FILES = {FONT: "Vera.ttf", _BOLD: "VeraBd.ttf", _ITALIC: "VeraIt.ttf", _BOLD_ITALIC: "VeraBI.ttf"}
+Block = dict[str, Any]
+"""One block of a document, as the template reads it: `{"kind": "p", ...}` (see document.typ)."""
+
+FONT = "DejaVu Sans"
+_HERE = Path(__file__).resolve().parent
+TEMPLATE = _HERE / "templates" / "document.typ"
+_FONTS = _HERE / "fonts"
 _ASCII = {
     "→": "->", "←": "<-", "↔": "<->", "⁹": "^9", "⁸": "^8", "⁶": "^6", "⁻": "-", "₂": "2",
     "⚠": "!", "✓": "yes", "✗": "no", "≤": "<=", "≥": ">=", "×": "x", "µ": "u", "≈": "~",
     "·": "-", "−": "-",
 }
-_TIMELINE_WIDTH = 720  # layout width; scaled to the page, text stays about 7.5 pt
-_MARGIN = 18 * mm
-_FRAME_WIDTH = A4[0] - 2 * _MARGIN - 12  # the frame's own padding is 6 pt a side
-_DRAWING_HEIGHT = 640.0  # the tallest timeline drawing, leaving room for its heading
-_INK = colors.HexColor("#222222")
-_RULE = colors.HexColor("#bbbbbb")
-_SHADE = colors.HexColor("#eeeeee")
+_TIMELINE_WIDTH = 720  # layout width; the template scales it to the page
 _BLANK = "_" * 38
 
 
 # --- fonts and text -----------------------------------------------------------------------------
 
 
+def _cmap(font: bytes) -> frozenset[int]:
+    """The code points a TrueType font maps to glyphs (its format 4 and 12 cmap subtables)."""
+    tables = struct.unpack_from(">H", font, 4)[0]
+    offset = 0
+    for i in range(tables):
+        tag, _, start, _ = struct.unpack_from(">4sIII", font, 12 + 16 * i)
+        if tag == b"cmap":
+            offset = start
+    points: set[int] = set()
+    for i in range(struct.unpack_from(">H", font, offset + 2)[0]):
+        _, _, sub = struct.unpack_from(">HHI", font, offset + 4 + 8 * i)
+        at = offset + sub
+        kind = struct.unpack_from(">H", font, at)[0]
+        if kind == 4:
+            pairs = struct.unpack_from(">H", font, at + 6)[0] // 2
+            ends = struct.unpack_from(f">{pairs}H", font, at + 14)
+            starts = struct.unpack_from(f">{pairs}H", font, at + 16 + 2 * pairs)
+            for first, last in zip(starts, ends, strict=True):
+                points.update(range(first, min(last, 0xFFFE) + 1))
+        elif kind == 12:
+            groups = struct.unpack_from(">I", font, at + 12)[0]
+            for g in range(groups):
+                first, last, _ = struct.unpack_from(">III", font, at + 16 + 12 * g)
+                points.update(range(first, last + 1))
+    return frozenset(points)
+
+
 @functools.cache
-def _fonts() -> frozenset[int]:
-    """Register the Vera family once; the code points the regular face can draw."""
-    folder = Path(reportlab.__file__).parent / "fonts"
-    for name, file in _FILES.items():
-        pdfmetrics.registerFont(TTFont(name, str(folder / file)))
-    pdfmetrics.registerFontFamily(
-        FONT, normal=FONT, bold=_BOLD, italic=_ITALIC, boldItalic=_BOLD_ITALIC
-    )
-    face = pdfmetrics.getFont(FONT).face
-    return frozenset(face.charToGlyph)
+def _drawable() -> frozenset[int]:
+    """The code points the bundled regular face can draw."""
+    return _cmap((_FONTS / "DejaVuSans.ttf").read_bytes())
 
 
 def pdf_safe(text: str) -> str:
     """`text` with every character the PDF font cannot draw replaced by an ASCII equivalent."""
-    drawable = _fonts()
+    drawable = _drawable()
     out: list[str] = []
     for char in text:
         if ord(char) < 128 or ord(char) in drawable:
@@ -114,78 +107,49 @@ def pdf_safe(text: str) -> str:
     return "".join(out)
 
 
-def _esc(text: object) -> str:
-    # the font has no superscript nine: ×10⁹/L is drawn with a raised 9
-    marked = escape(pdf_safe(str(text).replace("⁹", "\x00")))
-    return marked.replace("\x00", "<super>9</super>")
+# --- blocks -------------------------------------------------------------------------------------
 
 
-@functools.cache
-def _styles() -> dict[str, ParagraphStyle]:
-    _fonts()
-    base = ParagraphStyle("body", fontName=FONT, fontSize=9, leading=11.5, textColor=_INK)
-    return {
-        "body": base,
-        "title": ParagraphStyle("title", base, fontName=_BOLD, fontSize=15, leading=19,
-                                spaceAfter=4),
-        "h2": ParagraphStyle("h2", base, fontName=_BOLD, fontSize=11.5, leading=14,
-                             spaceBefore=9, spaceAfter=3, keepWithNext=1),
-        "h3": ParagraphStyle("h3", base, fontName=_BOLD, fontSize=9.5, leading=12,
-                             spaceBefore=5, spaceAfter=2, keepWithNext=1),
-        "cell": ParagraphStyle("cell", base, fontSize=8, leading=9.8),
-        "head": ParagraphStyle("head", base, fontName=_BOLD, fontSize=8, leading=9.8),
-        "small": ParagraphStyle("small", base, fontSize=7.5, leading=9.2,
-                                textColor=colors.HexColor("#444444")),
-        "bullet": ParagraphStyle("bullet", base, leftIndent=10, bulletIndent=2,
-                                 bulletFontName=FONT),
-        "reference": ParagraphStyle("reference", base, fontSize=7.5, leading=9.2, leftIndent=18,
-                                    bulletIndent=0, bulletFontName=FONT, bulletFontSize=7.5,
-                                    spaceAfter=1.5),
-    }
+def _p(text: object, style: str = "body") -> Block:
+    """A paragraph; `style` is one of title, h2, h3, body, small."""
+    return {"kind": "p", "style": style, "text": pdf_safe(str(text))}
 
 
-def _p(text: object, style: str = "body") -> Paragraph:
-    return Paragraph(_esc(text), _styles()[style])
+def _kv(label: str, value: object, style: str = "body") -> Block:
+    """A paragraph led by a bold label."""
+    return {"kind": "p", "style": style, "label": pdf_safe(label), "text": pdf_safe(str(value))}
 
 
-def _kv(label: str, value: object, style: str = "body") -> Paragraph:
-    return Paragraph(f"<b>{_esc(label)}</b> {_esc(value)}", _styles()[style])
+def _bullets(items: Iterable[str], style: str = "body") -> list[Block]:
+    """A bulleted list (no block at all for no items)."""
+    shown = [pdf_safe(i) for i in items]
+    return [{"kind": "list", "style": style, "items": shown}] if shown else []
 
 
-def _bullets(items: Iterable[str], style: str = "bullet") -> list[Flowable]:
-    chosen = _styles()[style]
-    if style != "bullet":
-        chosen = ParagraphStyle(f"{style}-bullet", chosen, leftIndent=10, bulletIndent=2,
-                                bulletFontName=FONT, bulletFontSize=chosen.fontSize)
-    return [Paragraph(_esc(item), chosen, bulletText="•") for item in items]
+def _space(points: float) -> Block:
+    return {"kind": "space", "points": points}
+
+
+def _keep(*blocks: Block) -> Block:
+    """Blocks kept on one page."""
+    return {"kind": "keep", "blocks": list(blocks)}
+
+
+def _cell(*lines: str | None, bold_first: bool = False) -> Block:
+    """A table cell of several lines (None and empty lines are left out)."""
+    return {"lines": [pdf_safe(x) for x in lines if x], "bold": bold_first}
 
 
 def _table(header: Sequence[str], rows: Sequence[Sequence[object]], widths: Sequence[float]
-           ) -> Table:
-    """A wrapped table; each cell is text or a flowable, widths are fractions of the frame."""
-    frame = _FRAME_WIDTH
-    data: list[list[object]] = [[_p(h, "head") for h in header]]
-    for row in rows:
-        data.append([c if isinstance(c, Flowable) else _p(c, "cell") for c in row])
-    table = Table(data, colWidths=[w * frame for w in widths], repeatRows=1)
-    table.setStyle(TableStyle([
-        ("BACKGROUND", (0, 0), (-1, 0), _SHADE),
-        ("GRID", (0, 0), (-1, -1), 0.4, _RULE),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("LEFTPADDING", (0, 0), (-1, -1), 3),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
-        ("TOPPADDING", (0, 0), (-1, -1), 2),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
-    ]))
-    return table
+           ) -> Block:
+    """A table whose header repeats on each page; a cell is text or `_cell`; widths are
+    fractions of the text width."""
 
+    def cell(value: object) -> Block:
+        return value if isinstance(value, dict) else _cell(str(value))
 
-def _cell(*lines: str | None, bold_first: bool = False) -> Paragraph:
-    """A table cell of several lines (None and empty lines are left out)."""
-    shown = [_esc(x) for x in lines if x]
-    if bold_first and shown:
-        shown[0] = f"<b>{shown[0]}</b>"
-    return Paragraph("<br/>".join(shown), _styles()["cell"])
+    return {"kind": "table", "widths": list(widths), "header": [pdf_safe(h) for h in header],
+            "rows": [[cell(c) for c in row] for row in rows]}
 
 
 class _References:
@@ -199,13 +163,12 @@ class _References:
         numbers = {self._numbers.setdefault(_citation(i), len(self._numbers) + 1) for i in items}
         return "[" + ", ".join(str(n) for n in sorted(numbers)) + "]" if numbers else ""
 
-    def flowables(self, title: str = "References") -> list[Flowable]:
+    def blocks(self, title: str = "References") -> list[Block]:
         """The numbered list, in order of first citation."""
         if not self._numbers:
             return []
-        lines = [Paragraph(_esc(text), _styles()["reference"], bulletText=f"[{n}]")
-                 for text, n in self._numbers.items()]
-        return [_p(title, "h2"), *lines]
+        items = [{"mark": f"[{n}]", "text": pdf_safe(text)} for text, n in self._numbers.items()]
+        return [_p(title, "h2"), {"kind": "references", "items": items}]
 
 
 # --- formatting ---------------------------------------------------------------------------------
@@ -259,7 +222,7 @@ def _citation(item: Mapping[str, str]) -> str:
 # source.
 _INTERNAL = re.compile(
     r"\b(?:verify|was not seen|were not seen|not seen|title only|read only|visible text|"
-    r"not (?:yet )?checked)\b", re.IGNORECASE,
+    r"not (?:yet )?checked|not re-read)\b", re.IGNORECASE,
 )
 _SECOND_HAND = re.compile(r"\b(?:was not seen|were not seen|not seen|title only)\b",
                           re.IGNORECASE)
@@ -294,101 +257,46 @@ def clinical_text(text: str) -> str:
 
 # --- document -----------------------------------------------------------------------------------
 
-
-def _build(story: list[Flowable], title: str, footer: str) -> bytes:
-    _fonts()
-    buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=_MARGIN,
-        rightMargin=_MARGIN,
-        topMargin=16 * mm,
-        bottomMargin=_MARGIN,
-        title=pdf_safe(title),
-        author="clepath",
-        creator=f"clepath {__version__}",
-        subject=pdf_safe(title),
-        invariant=1,
-        pageCompression=0,
-    )
-
-    def on_page(canvas: Canvas, document: Any) -> None:
-        canvas.saveState()
-        canvas.setFont(FONT, 7.5)
-        canvas.setFillColor(colors.HexColor("#555555"))
-        canvas.drawString(_MARGIN, 10 * mm, pdf_safe(footer))
-        canvas.drawRightString(A4[0] - _MARGIN, 10 * mm, f"page {document.page}")
-        canvas.restoreState()
-
-    doc.build(story, onFirstPage=on_page, onLaterPages=on_page)
-    return buffer.getvalue()
+_LOCK = threading.Lock()
 
 
-def _drawing(layout: Layout, width: float, height: float) -> rg.Drawing:
-    """The timeline's shapes as a reportlab drawing at most `width` by `height` points."""
-    scale = min(width / layout.width, height / layout.height)
-    group = rg.Group(transform=(scale, 0, 0, scale, 0, 0))
-    for shape in layout.children:
-        _draw(group, shape, layout.height)
-    drawing = rg.Drawing(layout.width * scale, layout.height * scale)
-    drawing.add(rg.Rect(0, 0, layout.width * scale, layout.height * scale,
-                        fillColor=colors.white, strokeColor=None))
-    drawing.add(group)
-    return drawing
+@functools.cache
+def _compiler() -> Any:
+    """The Typst compiler of the template, with the bundled fonts loaded once per process."""
+    import typst
+
+    return typst.Compiler(str(TEMPLATE), root=str(TEMPLATE.parent), font_paths=[str(_FONTS)],
+                          ignore_system_fonts=True)
 
 
-def _colour(value: str | None) -> colors.Color | None:
-    return None if value in (None, "none") else colors.HexColor(value)
+def _build(story: list[Block], title: str, footer: str) -> bytes:
+    """The blocks laid out by the template as A4 PDF bytes (no date: same input, same bytes)."""
+    document = {"title": pdf_safe(title), "footer": pdf_safe(footer),
+                "creator": f"clepath {__version__}", "blocks": story}
+    data = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+    with _LOCK:  # one compiler per process; a compile is not re-entrant
+        pdf: bytes = _compiler().compile(sys_inputs={"document": data})
+    return pdf
 
 
-def _dash(value: str | None) -> list[float] | None:
-    return [float(x) for x in value.split()] if value else None
+def warm_up() -> None:
+    """Load the compiler, the template and the fonts now (a one-line document), so a served
+    app's first PDF does not pay for them (0.2–0.5 s)."""
+    _build([_p("clepath")], "clepath", "clepath")
 
 
-def _flat(points: Iterable[tuple[float, float]], height: float) -> list[float]:
-    return [v for x, y in points for v in (x, height - y)]
-
-
-def _draw(group: rg.Group, shape: Shape, h: float) -> None:
-    if isinstance(shape, Group):
-        for child in shape.children:
-            _draw(group, child, h)
-    elif isinstance(shape, Line):
-        group.add(rg.Line(shape.x1, h - shape.y1, shape.x2, h - shape.y2,
-                          strokeColor=_colour(shape.stroke), strokeWidth=shape.width,
-                          strokeDashArray=_dash(shape.dash)))
-    elif isinstance(shape, PolyLine):
-        group.add(rg.PolyLine(_flat(shape.points, h), strokeColor=_colour(shape.stroke),
-                              strokeWidth=shape.width, strokeDashArray=_dash(shape.dash)))
-    elif isinstance(shape, Box):
-        group.add(rg.Rect(shape.x, h - shape.y - shape.h, shape.w, shape.h,
-                          fillColor=_colour(shape.fill), strokeColor=_colour(shape.stroke),
-                          strokeWidth=0.8, strokeDashArray=_dash(shape.dash)))
-    elif isinstance(shape, Dot):
-        group.add(rg.Circle(shape.cx, h - shape.cy, shape.r, fillColor=_colour(shape.fill),
-                            strokeColor=_colour(shape.stroke), strokeWidth=1.2))
-    elif isinstance(shape, Polygon):
-        group.add(rg.Polygon(_flat(shape.points, h), fillColor=_colour(shape.fill),
-                             strokeColor=_colour(shape.stroke), strokeWidth=1.2,
-                             strokeDashArray=_dash(shape.dash)))
-    elif isinstance(shape, Label):
-        group.add(rg.String(shape.x, h - shape.y, pdf_safe(shape.text),
-                            fontName=_BOLD if shape.bold else FONT, fontSize=shape.size,
-                            fillColor=_colour(shape.fill), textAnchor=shape.anchor))
-
-
-def _timeline(t: Timeline) -> list[Flowable]:
+def _timeline(t: Timeline) -> list[Block]:
     layout = timeline_layout(t, width=_TIMELINE_WIDTH)
-    drawing = _drawing(layout, _FRAME_WIDTH, _DRAWING_HEIGHT)
-    return [CondPageBreak(160 * mm),
-            KeepTogether([_p("Timeline", "h2"), drawing, _p(layout.desc, "small")])]
+    svg = timeline_svg(t, width=_TIMELINE_WIDTH)
+    figure = {"kind": "figure", "svg": svg, "width": layout.width, "height": layout.height,
+              "alt": pdf_safe(layout.desc)}
+    return [_keep(_p("Timeline", "h2"), figure, _p(layout.desc, "small"))]
 
 
 # --- shared sections ----------------------------------------------------------------------------
 
 
-def _identity(a: Assessment) -> list[Flowable]:
+def _identity(a: Assessment) -> list[Block]:
     versions = ", ".join(f"{k}@{v}" for k, v in sorted(a.knowledge.items()))
     return [
         _kv("Patient reference:", a.case_id),
@@ -398,24 +306,25 @@ def _identity(a: Assessment) -> list[Flowable]:
     ]
 
 
-def _patient(a: Assessment) -> list[Flowable]:
+def _patient(a: Assessment) -> list[Block]:
     p = a.patient
     parts = [
         f"sex {p.get('sex') or 'not recorded'}",
         f"age {p['age_years']} years" if p.get("age_years") is not None else "age not recorded",
-        f"weight {fmt(p.get('weight_kg'), 'kg')}",
-        f"height {fmt(p.get('height_cm'), 'cm')}",
+        f"weight {dated(fmt(p.get('weight_kg'), 'kg'), p.get('weight_date'))}",
+        f"height {dated(fmt(p.get('height_cm'), 'cm'), p.get('height_date'))}",
     ]
     if p.get("bmi_kg_per_m2"):
         parts.append(f"BMI {fmt(p['bmi_kg_per_m2'], 'bmi')}")
     parts.append(f"smoking {p.get('smoking') or 'not recorded'}")
     parts.append(f"pregnant {_tri(p.get('pregnant'), unknown='not recorded')}")
-    out: list[Flowable] = [_p("Patient", "h2"), _p("; ".join(parts) + ".")]
+    out: list[Block] = [_p("Patient", "h2"), _p("; ".join(parts) + ".")]
+    out += _bullets(tuple(p.get("measurement_notes") or ()), "small")
     out += _diagnoses(a)
     return out
 
 
-def _diagnoses(a: Assessment) -> list[Flowable]:
+def _diagnoses(a: Assessment) -> list[Block]:
     if not a.classification:
         return [_p("No CLE subtype is recorded.")]
     lines = []
@@ -427,14 +336,14 @@ def _diagnoses(a: Assessment) -> list[Flowable]:
     return _bullets(lines)
 
 
-def _alerts(rows: Sequence[tuple[str, str, str]], title: str = "Alerts") -> list[Flowable]:
+def _alerts(rows: Sequence[tuple[str, str, str]], title: str = "Alerts") -> list[Block]:
     if not rows:
         return []
     cells = [(sev.upper(), _cell(head, text, bold_first=True)) for sev, head, text in rows]
     return [_p(title, "h2"), _table(("severity", "alert"), cells, (0.13, 0.87))]
 
 
-def _scores(a: Assessment) -> list[Flowable]:
+def _scores(a: Assessment) -> list[Block]:
     rows: list[tuple[str, str, str]] = []
     if a.clasi is None:
         rows.append(("CLASI", "not recorded",
@@ -477,7 +386,7 @@ def _scores(a: Assessment) -> list[Flowable]:
                                         (0.16, 0.26, 0.58))]
 
 
-def _labs(a: Assessment) -> list[Flowable]:
+def _labs(a: Assessment) -> list[Block]:
     rows: list[tuple[str, ...]] = [
         (line.label, line.date.isoformat(), line.shown, line.flag or "") for line in a.labs
     ]
@@ -508,14 +417,14 @@ _THERAPY_HEADER = ("drug", "dates", "length", "dose", "outcome", "trial adequacy
 _THERAPY_WIDTHS = (0.18, 0.17, 0.1, 0.16, 0.1, 0.29)
 
 
-def _therapies(a: Assessment) -> list[Flowable]:
+def _therapies(a: Assessment) -> list[Block]:
     if not a.therapy.courses:
         return [_p("Therapy history", "h2"), _p("No therapy course is recorded.")]
     return [_p("Therapy history", "h2"),
             _table(_THERAPY_HEADER, _therapy_rows(a.therapy.courses), _THERAPY_WIDTHS)]
 
 
-def _glucocorticoids(a: Assessment) -> list[Flowable]:
+def _glucocorticoids(a: Assessment) -> list[Block]:
     g = a.glucocorticoids
     targets = "; ".join(
         f"{t.guideline} {t.operator} {fmt_plain(t.threshold_mg)} mg/day: "
@@ -539,7 +448,11 @@ def _glucocorticoids(a: Assessment) -> list[Flowable]:
     ]
 
 
-def _refractory(a: Assessment) -> list[Flowable]:
+# The pack whose rows define refractoriness (their ids and sources are the page's "Sources").
+_REFRACTORY_PACK = "pathway"
+
+
+def _refractory(a: Assessment, kb: KnowledgeBase, refs: _References) -> list[Block]:
     r = a.refractory
     verdict = {True: "refractory", False: "not refractory", None: "cannot be judged"}[r.status]
     rows = []
@@ -548,9 +461,11 @@ def _refractory(a: Assessment) -> list[Flowable]:
         rows.append((d.label, state, _cell(
             "; ".join(d.reasons) or None,
             f"Missing: {'; '.join(d.missing)}" if d.missing else None,
-            f"Sources: {', '.join(d.sources)}" if d.sources else None,
+            f"Sources: {', '.join(d.sources)} {refs.cite(kb.cite(_REFRACTORY_PACK, d.sources))}"
+            if d.sources else None,
+            f"Rule: {_REFRACTORY_PACK} definition {d.id}",
         )))
-    out: list[Flowable] = [
+    out: list[Block] = [
         _p("Refractory status", "h2"),
         _kv("Status:", verdict + ("; the severe-refractory label applies" if r.severe else "")),
         _table(("definition", "result", "reasons and gaps"), rows, (0.3, 0.14, 0.56)),
@@ -560,58 +475,74 @@ def _refractory(a: Assessment) -> list[Flowable]:
 
 
 def _stance_lines(option: Option) -> list[str]:
-    return [f"{s.guideline}: {s.stance.replace('_', ' ')}. {s.wording}" for s in option.stances]
+    return [clinical_text(f"{s.guideline}: {s.stance.replace('_', ' ')}. {s.wording}")
+            for s in option.stances]
 
 
-def _options(a: Assessment, refs: _References) -> list[Flowable]:
+def _options(a: Assessment, refs: _References) -> list[Block]:
     rows = []
     for o in a.options:
         head = _cell(o.label, o.status.replace("_", " "), o.line_label or o.line, bold_first=True)
         if o.status == "failed":  # the therapy history says why; the stances add nothing here
-            rows.append((head, _cell(o.rationale), ""))
+            rows.append((head, _cell(clinical_text(o.rationale or "")), ""))
             continue
-        body = _cell(o.rationale, *_stance_lines(o), o.evidence,
-                     *(f"Caution: {c.message}" for c in o.cautions))
+        body = _cell(clinical_text(o.rationale or ""), *_stance_lines(o),
+                     clinical_text(o.evidence or ""),
+                     *(clinical_text(f"Caution: {c.message}") for c in o.cautions))
         rows.append((head, body, refs.cite(o.sources)))
     return [_p("Options", "h2"),
             _table(("agent, status and line", "rationale, guideline stances, evidence and cautions",
                     "sources"), rows, (0.2, 0.68, 0.12))]
 
 
-def _measures(a: Assessment, refs: _References) -> list[Flowable]:
+def _measures(a: Assessment, refs: _References) -> list[Block]:
     if not a.measures:
         return []
     return [_p("General measures", "h2"),
-            *_bullets(f"{m.label}: {m.text} {refs.cite(m.sources)}".strip() for m in a.measures)]
+            *_bullets(clinical_text(f"{m.label}: {m.text} {refs.cite(m.sources)}".strip())
+                      for m in a.measures)]
 
 
 def _footer(a: Assessment, what: str) -> str:
     return f"clepath {what} - patient reference {a.case_id} - record as of {a.as_of.isoformat()}"
 
 
+def _knowledge(kb: KnowledgeBase | None) -> KnowledgeBase:
+    if kb is not None:
+        return kb
+    from clepath.knowledge.loader import load_knowledge
+
+    return load_knowledge()
+
+
 # --- the treatment summary ----------------------------------------------------------------------
 
 
-def treatment_summary_pdf(assessment: Assessment, *, timeline: Timeline | None = None) -> bytes:
+def treatment_summary_pdf(
+    assessment: Assessment, *, timeline: Timeline | None = None, kb: KnowledgeBase | None = None
+) -> bytes:
     """The assessment as a printable treatment summary (A4 PDF bytes).
 
     Args:
         assessment: the result of `clepath.engine.assess.assess`.
         timeline: the case's timeline (`build_timeline`), drawn after the scores when given.
+        kb: the knowledge base the assessment was made with, for the citations of the
+            refractory definitions; loaded with `load_knowledge()` when not given.
 
     Returns:
         The PDF; the same inputs give the same bytes.
     """
+    kb = _knowledge(kb)
     a = assessment
-    story: list[Flowable] = [_p("Treatment summary", "title"), *_identity(a), *_patient(a)]
+    refs = _References()
+    story: list[Block] = [_p("Treatment summary", "title"), *_identity(a), *_patient(a)]
     story += _alerts([(x.severity, x.title, x.message) for x in a.alerts])
     story += _scores(a) + _labs(a)
-    story += _therapies(a) + _glucocorticoids(a) + _refractory(a)
+    story += _therapies(a) + _glucocorticoids(a) + _refractory(a, kb, refs)
     if timeline is not None:
         story += _timeline(timeline)
-    refs = _References()
     story += _options(a, refs) + _measures(a, refs)
-    story += [Spacer(1, 8), _p(DISCLAIMER, "small"), *refs.flowables()]
+    story += [_space(8), _p(DISCLAIMER, "small"), *refs.blocks()]
     return _build(story, f"clepath treatment summary {a.case_id}", _footer(a, "treatment summary"))
 
 
@@ -622,10 +553,10 @@ def _ivig_option(a: Assessment) -> Option | None:
     return next((o for o in a.options if o.agent == IVIG_DRUG), None)
 
 
-def _failed(a: Assessment) -> list[Flowable]:
+def _failed(a: Assessment) -> list[Block]:
     failed = [c for c in a.therapy.courses if c.outcome in FAILURE_OUTCOMES]
     current = [c for c in a.therapy.courses if c.outcome == "ongoing"]
-    out: list[Flowable] = [_p("2. Treatment history", "h2")]
+    out: list[Block] = [_p("2. Treatment history", "h2")]
     if failed:
         out += [_p("Therapies that failed or were not tolerated", "h3"),
                 _table(_THERAPY_HEADER, _therapy_rows(failed), _THERAPY_WIDTHS)]
@@ -637,16 +568,16 @@ def _failed(a: Assessment) -> list[Flowable]:
     return out + _glucocorticoids(a)[1:]
 
 
-def _activity(a: Assessment) -> list[Flowable]:
+def _activity(a: Assessment, kb: KnowledgeBase, refs: _References) -> list[Block]:
     scores = _scores(a)[1:]
-    refractory = _refractory(a)[1:]
+    refractory = _refractory(a, kb, refs)[1:]
     return [_p("3. Disease activity and refractory status", "h2"), *scores,
             _p("Refractory status", "h3"), *refractory,
             _p("Latest laboratory results", "h3"), *_labs(a)[1:]]
 
 
-def _guideline(a: Assessment, report: IvigPlanReport, refs: _References) -> list[Flowable]:
-    out: list[Flowable] = [_p("4. Guideline position on IVIG", "h2")]
+def _guideline(a: Assessment, report: IvigPlanReport, refs: _References) -> list[Block]:
+    out: list[Block] = [_p("4. Guideline position on IVIG", "h2")]
     rows = []
     for s in report.guideline_stances:
         cited = report.stance_citations.get(getattr(s, "source", ""))
@@ -656,7 +587,7 @@ def _guideline(a: Assessment, report: IvigPlanReport, refs: _References) -> list
                       (0.25, 0.14, 0.49, 0.12)))
     option = _ivig_option(a)
     if option is not None:
-        out.append(Spacer(1, 4))
+        out.append(_space(4))
         out.append(_kv("Place in the treatment options:",
                        f"{option.line_label or option.line or 'not placed'}; status "
                        f"{option.status.replace('_', ' ')}. "
@@ -664,8 +595,27 @@ def _guideline(a: Assessment, report: IvigPlanReport, refs: _References) -> list
     return out
 
 
-def _evidence(a: Assessment, kb: KnowledgeBase, refs: _References) -> list[Flowable]:
-    out: list[Flowable] = [_p("5. Published evidence", "h2")]
+# The evidence pack says "none mentioned in the visible text" where the part of a report it
+# read (`verified`: abstract, first page...) names no adverse event: for the reader, not
+# reported, and not confirmed in the full text unless the full text was read.
+_NOT_MENTIONED = re.compile(r"^\s*none mentioned\b", re.IGNORECASE)
+
+
+def _adverse_events(report: IvigReport) -> str | None:
+    """The safety line of one published report, in clinical words (None when the pack has
+    nothing on adverse events): "not reported" where the report mentions none.
+    """
+    text = report.adverse_events
+    if not text:
+        return None
+    if _NOT_MENTIONED.match(text):
+        unread = "" if report.verified == "full" else " (not confirmed in the full text)"
+        return f"Adverse events: not reported{unread}"
+    return f"Adverse events: {clinical_text(text)}"
+
+
+def _evidence(a: Assessment, kb: KnowledgeBase, refs: _References) -> list[Block]:
+    out: list[Block] = [_p("5. Published evidence", "h2")]
     option = _ivig_option(a)
     if option is not None and option.evidence:
         out.append(_kv("Summary:", clinical_text(option.evidence)))
@@ -680,7 +630,7 @@ def _evidence(a: Assessment, kb: KnowledgeBase, refs: _References) -> list[Flowa
          clinical_text(r.regimen_text),
          _cell(clinical_text(r.outcome), f"Response class: {r.response}"),
          _cell(r.flare_signal and f"Flare or induced CLE: {clinical_text(r.flare_signal)}",
-               r.adverse_events and f"Adverse events: {clinical_text(r.adverse_events)}"))
+               _adverse_events(r)))
         for r in reports
     ]
     version = kb.versions().get("evidence", "?")
@@ -690,7 +640,7 @@ def _evidence(a: Assessment, kb: KnowledgeBase, refs: _References) -> list[Flowa
     return out
 
 
-def _regimen(report: IvigPlanReport) -> list[Flowable]:
+def _regimen(report: IvigPlanReport) -> list[Block]:
     plan = report.plan
     g, w = plan.regimen, plan.dosing_weight
     parts = []
@@ -716,7 +666,7 @@ def _regimen(report: IvigPlanReport) -> list[Flowable]:
     total = sum(c.total_grams for c in plan.courses)
     weight = (f"{fmt(w.kg, 'dosing_kg')} ({w.basis.replace('_', '-')} weight) under the policy "
               f"{w.policy_label}. Rule {w.rule}: {w.reason}.")
-    measured = (f"Actual weight {fmt(w.actual_kg, 'kg')}; height {fmt(w.height_cm, 'cm')}; "
+    measured = (f"Actual weight {w.measured}; height {w.height_measured}; "
                 f"BMI {fmt(w.bmi, 'bmi')}; ideal body weight {fmt(w.ibw_kg, 'dosing_kg')}.")
     return [
         _p("6. Requested regimen", "h2"),
@@ -724,10 +674,10 @@ def _regimen(report: IvigPlanReport) -> list[Flowable]:
         _kv("Product:", product),
         _kv("Dosing weight:", weight),
         _p(measured, "small"),
-        *_bullets(w.notes + g.notes, "small"),
+        *_bullets(w.notes + w.not_used + g.notes, "small"),
         _kv("Rounding:", f"each course total to the nearest {fmt(plan.rounding_step_g, 'ivig_g')} "
                          f"({plan.rounding_mode}), then divided into days."),
-        Spacer(1, 3),
+        _space(3),
         _table(("course", "start", "days", "g/kg", "grams per day", "grams per course"), rows,
                (0.16, 0.14, 0.08, 0.08, 0.3, 0.24)),
         _kv("Total requested:", f"{fmt(total, 'ivig_g')} over {len(plan.courses)} "
@@ -742,11 +692,11 @@ def _day_amount(day: InfusionDayPlan) -> str:
     return grams if day.volume_ml is None else f"{grams} = {fmt(day.volume_ml, 'ml')}"
 
 
-def _safety(report: IvigPlanReport) -> list[Flowable]:
+def _safety(report: IvigPlanReport) -> list[Block]:
     plan = report.plan
     verdict = ("blocked: a hard stop or the review rule holds the plan back" if plan.blocked
                else "no hard stop")
-    out: list[Flowable] = [_p("7. Safety screen", "h2"), _kv("Result:", verdict)]
+    out: list[Block] = [_p("7. Safety screen", "h2"), _kv("Result:", verdict)]
     risks = plan.risks
     for name, items in (("Thrombosis risk factors", risks.thrombosis),
                         ("Renal risk factors", risks.renal),
@@ -772,16 +722,13 @@ def _safety(report: IvigPlanReport) -> list[Flowable]:
     return out
 
 
-def _signature(parties: Mapping[str, str]) -> list[Flowable]:
+def _signature(parties: Mapping[str, str]) -> list[Block]:
     fields = (("Requesting clinician", parties.get("prescriber_name")), ("Specialty", None),
               ("Registration number", parties.get("prescriber_registration")),
               ("Address and telephone", parties.get("prescriber_contact")),
               ("Signature", None), ("Date", None))
-    table = Table([[_p(f, "body"), _p(value or _BLANK)] for f, value in fields],
-                  colWidths=[55 * mm, 100 * mm], rowHeights=[9 * mm] * len(fields))
-    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "BOTTOM")]))
-    table.hAlign = "LEFT"
-    return [KeepTogether([_p("Clinician", "h2"), table])]
+    lines = [{"label": pdf_safe(f), "value": pdf_safe(value or _BLANK)} for f, value in fields]
+    return [_keep(_p("Clinician", "h2"), {"kind": "signature", "lines": lines})]
 
 
 # The letter's identifying fields (issue 12): given by the web app from its own store, never
@@ -791,9 +738,9 @@ _PATIENT_FIELDS = (("patient_name", "Patient:"), ("birth_date", "Date of birth:"
                    ("member_number", "Member number:"))
 
 
-def _addressee(parties: Mapping[str, str]) -> list[Flowable]:
+def _addressee(parties: Mapping[str, str]) -> list[Block]:
     to = "; ".join(v for v in (parties.get("payer"), parties.get("payer_address")) if v)
-    out: list[Flowable] = [_kv("To:", to or _BLANK)]
+    out: list[Block] = [_kv("To:", to or _BLANK)]
     out += [_kv(label, parties[key]) for key, label in _PATIENT_FIELDS if parties.get(key)]
     return out
 
@@ -817,10 +764,7 @@ def ivig_prior_auth_pdf(
     Returns:
         The PDF; the same inputs give the same bytes.
     """
-    if kb is None:
-        from clepath.knowledge.loader import load_knowledge
-
-        kb = load_knowledge()
+    kb = _knowledge(kb)
     a = assessment
     refs = _References()
     intro = (
@@ -829,24 +773,24 @@ def ivig_prior_auth_pdf(
         f"as of {a.as_of.isoformat()}; statements on guidelines and published evidence are "
         "quoted from clepath's knowledge packs with their sources."
     )
-    story: list[Flowable] = [
+    story: list[Block] = [
         _p("Request for prior authorisation: intravenous immunoglobulin (IVIG)", "title"),
         *_addressee(parties or {}),
         *_identity(a),
-        Spacer(1, 6),
+        _space(6),
         _p(intro),
         _p("1. Diagnosis", "h2"),
         *_diagnoses(a),
         *_failed(a),
-        *_activity(a),
+        *_activity(a, kb, refs),
         *_guideline(a, plan, refs),
         *_evidence(a, kb, refs),
         *_regimen(plan),
         *_safety(plan),
         *_signature(parties or {}),
-        Spacer(1, 8),
+        _space(8),
         _p(DISCLAIMER, "small"),
-        *refs.flowables(),
+        *refs.blocks(),
     ]
     return _build(story, f"IVIG prior authorisation {a.case_id}", _footer(a, "IVIG request"))
 

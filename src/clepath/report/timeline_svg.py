@@ -7,7 +7,7 @@ listed under the axis, never drawn. Nothing is computed here that the engine's `
 not hold.
 
 The drawing is first laid out as a list of plain shapes (`timeline_layout`), which this module
-writes as SVG and `clepath.report.pdf` draws with reportlab, so the two never disagree. Output is
+writes as SVG and `clepath.report.pdf` embeds in the PDFs, so the two never disagree. Output is
 deterministic (fixed rounding, no clock, ids derived from the case id), carries a title, a
 description, ARIA labels and a legend, and has no script, stylesheet or external font.
 

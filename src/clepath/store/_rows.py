@@ -18,6 +18,7 @@ from clepath.domain.case import (
     IvigCourseRequest,
     IvigRequest,
     LabResult,
+    Measurement,
     Patient,
     TherapyCourse,
 )
@@ -30,6 +31,7 @@ from clepath.store.tables import (
     FindingRow,
     IvigRequestRow,
     LabRow,
+    MeasurementRow,
     PatientRow,
     TherapyRow,
 )
@@ -105,6 +107,16 @@ def cle_columns(entry: CleEntry) -> dict[str, Any]:
 def cle_from_row(row: CleEntryRow) -> CleEntry:
     """The CleEntry of a row."""
     return CleEntry(subtype=row.subtype, sites=tuple(row.sites or ()), since=_partial(row.since))
+
+
+def measurement_columns(measurement: Measurement) -> dict[str, Any]:
+    """Columns of `measurements`."""
+    return {"name": measurement.name, "date": measurement.date, "value": measurement.value}
+
+
+def measurement_from_row(row: MeasurementRow) -> Measurement:
+    """The Measurement of a row."""
+    return Measurement(name=row.name, date=row.date, value=row.value)
 
 
 def finding_columns(finding: Finding) -> dict[str, Any]:

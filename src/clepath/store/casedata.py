@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from clepath.domain.case import (
@@ -20,6 +21,7 @@ from clepath.domain.case import (
     Finding,
     IvigRequest,
     LabResult,
+    Measurement,
     Patient,
     TherapyCourse,
 )
@@ -32,6 +34,7 @@ __all__ = [
     "finding_entry",
     "ivig_entry",
     "lab_entry",
+    "measurement_entry",
     "patient_entry",
     "therapy_entry",
     "with_text_dates",
@@ -47,7 +50,14 @@ def _drop_none(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def patient_entry(patient: Patient) -> dict[str, Any]:
-    """The `patient` section: age only when no birth date gives it."""
+    """The `patient` section: age only when no birth date gives it; weight and height only when
+    undated (a dated one is a `measurements` item)."""
+    if patient.weight_date is not None or patient.height_date is not None:
+        patient = replace(
+            patient,
+            weight_kg=None if patient.weight_date is not None else patient.weight_kg,
+            height_cm=None if patient.height_date is not None else patient.height_cm,
+        )
     return _drop_none(
         {
             "sex": patient.sex,
@@ -169,6 +179,16 @@ def therapy_entry(course: TherapyCourse) -> dict[str, Any]:
     )
 
 
+def measurement_entry(measurement: Measurement) -> dict[str, Any]:
+    """One item of `measurements`: the value in kg or cm as stored."""
+    unit = "kg" if measurement.name == "weight" else "cm"
+    return {
+        "name": measurement.name,
+        "date": measurement.date,
+        "value": _quantity(measurement.value, unit),
+    }
+
+
 def ivig_entry(request: IvigRequest) -> dict[str, Any]:
     """`requests.ivig`: doses per kg of dosing weight, the interval in days."""
     out: dict[str, Any] = {}
@@ -208,6 +228,7 @@ def case_to_data(case: Case, *, dates_as_text: bool = False) -> dict[str, Any]:
         ("labs", case.labs, lab_entry),
         ("clasi", case.clasi, clasi_entry),
         ("therapies", case.therapies, therapy_entry),
+        ("measurements", case.measurements, measurement_entry),
     )
     for key, items, write in sections:
         if items:

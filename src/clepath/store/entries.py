@@ -14,14 +14,14 @@ from dataclasses import replace
 from typing import Any
 
 from clepath.casefile import parse_case
-from clepath.domain.case import Case, IvigRequest, Patient
+from clepath.domain.case import Case, IvigRequest, Measurement, Patient
 from clepath.errors import CaseError, FieldProblem
 from clepath.knowledge.base import KnowledgeBase
 
 __all__ = ["KINDS", "parse_item", "parse_ivig", "parse_patient"]
 
 # Observation kinds: the case-file section each is written in.
-KINDS = ("cle", "findings", "labs", "clasi", "therapies")
+KINDS = ("cle", "findings", "labs", "clasi", "therapies", "measurements")
 _PLACEHOLDER_ID = "entry"
 
 
@@ -58,16 +58,20 @@ def parse_item(kind: str, entry: Any, *, as_of: dt.date, kb: KnowledgeBase) -> A
     return items[0]
 
 
-def parse_patient(as_of: Any, patient: Any, kb: KnowledgeBase) -> tuple[dt.date, Patient]:
-    """The assessment date and the `patient` section, checked together (age needs as_of).
+def parse_patient(
+    as_of: Any, patient: Any, kb: KnowledgeBase, measurements: Any = ()
+) -> tuple[dt.date, Patient, tuple[Measurement, ...]]:
+    """The assessment date, the `patient` section and any new dated weights or heights,
+    checked together (age needs as_of).
 
     Raises:
-        CaseError: field names `as_of` and `patient.<field>`.
+        CaseError: field names `as_of`, `patient.<field>` and `measurements[i].<field>`.
     """
-    case = _parse(
-        {"clepath": 1, "id": _PLACEHOLDER_ID, "as_of": as_of, "patient": patient}, kb, ""
-    )
-    return case.as_of, case.patient
+    data = {"clepath": 1, "id": _PLACEHOLDER_ID, "as_of": as_of, "patient": patient}
+    if measurements:
+        data["measurements"] = measurements
+    case = _parse(data, kb, "")
+    return case.as_of, case.patient, case.measurements
 
 
 def parse_ivig(entry: Any, *, as_of: dt.date, kb: KnowledgeBase) -> IvigRequest:

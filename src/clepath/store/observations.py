@@ -27,6 +27,7 @@ from clepath.store.tables import (
     FindingRow,
     IvigRequestRow,
     LabRow,
+    MeasurementRow,
     PatientRow,
     TherapyRow,
     utcnow,
@@ -49,6 +50,9 @@ _KINDS: dict[str, _Kind] = {
     "labs": _Kind(LabRow, _rows.lab_columns, _rows.lab_from_row, ("date", "id")),
     "clasi": _Kind(ClasiExamRow, _rows.clasi_columns, _rows.clasi_from_row, ("date", "id")),
     "therapies": _Kind(TherapyRow, _rows.therapy_columns, _rows.therapy_from_row),
+    "measurements": _Kind(
+        MeasurementRow, _rows.measurement_columns, _rows.measurement_from_row, ("date", "id")
+    ),
 }
 assert tuple(_KINDS) == KINDS
 
@@ -197,10 +201,11 @@ class ObservationRepository:
 
     def after_as_of(self, patient_id: int, as_of: dt.date) -> int:
         """How many dated observations and therapy courses fall after `as_of` (they are not used
-        until it moves): findings, labs and CLASI examinations dated after it, and courses whose
+        until it moves): findings, labs, CLASI examinations and weights or heights dated after
+        it, and courses whose
         start (all of a partial start) lies after it."""
         count = 0
-        for kind in ("findings", "labs", "clasi"):
+        for kind in ("findings", "labs", "clasi", "measurements"):
             table = _kind(kind).table
             query = select(func.count()).where(table.patient_id == patient_id, table.date > as_of)
             count += self._db.scalar(query) or 0

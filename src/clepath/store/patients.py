@@ -30,6 +30,7 @@ from clepath.store.tables import (
     FindingRow,
     IvigRequestRow,
     LabRow,
+    MeasurementRow,
     PatientRow,
     TherapyRow,
     utcnow,
@@ -38,7 +39,9 @@ from clepath.store.tables import (
 __all__ = ["MAX_CASE_ID", "PatientRepository"]
 
 MAX_CASE_ID = 128
-_OBSERVATION_TABLES = (CleEntryRow, FindingRow, LabRow, ClasiExamRow, TherapyRow, IvigRequestRow)
+_OBSERVATION_TABLES = (
+    CleEntryRow, FindingRow, LabRow, ClasiExamRow, TherapyRow, MeasurementRow, IvigRequestRow,
+)
 
 
 def _by(user: User | None) -> int | None:
@@ -124,6 +127,9 @@ class PatientRepository:
             labs=tuple(_rows.lab_from_row(r) for r in rows(LabRow, "id")),
             clasi=self._clasi(patient_id, rows(ClasiExamRow, "date", "id")),
             therapies=tuple(_rows.therapy_from_row(r) for r in rows(TherapyRow, "id")),
+            measurements=tuple(
+                _rows.measurement_from_row(r) for r in rows(MeasurementRow, "date", "id")
+            ),
             ivig_request=None if ivig is None else _rows.ivig_from_row(ivig),
         )
 
@@ -164,6 +170,7 @@ class PatientRepository:
             (FindingRow, _rows.finding_columns, case.findings),
             (LabRow, _rows.lab_columns, case.labs),
             (TherapyRow, _rows.therapy_columns, case.therapies),
+            (MeasurementRow, _rows.measurement_columns, case.measurements),
         )
         for table, columns, items in groups:
             self._db.add_all(
@@ -245,18 +252,41 @@ class PatientRepository:
         return self.add_case(case, by=by), False
 
     def update_details(
-        self, patient_id: int, as_of: Any, patient: Any, *, by: User | None = None
+        self,
+        patient_id: int,
+        as_of: Any,
+        patient: Any,
+        *,
+        measurements: Any = (),
+        by: User | None = None,
     ) -> Case:
-        """Replace the assessment date and the `patient` section (checked as in a case file).
+        """Replace the assessment date and the `patient` section (checked as in a case file) and
+        record any dated weights or heights given (`measurements` items). One weight (height) a
+        day: a value for a day already recorded replaces it; the same value is left as it is.
 
         Raises:
-            CaseError: field names `as_of` and `patient.<field>`.
+            CaseError: field names `as_of`, `patient.<field>` and `measurements[i].<field>`.
         """
         row = self._require(patient_id)
-        new_as_of, new_patient = parse_patient(as_of, patient, self._kb)
+        new_as_of, new_patient, new_measurements = parse_patient(
+            as_of, patient, self._kb, measurements
+        )
         row.as_of = new_as_of
         for key, value in _rows.patient_columns(new_patient).items():
             setattr(row, key, value)
+        for m in new_measurements:
+            same_day = list(self._db.scalars(select(MeasurementRow).where(
+                MeasurementRow.patient_id == patient_id,
+                MeasurementRow.name == m.name,
+                MeasurementRow.date == m.date,
+            )))
+            if len(same_day) == 1 and same_day[0].value == m.value:
+                continue
+            for old in same_day:
+                self._db.delete(old)
+            self._db.add(MeasurementRow(
+                patient_id=patient_id, created_by=_by(by), **_rows.measurement_columns(m)
+            ))
         row.updated_at = utcnow()
         self._db.flush()
         case = self.load(patient_id)

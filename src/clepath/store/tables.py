@@ -190,6 +190,22 @@ class FindingRow(Base):
     __table_args__ = (Index("ix_findings_patient_date", "patient_id", "date"),)
 
 
+class MeasurementRow(Base):
+    """A dated body weight (kg) or height (cm)."""
+
+    __tablename__ = "measurements"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    patient_id: Mapped[int] = _patient_column()
+    name: Mapped[str] = mapped_column(String(16), nullable=False)
+    date: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    value: Mapped[float] = mapped_column(Float, nullable=False)
+    created_at: Mapped[dt.datetime] = _now_column()
+    created_by: Mapped[int | None] = _by_column()
+
+    __table_args__ = (Index("ix_measurements_patient_date", "patient_id", "date"),)
+
+
 class LabRow(Base):
     """A dated lab result in the test's canonical unit (or a titre, or a result word)."""
 

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from urllib.parse import quote
 
 from argon2 import PasswordHasher
 from fastapi import FastAPI
@@ -28,6 +27,7 @@ from clepath.store.throttle import DatabaseLoginThrottle
 from clepath.web.cds import CdsConfig, build_cds_router
 from clepath.web.feedback import DatabaseFeedbackSink
 from clepath.web.handlers import install_handlers
+from clepath.web.issuers import ISSUERS_ACCEPTED, parse_issuers, patient_link
 from clepath.web.limits import BodyLimit
 from clepath.web.middleware import RequestGuard
 from clepath.web.openapi import install_openapi
@@ -52,8 +52,9 @@ def create_app(
         settings: database URL, secret key, cookie and sign-in policy.
         knowledge: the loaded packs (loaded here when not given; tests pass theirs).
         password_hasher: argon2 parameters for new hashes (argon2-cffi's defaults if None).
-        warm_up: when CDS clients are trusted, answer each hook once on the demo case before
-            serving (`clepath serve` does; tests need not).
+        warm_up: build the unit registry and load the PDF compiler before serving and, when
+            CDS clients are trusted, answer each hook once on the demo case (`clepath serve`
+            does; tests need not).
     """
     if knowledge is None:
         from clepath.knowledge.loader import load_knowledge
@@ -81,11 +82,14 @@ def create_app(
     )
 
     if warm_up:
-        # The UCUM registry's set-up takes about a second and is not thread-safe: build it
-        # once, before the first request, instead of inside concurrent writes.
+        # The UCUM registry's set-up takes about a second and is not thread-safe: start it
+        # now, in the background (under its lock), so the app answers at once and a request
+        # needing a unit beyond the precomputed table rarely waits for it.
         from clepath.domain.units import warm_up as warm_up_units
+        from clepath.report.pdf import warm_up as warm_up_documents
 
         warm_up_units()
+        warm_up_documents()  # the Typst compiler and fonts, before the first PDF
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -161,41 +165,6 @@ def _issuers(path_text: str | None) -> tuple[TrustedIssuer, ...]:
             FieldProblem(field, path_text, f"cannot be read ({exc})", ISSUERS_ACCEPTED)
         ) from None
     return parse_issuers(entries, field=field, folder=path.parent, where=path_text)
-
-
-ISSUERS_ACCEPTED = (
-    'a JSON list of {"iss": ..., "jwks_file": ...} or {"iss": ..., "jwks_url": ...}'
-)
-
-
-def patient_link(public_url: str | None) -> Callable[[str], str] | None:
-    """The link from a CDS card to the patient in the web app at `public_url` (None: none)."""
-    if not public_url or not public_url.strip():
-        return None
-    base = public_url.strip().rstrip("/")
-    return lambda case_id: f"{base}/patients?q={quote(case_id)}"
-
-
-def parse_issuers(
-    entries: object, *, field: str, folder: Path, where: str
-) -> tuple[TrustedIssuer, ...]:
-    """Trusted CDS clients from a list of `{"iss", "jwks_file" | "jwks_url"}` entries (files
-    relative to `folder`); a CaseError naming `field` for anything else."""
-    accepted = ISSUERS_ACCEPTED
-    if not isinstance(entries, list):
-        raise CaseError(FieldProblem(field, where, "is not a JSON list", accepted))
-    issuers: list[TrustedIssuer] = []
-    for index, entry in enumerate(entries):
-        item = f"{field}[{index}]"
-        if not isinstance(entry, dict) or not isinstance(entry.get("iss"), str):
-            raise CaseError(FieldProblem(item, entry, "needs an `iss`", accepted))
-        if isinstance(entry.get("jwks_file"), str):
-            issuers.append(TrustedIssuer.from_file(entry["iss"], folder / entry["jwks_file"]))
-        elif isinstance(entry.get("jwks_url"), str):
-            issuers.append(TrustedIssuer.from_url(entry["iss"], entry["jwks_url"]))
-        else:
-            raise CaseError(FieldProblem(item, entry, "needs `jwks_file` or `jwks_url`", accepted))
-    return tuple(issuers)
 
 
 def app_from_env() -> FastAPI:

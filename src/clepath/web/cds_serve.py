@@ -21,7 +21,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from clepath.errors import CaseError, FieldProblem
-from clepath.web.app import parse_issuers, patient_link
+from clepath.web.issuers import parse_issuers, patient_link
 
 __all__ = ["ENV", "app_from_env", "serve_spec"]
 

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from clepath.domain.display import fmt
+
 __all__ = ["describe"]
 
 _NOUNS = {
     "findings": "the finding", "labs": "the lab result", "diagnoses": "the diagnosis",
+    "cle": "the diagnosis",
     "therapies": "the therapy course", "clasi": "the CLASI examination",
 }
 _NAMES = ("name", "test", "drug", "subtype")
@@ -16,7 +19,11 @@ _DATES = ("date", "start", "since")
 
 
 def describe(item: Any, kind: str) -> str:
-    """`the <noun> <name> of <date>` from whichever of the item's fields exist."""
+    """`the <noun> <name> of <date>` from whichever of the item's fields exist; a weight or
+    height reads `the weight 60.0 kg of 2019-05-28`."""
+    if kind == "measurements":
+        value = fmt(item.value, "kg" if item.name == "weight" else "cm")
+        return f"the {item.name} {value} of {item.date.isoformat()}"
     noun = _NOUNS.get(kind, "the item")
     name = next((getattr(item, a) for a in _NAMES if getattr(item, a, None)), None)
     date = next((getattr(item, a) for a in _DATES if getattr(item, a, None)), None)

@@ -15,6 +15,7 @@ from typing import Any
 
 from starlette.datastructures import FormData
 
+from clepath.domain.body import case_on
 from clepath.domain.case import Case, TherapyCourse
 from clepath.domain.display import unit_label
 from clepath.errors import FieldProblem
@@ -33,12 +34,17 @@ __all__ = [
     "lab_entry",
     "new_patient_data",
     "number_or_text",
+    "partial_date",
     "patient_entry",
     "patient_form",
     "plain",
+    "date_picker",
     "dose_confirmed",
     "therapy_entry",
     "therapy_form",
+    "LAB_ROWS",
+    "RowSection",
+    "THERAPY_ROWS",
 ]
 
 _INT = re.compile(r"^[-+]?\d+$")
@@ -211,20 +217,140 @@ def finding_entry(form: Mapping[str, Any]) -> dict[str, Any]:
     )
 
 
+# A date picker that allows a partial date (issue 12): the date box `<key>` and a precision
+# select `<key>_precision` ("day", "month" or "year"). The precision only ever shortens what
+# was entered (a full date picked with "year only" is kept as its year); it never adds to it.
+_FULL_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_YEAR_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def partial_date(form: Mapping[str, Any], key: str) -> int | str | None:
+    """The date box `key` cut to the precision chosen beside it: `2019-05-04` with "month only"
+    is `2019-05`, with "year only" `2019` (a number, as a case file writes a year).
+
+    >>> partial_date({"start": "2019-05-04", "start_precision": "month"}, "start")
+    '2019-05'
+    >>> partial_date({"start": "2019-05", "start_precision": "year"}, "start")
+    2019
+    >>> partial_date({"start": "2019", "start_precision": "day"}, "start")
+    2019
+    """
+    raw = _text(form, key)
+    if raw is None:
+        return None
+    precision = _text(form, f"{key}_precision")
+    if precision in ("month", "year") and _FULL_DATE.match(raw):
+        raw = raw[:7] if precision == "month" else raw[:4]
+    elif precision == "year" and _YEAR_MONTH.match(raw):
+        raw = raw[:4]
+    value = number_or_text(raw)
+    return value if isinstance(value, int | str) else raw
+
+
+_KINDS = {"day": ("date", re.compile(r"^\d{4}-\d{2}-\d{2}$")), "month": ("month", _YEAR_MONTH),
+          "year": ("text", re.compile(r"^\d{4}$"))}
+
+
+def date_picker(value: Any, precision: Any = None) -> tuple[str, str]:
+    """(precision, input type) for a partial-date picker showing `value`: the precision chosen
+    (else the one the value is written in) and `date`, `month` or `text` (a year). A value that
+    is not a date of that precision is shown in a text box, so what was typed is kept.
+
+    >>> date_picker("2019"), date_picker("2019-05"), date_picker(""), date_picker("May 2019")
+    (('year', 'text'), ('month', 'month'), ('day', 'date'), ('day', 'text'))
+    """
+    text = str(value or "").strip()
+    if precision not in _KINDS:
+        precision = "year" if len(text) == 4 else "month" if len(text) == 7 else "day"
+    kind, pattern = _KINDS[precision]
+    return precision, kind if not text or pattern.match(text) else "text"
+
+
+def measurement_entry(form: Mapping[str, Any]) -> dict[str, Any]:
+    """A `measurements` item from the weight-and-height form (value box + unit box)."""
+    return _entry(
+        [
+            ("name", _text(form, "name")),
+            ("date", _text(form, "date")),
+            ("value", _quantity(form, "value_value", "value_unit")),
+        ]
+    )
+
+
 def therapy_entry(form: Mapping[str, Any]) -> dict[str, Any]:
-    """A `therapies` item from the therapy form (dose = value box + unit box)."""
+    """A `therapies` item from the therapy form (dose = value box + unit box; start and stop
+    are partial-date pickers)."""
     return _entry(
         [
             ("drug", _text(form, "drug")),
             ("dose", _quantity(form, "dose_value", "dose_unit")),
             ("frequency", _text(form, "frequency")),
             ("route", _text(form, "route")),
-            ("start", number_or_text(_text(form, "start"))),
-            ("stop", number_or_text(_text(form, "stop"))),
+            ("start", partial_date(form, "start")),
+            ("stop", partial_date(form, "stop")),
             ("outcome", _text(form, "outcome")),
             ("note", _text(form, "note")),
         ]
     )
+
+
+# Repeated rows of the new-patient form (issue 12): fields named `<section>[<row>].<field>`,
+# each row the same fields as the section's own form. A row whose only values are those a
+# field always holds (a unit, a precision) is empty and left out.
+_ROW_NAME = re.compile(r"^(\w+)\[(\d{1,3})\]\.\w+$")
+
+
+@dataclass(frozen=True)
+class RowSection:
+    """One repeated section of the new-patient form."""
+
+    section: str  # the case-file section and the fields' prefix: `therapies`, `labs`
+    fields: tuple[str, ...]  # the form fields of one row
+    always_set: tuple[str, ...]  # fields that always hold a value
+    to_entry: Any  # the section's form -> case-file item function
+
+    def row(self, form: Mapping[str, Any], row: int) -> dict[str, Any]:
+        """Row `row` as the section's own form fields."""
+        return {name: form.get(f"{self.section}[{row}].{name}") for name in self.fields}
+
+    def count(self, form: Mapping[str, Any]) -> int:
+        """How many rows the form sent (the highest row number + 1; 0 when none)."""
+        found = [int(m.group(2)) for key in form.keys()
+                 if (m := _ROW_NAME.match(str(key))) and m.group(1) == self.section]
+        return max(found) + 1 if found else 0
+
+    def entries(self, form: Mapping[str, Any]) -> list[tuple[int, dict[str, Any]]]:
+        """(row number, case-file item) for each filled row, in row order."""
+        out = []
+        for row in range(self.count(form)):
+            fields = self.row(form, row)
+            if any(_text(fields, k) for k in self.fields if k not in self.always_set):
+                out.append((row, self.to_entry(fields)))
+        return out
+
+    def error_fields(self, rows: Iterable[int], fields: Mapping[str, str]) -> dict[str, str]:
+        """Case-file field -> form field: `therapies[1].dose` goes to the dose box of the form
+        row that became the case file's second therapy."""
+        out = {}
+        for index, row in enumerate(rows):
+            for entry_field, form_field in fields.items():
+                name = f"{self.section}[{index}]" + (f".{entry_field}" if entry_field else "")
+                out[name] = f"{self.section}[{row}].{form_field}"
+        return out
+
+
+THERAPY_ROWS = RowSection(
+    "therapies",
+    ("drug", "outcome", "dose_value", "dose_unit", "frequency", "route", "start",
+     "start_precision", "stop", "stop_precision", "note"),
+    ("dose_unit", "start_precision", "stop_precision"),
+    therapy_entry,
+)
+
+
+LAB_ROWS = RowSection(
+    "labs", ("test", "date", "value", "unit", "result"), (), lab_entry
+)
 
 
 def dose_confirmed(form: Mapping[str, Any]) -> bool:
@@ -244,7 +370,9 @@ def therapy_form(course: TherapyCourse) -> dict[str, str]:
         "frequency": course.frequency or "",
         "route": course.route or "",
         "start": "" if course.start is None else str(course.start),
+        "start_precision": "day" if course.start is None else course.start.precision,
         "stop": "" if course.stop is None else str(course.stop),
+        "stop_precision": "day" if course.stop is None else course.stop.precision,
         "outcome": course.outcome,
         "note": course.note or "",
     }
@@ -257,7 +385,7 @@ def cle_entry(form: FormData) -> dict[str, Any]:
         [
             ("subtype", _text(form, "subtype")),
             ("sites", sites),
-            ("since", number_or_text(_text(form, "since"))),
+            ("since", partial_date(form, "since")),
         ]
     )
 
@@ -297,8 +425,6 @@ def patient_entry(form: FormData) -> tuple[str | None, dict[str, Any]]:
             ("sex", _text(form, "sex")),
             ("age", number_or_text(_text(form, "age"))),
             ("birth_date", _text(form, "birth_date")),
-            ("weight", _quantity(form, "weight_value", "weight_unit")),
-            ("height", _quantity(form, "height_value", "height_unit")),
             (
                 "pre_pregnancy_weight",
                 _quantity(form, "pre_pregnancy_weight_value", "pre_pregnancy_weight_unit"),
@@ -312,14 +438,51 @@ def patient_entry(form: FormData) -> tuple[str | None, dict[str, Any]]:
     return _text(form, "as_of"), patient
 
 
+BODY = ("weight", "height")
+
+
+def body_entries(form: Mapping[str, Any], default_date: str | None) -> list[dict[str, Any]]:
+    """The weight and height boxes as dated `measurements` items (the date box empty: the
+    `default_date`, the assessment date); a box left empty gives none."""
+    out: list[dict[str, Any]] = []
+    for name in BODY:
+        value = _quantity(form, f"{name}_value", f"{name}_unit")
+        if value is not None:
+            out.append(_entry([("name", name), ("date", _text(form, f"{name}_date") or
+                                                 default_date), ("value", value)]))
+    return out
+
+
+def body_fields(entries: Iterable[Mapping[str, Any]]) -> dict[str, str]:
+    """Where the problems of `body_entries` items go on the form (`measurements[0].value` ->
+    `weight_value`)."""
+    out: dict[str, str] = {}
+    for index, entry in enumerate(entries):
+        name = entry.get("name")
+        out[f"measurements[{index}].value"] = f"{name}_value"
+        out[f"measurements[{index}].date"] = f"{name}_date"
+        out[f"measurements[{index}]"] = f"{name}_value"
+    return out
+
+
 def new_patient_data(form: FormData) -> dict[str, Any]:
-    """A whole case file from the new-patient form (details and, if given, one diagnosis)."""
+    """A whole case file from the new-patient form: details, if given one diagnosis, and the
+    filled therapy and lab rows (`RowSection.entries` says which row became which item)."""
     as_of, patient = patient_entry(form)
     data: dict[str, Any] = {"clepath": 1, "id": _text(form, "case_id"), "as_of": as_of}
     data["patient"] = patient
+    measurements = body_entries(form, as_of)
+    if measurements:
+        data["measurements"] = measurements
     cle = cle_entry(form)
     if cle:
         data["cle"] = [cle]
+    therapies = [entry for _, entry in THERAPY_ROWS.entries(form)]
+    if therapies:
+        data["therapies"] = therapies
+    labs = [entry for _, entry in LAB_ROWS.entries(form)]
+    if labs:
+        data["labs"] = labs
     return data
 
 
@@ -328,8 +491,9 @@ def _number(value: float | None) -> str:
 
 
 def patient_form(case: Case) -> dict[str, Any]:
-    """The patient form filled in from a stored case."""
-    p = case.patient
+    """The patient form filled in from a stored case: weight and height are the latest on or
+    before the assessment date, with the day measured (empty for an undated value)."""
+    p = case_on(case, case.as_of).patient
     return {
         "as_of": case.as_of.isoformat(),
         "sex": p.sex or "",
@@ -337,8 +501,10 @@ def patient_form(case: Case) -> dict[str, Any]:
         "birth_date": "" if p.birth_date is None else p.birth_date.isoformat(),
         "weight_value": _number(p.weight_kg),
         "weight_unit": "kg",
+        "weight_date": "" if p.weight_date is None else p.weight_date.isoformat(),
         "height_value": _number(p.height_cm),
         "height_unit": "cm",
+        "height_date": "" if p.height_date is None else p.height_date.isoformat(),
         "pre_pregnancy_weight_value": _number(p.pre_pregnancy_weight_kg),
         "pre_pregnancy_weight_unit": "kg",
         "smoking": p.smoking or "",

@@ -11,18 +11,19 @@ one tick, and a date that is meant (a planned stop of a therapy) can still be sa
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from clepath.domain.case import ClasiExam, Finding, LabResult, TherapyCourse
+from clepath.domain.case import ClasiExam, Finding, LabResult, Measurement, TherapyCourse
 from clepath.domain.future import FutureDate, entry_future_dates
 
-__all__ = ["CONFIRM_FIELD", "as_of_warnings", "entry_warnings"]
+__all__ = ["CONFIRM_FIELD", "as_of_warnings", "entry_warnings", "measurement_warnings"]
 
 CONFIRM_FIELD = "confirm_future_date"
 """The form field (a checkbox) that confirms a date after today."""
 
-_WORDS = {"date": "Date", "start": "Start", "stop": "Stop", "as_of": "Assessment date"}
+_WORDS = {"date": "Date", "start": "Start", "stop": "Stop", "as_of": "Assessment date",
+          "weight_date": "Weight measured on", "height_date": "Height measured on"}
 
 
 def _confirmed(form: Mapping[str, Any]) -> bool:
@@ -39,7 +40,7 @@ def _sentence(found: FutureDate) -> str:
 
 def entry_warnings(
     form: Mapping[str, Any],
-    item: Finding | LabResult | ClasiExam | TherapyCourse,
+    item: Finding | LabResult | ClasiExam | TherapyCourse | Measurement,
     today: dt.date,
 ) -> list[str]:
     """One sentence per date of `item` after `today`; none when the form confirms them."""
@@ -53,3 +54,17 @@ def as_of_warnings(form: Mapping[str, Any], as_of: dt.date, today: dt.date) -> l
     if _confirmed(form) or as_of <= today:
         return []
     return [_sentence(FutureDate("as_of", as_of.isoformat(), "assessment date", today))]
+
+
+def measurement_warnings(
+    form: Mapping[str, Any], measurements: Iterable[Measurement], today: dt.date
+) -> list[str]:
+    """One sentence per weight or height dated after `today` (the details form's boxes);
+    none when the form confirms them."""
+    if _confirmed(form):
+        return []
+    return [
+        _sentence(found)
+        for m in measurements
+        for found in entry_future_dates(m, today, f"{m.name}_")
+    ]

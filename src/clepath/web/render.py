@@ -12,6 +12,7 @@ from fastapi.templating import Jinja2Templates
 from clepath import __version__
 from clepath.domain.display import jinja_filters
 from clepath.web.describe import describe
+from clepath.web.forms import date_picker
 
 if TYPE_CHECKING:
     from clepath.web.deps import Auth
@@ -41,6 +42,7 @@ def make_templates() -> Jinja2Templates:
     env.filters["words"] = _words
     env.filters["describe"] = describe
     env.globals["version"] = __version__
+    env.globals["date_picker"] = date_picker
     env.globals["static"] = lambda name: f"/static/{name}?v={__version__}"
     env.trim_blocks = True
     env.lstrip_blocks = True

@@ -61,6 +61,15 @@ class FindingIn(Entry):
     note: Any = None
 
 
+class MeasurementIn(Entry):
+    """One dated weight or height, e.g. `{"name": "weight", "date": "2019-05-28",
+    "value": "176 lb"}` (pounds are converted, never read as kilograms)."""
+
+    name: Any = Field(None, description="`weight` or `height`.")
+    date: Any = Field(None, description="ISO date the measurement was taken.")
+    value: Any = Field(None, description="With its unit: `60 kg`, `132 lb`, `158 cm`, `5 ft 2 in`.")
+
+
 class TherapyIn(Entry):
     """One drug course, e.g. `{"drug": "HCQ", "dose": "200 mg", "frequency": "twice daily"}`."""
 

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from clepath import __version__
+from clepath.domain.body import case_on
 from clepath.domain.case import Case, IvigCourseRequest, IvigRequest, TherapyCourse
 from clepath.domain.dates import PartialDate
 from clepath.domain.display import fmt, fmt_plain
@@ -272,6 +273,7 @@ def _updated(resource: Mapping[str, Any], dosages: list[dict[str, Any]]) -> dict
 
 def _hcq(ctx: _Ctx, case: Case, order: DraftOrder) -> None:
     title = "Hydroxychloroquine dose"
+    case = case_on(case, order.start or ctx.today)  # the latest weight on or before the order
     if order.daily_dose_mg is None:
         ctx.card("hcq_dose_unknown", order.reference, title, indicator="info",
                  summary="Hydroxychloroquine order without a dose and frequency: mg/kg not "
@@ -440,6 +442,7 @@ def _intended_dose(ctx: _Ctx, case: Case, order: DraftOrder, total: float
 
 def _ivig(ctx: _Ctx, case: Case, order: DraftOrder) -> None:
     title = "IVIG order"
+    case = case_on(case, order.start or ctx.today)  # the latest weight on or before the order
     if not order.day_grams:
         ctx.card("ivig_cannot_plan", order.reference, title, indicator="warning",
                  summary="IVIG order without a dose in grams: it cannot be checked.",

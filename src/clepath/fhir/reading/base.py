@@ -12,15 +12,17 @@ from typing import Any
 from clepath.domain.dates import parse_partial_date
 from clepath.domain.units import UnitProblem, normalise_unit
 from clepath.fhir import terminology as t
+from clepath.fhir.concept import codings as _codings
+from clepath.fhir.concept import texts as _texts
 from clepath.fhir.issues import MappingReport, Outcome
 from clepath.fhir.medication import recogniser
 from clepath.knowledge.base import KnowledgeBase
 from clepath.knowledge.models.classification import CleSubtype, CodedConcept
 from clepath.knowledge.models.labs import LabTest
-from clepath.knowledge.models.terminology import ConditionCode, LoincCode
+from clepath.knowledge.models.terminology import BodyLoinc, ConditionCode, LoincCode
 from clepath.knowledge.models.vocabulary import Frequency
 
-_SECTIONS = ("cle", "findings", "labs", "clasi", "therapies")
+_SECTIONS = ("cle", "findings", "labs", "clasi", "therapies", "measurements")
 _REGION_ITEMS = ("erythema", "scale", "dyspigmentation", "scarring")
 _CLASI_GLOBALS = ("mucous_membrane", "recent_hair_loss", "nonscarring_alopecia",
                   "scarring_alopecia_scalp")
@@ -76,15 +78,6 @@ def _num(value: float) -> str:
     return repr(float(value))
 
 
-def _codings(concept: Any) -> list[Mapping[str, Any]]:
-    if type(concept) is not dict and not isinstance(concept, Mapping):
-        return []
-    codings = concept.get("coding")
-    if not codings or isinstance(codings, (str, bytes)):
-        return []
-    return [c for c in codings if type(c) is dict or isinstance(c, Mapping)]
-
-
 def _local(concept: Any, name: str) -> str | None:
     # `_codings` inlined: called for every code and CLASI component of an import.
     if type(concept) is not dict and not isinstance(concept, Mapping):
@@ -99,15 +92,6 @@ def _local(concept: Any, name: str) -> str | None:
             if isinstance(code, str):
                 return str(code)
     return None
-
-
-def _texts(concept: Any) -> list[str]:
-    out: list[str] = []
-    if isinstance(concept, Mapping):
-        if isinstance(concept.get("text"), str):
-            out.append(concept["text"])
-        out += [str(c["display"]) for c in _codings(concept) if isinstance(c.get("display"), str)]
-    return out
 
 
 def _first_code(concept: Any) -> tuple[str | None, str | None, str | None]:
@@ -157,6 +141,7 @@ class _Lookups:
     def __init__(self, kb: KnowledgeBase) -> None:
         self.condition_codes = {(row.system, row.code): row for row in kb.table(
             "terminology", "conditions", ConditionCode)}
+        self.body = {row.code: row for row in kb.table("terminology", "body", BodyLoinc)}
         self.loinc_terms = {row.code: row.test for row in kb.table("terminology", "loinc",
                                                                     LoincCode)}
         tests = kb.table("labs", "tests", LabTest)
@@ -186,10 +171,12 @@ class Reader:
         self.ivig_plans: set[str] = set()
         self.medications: dict[str, Mapping[str, Any]] = {}  # reference -> Medication
         self.used_medications: dict[int, list[str]] = {}  # id(Medication) -> courses using it
+        self.events: list[Any] = []  # administrations and dispenses, grouped at the end
         self.meds = recogniser(kb)
         # Look-ups made once per loaded knowledge base (shared by every import; not modified).
         look = kb.derived("fhir.reader_lookups", _Lookups)
         self.condition_codes = look.condition_codes
+        self.body = look.body
         self.loinc_terms = look.loinc_terms
         self.tests = look.tests
         self.loinc = look.loinc

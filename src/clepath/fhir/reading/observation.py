@@ -16,6 +16,7 @@ from clepath.fhir.reading.base import (
     _attributed,
     _codings,
     _effective,
+    _extension,
     _first_code,
     _listify,
     _local,
@@ -58,11 +59,15 @@ def read_observation(r: Reader, res: Mapping[str, Any], where: str) -> None:
                      system=t.local_system("instrument"), code=instrument)
         return
     loinc = {c.get("code") for c in _codings(code) if c.get("system") == t.LOINC}
-    if t.BODY_WEIGHT_LOINC[0] in loinc:
-        _vital(r, res, where, "weight", "kg")
-        return
-    if t.BODY_HEIGHT_LOINC[0] in loinc:
-        _vital(r, res, where, "height", "cm")
+    body = [r.body[c] for c in sorted(loinc) if c in r.body]
+    if body:
+        row = min(body, key=lambda b: b.reading != "measured")  # a measured code first
+        if row.reading != "measured":
+            r.report.add("skipped", where, f"a {row.reading} {row.measure}, not a measurement: "
+                         "not used for dosing", system=t.LOINC, code=row.code,
+                         display=row.display)
+            return
+        _vital(r, res, where, row.measure, "kg" if row.measure == "weight" else "cm")
         return
     fact = local.get(_PATIENT_FACT)
     if fact is not None:
@@ -102,7 +107,8 @@ def _vital(r: Reader, res: Mapping[str, Any], where: str, kind: str, unit: str) 
         r.unmapped(where, res.get("code"), f"{kind} without a value in a convertible unit")
         return
     value = convert(float(q["value"]), source_unit, unit)
-    r.vitals[kind].append((day or dt.date.min, value, where))
+    undated = (_extension(res, "undated") or {}).get("valueBoolean") is True
+    r.vitals[kind].append((dt.date.min if undated or day is None else day, value, where))
 
 
 def _patient_fact(r: Reader, res: Mapping[str, Any], where: str, fact: str) -> None:

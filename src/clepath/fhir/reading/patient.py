@@ -1,4 +1,4 @@
-"""Import of the Patient resource and of the latest weight and height."""
+"""Import of the Patient resource and of the weight and height history."""
 
 from __future__ import annotations
 
@@ -38,15 +38,31 @@ def read_patient(r: Reader, res: Mapping[str, Any], where: str) -> None:
                      + ", ".join(present))
 
 
-def latest_vital(r: Reader, kind: str, as_of: dt.date | None) -> float | None:
-    usable = [v for v in r.vitals[kind] if as_of is None or v[0] <= as_of]
-    late = len(r.vitals[kind]) - len(usable)
+def body_history(r: Reader, kind: str, as_of: dt.date | None) -> float | None:
+    """Every dated weight (height) becomes a `measurements` item, as history: the core uses
+    the latest on or before the day it needs (as_of, an IVIG plan's start). An undated value
+    is returned (the latest read) only when no dated one exists, and becomes the undated
+    `patient.weight`; otherwise it is reported and left out."""
+    dated = sorted((v for v in r.vitals[kind] if v[0] != dt.date.min), key=lambda v: v[0])
+    undated = [v for v in r.vitals[kind] if v[0] == dt.date.min]
+    for day, value, where in dated:
+        r.add("measurements", {"name": kind, "date": day.isoformat(),
+                               "value": {"value": value, "unit": _UNITS[kind]}}, where)
+    late = sum(1 for v in dated if as_of is not None and v[0] > as_of)
     if late:
-        r.report.add("skipped", f"patient.{kind}", f"{late} {kind} value(s) dated after as_of")
-    if not usable:
+        r.report.add("inferred", f"measurements ({kind})",
+                     f"{late} {kind} value(s) dated after as_of: kept as history, not used "
+                     "until a plan or assessment date reaches them")
+    if not undated:
         return None
-    usable.sort(key=lambda v: v[0])
-    if len(usable) > 1:
+    if dated:
+        for _, _, where in undated:
+            r.report.add("skipped", where, f"an undated {kind} beside dated ones: not used")
+        return None
+    if len(undated) > 1:
         r.report.add("skipped", f"patient.{kind}",
-                     f"{len(usable) - 1} earlier {kind} value(s): the latest is used")
-    return usable[-1][1]
+                     f"{len(undated) - 1} other undated {kind} value(s): the last read is used")
+    return undated[-1][1]
+
+
+_UNITS = {"weight": "kg", "height": "cm"}

@@ -67,6 +67,11 @@ def read_medication(r: Reader, res: Mapping[str, Any], where: str) -> None:
         if res.get("status") == "draft":
             r.report.add("skipped", where, "a draft order is not therapy history")
             return
+    concept = res.get("medicationCodeableConcept")
+    if concept is not None and not isinstance(concept, Mapping):
+        # a bare string is not a CodeableConcept: named as malformed by the importer's shape
+        # check, never read as a drug name
+        raise TypeError("medicationCodeableConcept is not a JSON object")
     used: list[Mapping[str, Any]] = []
 
     def resolve(reference: str) -> Mapping[str, Any] | None:

@@ -29,7 +29,7 @@ class ClasiRegion(Row):
 class ClasiAnchor(BaseModel):
     """The meaning of one value of an item, in our words."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     value: int
     text: str

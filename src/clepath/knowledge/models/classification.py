@@ -24,7 +24,7 @@ _SNOMED = re.compile(r"^\d{6,18}$")
 class CodeRef(BaseModel):
     """One code as used for one concept: code, display, evidence tag and a note."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     code: str
     display: str

@@ -69,7 +69,7 @@ GUIDELINES: tuple[str, ...] = (
 class GuidelineStance(BaseModel):
     """One guideline's position on one agent, with its wording and evidence grade."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     guideline: Literal["kuhn2017", "eular2023", "acr2025", "lu2021", "lancet2025"]
     stance: StanceValue
@@ -84,7 +84,7 @@ class GuidelineStance(BaseModel):
 class MaximumDose(BaseModel):
     """A daily maximum per kilogram and the body weight it is computed on."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     mg_per_kg_per_day: float = Field(gt=0)
     weight_basis: Literal["actual"] = "actual"
@@ -102,7 +102,7 @@ class DoseLimit(BaseModel):
     absolute (`mg`) or per kilogram of actual body weight (`mg_per_kg`). A usual range also
     gives its lower end (`low_mg` or `low_mg_per_kg`)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     per: Literal["day", "week", "dose"]
     mg: float | None = Field(default=None, gt=0)
@@ -126,7 +126,7 @@ class FrequencyRule(BaseModel):
     """The schedules a drug may be given on (frequency ids); any other schedule is not allowed,
     and raises `dose_frequency_not_allowed` at `severity` (daily methotrexate is critical)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     allowed: tuple[str, ...] = Field(min_length=1)
     severity: Literal["info", "warning", "critical"] = "warning"
@@ -140,7 +140,7 @@ class FrequencyRule(BaseModel):
 class RouteRule(BaseModel):
     """The routes a drug may be given by (route ids); any other raises `route_not_allowed`."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     allowed: tuple[str, ...] = Field(min_length=1)
     text: str
@@ -157,7 +157,7 @@ class DoseLimits(BaseModel):
     actual body weight. The antimalarials' retinal per-kg maxima stay in `Drug.maximum` (they
     raise their own alerts); these limits are for plausibility (`dose_above_maximum`)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     frequencies: FrequencyRule | None = None
     routes: RouteRule | None = None

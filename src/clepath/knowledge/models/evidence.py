@@ -42,7 +42,7 @@ class Review(Row):
 class IvigRegimen(BaseModel):
     """A report's IVIG regimen in numbers, only where the report states them."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     induction_g_per_kg: float | None = None
     induction_days: int | None = None

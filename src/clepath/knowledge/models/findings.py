@@ -81,7 +81,7 @@ class Condition(BaseModel):
     (output: "recorded, not used (<disabled_note>)").
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     finding: str | None = None
     lab: str | None = None

@@ -128,7 +128,7 @@ class DosingWeightPolicy(Row):
 class CourseTemplate(BaseModel):
     """One part of a regimen preset: dose per kg of dosing weight and its timing."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     dose_g_per_kg: float = Field(gt=0)
     days: int = Field(ge=1)

@@ -1,4 +1,5 @@
-"""Row models of the `screening` pack: RxNorm products, population rules and SQL-on-FHIR views."""
+"""Row models of the `screening` pack: population rules and SQL-on-FHIR views (RxNorm products
+are in the terminology pack, read through `clepath.fhir.medication`)."""
 
 from __future__ import annotations
 
@@ -6,17 +7,7 @@ from typing import Any
 
 from clepath.knowledge.base import Row
 
-__all__ = ["RxNormProduct", "ScreenRule", "ViewRow"]
-
-
-class RxNormProduct(Row):
-    """An RxNorm clinical drug (SCD): the clepath drug it contains and its strength per unit."""
-
-    id: str  # the RxCUI
-    name: str
-    drug: str  # a drug id of the drugs pack
-    strength_mg: float
-    unit_form: str  # what one unit of a unitless dose is (tablet)
+__all__ = ["ScreenRule", "ViewRow"]
 
 
 class ScreenRule(Row):

@@ -13,7 +13,7 @@ from pydantic import model_validator
 
 from clepath.knowledge.base import Row
 
-__all__ = ["ConditionCode", "DoseForm", "DrugName", "LoincCode", "RxNormConcept",
+__all__ = ["BodyLoinc", "ConditionCode", "DoseForm", "DrugName", "LoincCode", "RxNormConcept",
            "TopicalEquivalent"]
 
 _RXCUI = re.compile(r"^\d{1,8}$")
@@ -98,6 +98,23 @@ class LoincCode(Row):
     display: str
     test: str  # labs-pack test id
     property: Literal["MCnc", "SCnc", "NCnc", "ACnc", "CCnc", "Titr", "PrThr"] | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        if not _LOINC.match(self.code):
+            raise ValueError(f"{self.code!r} is not a LOINC code")
+        return self
+
+
+class BodyLoinc(Row):
+    """A LOINC code of a body weight or height observation and how the value was obtained:
+    only a `measured` value is read as a measurement (stated and estimated ones are reported
+    and left out)."""
+
+    code: str
+    display: str
+    measure: Literal["weight", "height"]
+    reading: Literal["measured", "stated", "estimated"]
 
     @model_validator(mode="after")
     def _check(self) -> Self:

@@ -27,6 +27,7 @@ ENTRY_WRITERS: dict[str, Callable[[Any], dict[str, Any]]] = {
     "labs": casedata.lab_entry,
     "clasi": casedata.clasi_entry,
     "therapies": casedata.therapy_entry,
+    "measurements": casedata.measurement_entry,
 }
 
 

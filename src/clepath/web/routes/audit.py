@@ -41,9 +41,16 @@ def audit_page(
     """The newest events first; one patient's when `patient_id` is given."""
     number = max(1, page_number)
     events = store.audit.events(patient_id=patient_id, limit=_PAGE + 1, offset=(number - 1) * _PAGE)
+    # Patients by their case id, not the database's id (issue 12); a deleted one keeps its id.
+    shown = {e.patient_id for e in events[:_PAGE] if e.patient_id is not None}
+    if patient_id is not None:
+        shown.add(patient_id)
+    case_ids = {
+        pid: summary.case_id for pid in shown if (summary := store.patients.summary(pid))
+    }
     return page(
         request, "audit.html", auth, events=events[:_PAGE], patient_id=patient_id,
-        page_number=number, more=len(events) > _PAGE,
+        page_number=number, more=len(events) > _PAGE, case_ids=case_ids,
     )
 
 

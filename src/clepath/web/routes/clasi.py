@@ -7,19 +7,21 @@ is not scored for scarring). Scores are computed by `clepath.scores.clasi`, neve
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi import Query, Request
+from fastapi.responses import Response
+from starlette.datastructures import FormData
 
 from clepath.domain.case import ClasiExam
 from clepath.errors import CaseError
 from clepath.knowledge.base import KnowledgeBase
 from clepath.knowledge.models.clasi import ClasiItem, ClasiRegion, ClasiRule
 from clepath.scores import clasi as clasi_scores
+from clepath.store import PatientSummary, Store
 from clepath.web import forms
-from clepath.web.clock import Today
-from clepath.web.deps import EditorSession, Form, Id, Knowledge, PatientRef, ReaderSession, StoreDep
+from clepath.web.deps import Auth, EditorSession, Knowledge, PatientRef, StoreDep
 from clepath.web.future import entry_warnings
 from clepath.web.render import page
 from clepath.web.routes import _observations as obs
@@ -27,8 +29,6 @@ from clepath.web.routes._common import commit, see_other
 from clepath.web.schemas import ClasiIn
 
 __all__ = ["CLASI", "router"]
-
-router = APIRouter(tags=["clasi"])
 
 _GLOBAL_FIELDS = ("mucous_membrane", "recent_hair_loss", "nonscarring_alopecia",
                   "scarring_alopecia_scalp", "dyspigmentation_lasts_12_months")
@@ -86,9 +86,8 @@ def _history(store: Any, patient_id: int, kb: KnowledgeBase) -> list[tuple[Any, 
     ]
 
 
-@router.get("/patients/{patient_id}/clasi", include_in_schema=False)
-def clasi_page(
-    request: Request, patient: PatientRef, auth: ReaderSession, store: StoreDep, kb: Knowledge
+def _page(
+    request: Request, patient: PatientSummary, auth: Auth, store: Store, kb: KnowledgeBase
 ) -> Response:
     """Every CLASI examination with its activity and damage scores."""
     history = _history(store, patient.id, kb)
@@ -104,24 +103,6 @@ def _form_page(request: Request, auth: Any, patient: Any, kb: KnowledgeBase, **e
 ):
     return page(request, "observations/clasi_form.html", auth, patient=patient, **_layout(kb),
                 **extra)
-
-
-@router.get("/patients/{patient_id}/clasi/new", include_in_schema=False)
-def clasi_form(
-    request: Request, patient: PatientRef, auth: EditorSession, store: StoreDep, kb: Knowledge,
-    start: str = Query("", alias="from"),
-) -> Response:
-    """The CLASI sheet over the 13 regions; `?from=last` fills it from the latest examination
-    (dated the patient's as-of date, to be changed where today differs)."""
-    form: dict[str, str] = {"date": patient.as_of.isoformat()}
-    exams = sorted(store.observations.items(patient.id, "clasi"), key=lambda o: o.item.date)
-    last = exams[-1].item if exams else None
-    if start == "last" and last is not None:
-        form.update(_form_from(last, kb))
-        return _form_page(request, auth, patient, kb, form=form,
-                          from_last=last.date.isoformat())
-    return _form_page(request, auth, patient, kb, form=form,
-                      last_exam_date=last.date.isoformat() if last is not None else None)
 
 
 def _form_from(exam: ClasiExam, kb: KnowledgeBase) -> dict[str, str]:
@@ -140,15 +121,9 @@ def _form_from(exam: ClasiExam, kb: KnowledgeBase) -> dict[str, str]:
     return form
 
 
-@router.post("/patients/{patient_id}/clasi", include_in_schema=False)
-def add_clasi(
-    request: Request,
-    patient: PatientRef,
-    auth: EditorSession,
-    store: StoreDep,
-    kb: Knowledge,
-    form: Form,
-    today: Today,
+def _add(
+    request: Request, patient: PatientSummary, auth: Auth, store: Store, kb: KnowledgeBase,
+    form: FormData, today: dt.date,
 ) -> Response:
     """Add a CLASI examination from the form (a date after today is confirmed first)."""
     try:
@@ -168,44 +143,36 @@ def add_clasi(
     return see_other(f"/patients/{patient.id}/clasi?added={added.id}")
 
 
-@router.post("/patients/{patient_id}/clasi/{exam_id}/delete", include_in_schema=False)
-def delete_clasi(
-    patient: PatientRef, exam_id: Id, auth: EditorSession, store: StoreDep
-) -> Response:
-    """Remove one CLASI examination."""
-    return obs.remove(CLASI, auth, store, patient.id, exam_id)
-
-
-@router.get("/api/patients/{patient_id}/clasi", summary="List CLASI examinations")
-def api_clasi(
-    patient: PatientRef, auth: ReaderSession, store: StoreDep, kb: Knowledge
-) -> list[dict[str, Any]]:
-    """Every CLASI examination with its CLASI-A, CLASI-D and activity band."""
-    listed = obs.api_list(CLASI, auth, store, patient.id)
-    for item, (_, score) in zip(listed, _history(store, patient.id, kb), strict=True):
+def _scored(listed: list[dict[str, Any]], store: Store, patient_id: int, kb: KnowledgeBase) -> (
+    list[dict[str, Any]]
+):
+    """The API's examinations, each with its CLASI-A, CLASI-D and activity band."""
+    for item, (_, score) in zip(listed, _history(store, patient_id, kb), strict=True):
         item["scores"] = {"activity": score.activity, "damage": score.damage,
                           "severity": score.severity}
     return listed
 
 
-@router.post(
-    "/api/patients/{patient_id}/clasi", summary="Add a CLASI examination", status_code=201
+router = obs.routes(
+    CLASI, name="clasi", item_id="exam_id", schema=ClasiIn, page=_page, add=_add, listed=_scored,
+    words=obs.Words("CLASI examination", "CLASI examinations", short="examination", listed=(
+        "Every CLASI examination with its CLASI-A, CLASI-D and activity band.")),
 )
-def api_add_clasi(
-    body: ClasiIn, patient: PatientRef, auth: EditorSession, store: StoreDep
-) -> JSONResponse:
-    """Add one examination (a case-file `clasi` item); 422 lists every problem."""
-    return obs.api_add(CLASI, auth, store, patient.id, body.entry())
 
 
-@router.delete(
-    "/api/patients/{patient_id}/clasi/{exam_id}", summary="Remove a CLASI examination",
-    status_code=204,
-)
-def api_delete_clasi(
-    patient: PatientRef, exam_id: Id, auth: EditorSession, store: StoreDep
+@router.get("/patients/{patient_id}/clasi/new", include_in_schema=False)
+def clasi_form(
+    request: Request, patient: PatientRef, auth: EditorSession, store: StoreDep, kb: Knowledge,
+    start: str = Query("", alias="from"),
 ) -> Response:
-    """Remove one examination."""
-    return obs.api_remove(CLASI, auth, store, patient.id, exam_id)
-
-
+    """The CLASI sheet over the 13 regions; `?from=last` fills it from the latest examination
+    (dated the patient's as-of date, to be changed where today differs)."""
+    form: dict[str, str] = {"date": patient.as_of.isoformat()}
+    exams = sorted(store.observations.items(patient.id, "clasi"), key=lambda o: o.item.date)
+    last = exams[-1].item if exams else None
+    if start == "last" and last is not None:
+        form.update(_form_from(last, kb))
+        return _form_page(request, auth, patient, kb, form=form,
+                          from_last=last.date.isoformat())
+    return _form_page(request, auth, patient, kb, form=form,
+                      last_exam_date=last.date.isoformat() if last is not None else None)

@@ -26,13 +26,28 @@ from clepath.engine.timeline import build_timeline
 from clepath.errors import CaseError, DosingError
 from clepath.knowledge.base import KnowledgeBase
 from clepath.report.jsonable import to_jsonable
-from clepath.report.pdf import ivig_prior_auth_pdf, treatment_summary_pdf
 from clepath.report.timeline_svg import timeline_svg
 from clepath.web import forms
 from clepath.web.clock import Today
 from clepath.web.deps import Auth, Knowledge, Patient, PatientCase, ReaderSession, StoreDep
 from clepath.web.render import page
 from clepath.web.routes._common import commit
+
+
+def treatment_summary_pdf(*args: Any, **kwargs: Any) -> bytes:
+    """`clepath.report.pdf.treatment_summary_pdf`, loaded (with the Typst compiler) on first
+    use, so the app starts without it."""
+    from clepath.report.pdf import treatment_summary_pdf as make
+
+    return make(*args, **kwargs)
+
+
+def ivig_prior_auth_pdf(*args: Any, **kwargs: Any) -> bytes:
+    """`clepath.report.pdf.ivig_prior_auth_pdf`, loaded (with the Typst compiler) on first use."""
+    from clepath.report.pdf import ivig_prior_auth_pdf as make
+
+    return make(*args, **kwargs)
+
 
 __all__ = [
     "LETTER_SUFFIX",
@@ -79,7 +94,7 @@ def _svg(case: Case, kb: KnowledgeBase) -> Response:
 
 def _summary(case: Case, kb: KnowledgeBase, today: dt.date) -> Response:
     content = treatment_summary_pdf(
-        assess(case, kb, today=today), timeline=build_timeline(case, kb)
+        assess(case, kb, today=today), timeline=build_timeline(case, kb), kb=kb
     )
     return _attachment(content, PDF_MEDIA_TYPE, document_name(case.id, SUMMARY_SUFFIX))
 

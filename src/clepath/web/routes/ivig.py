@@ -76,10 +76,14 @@ def cle_first(presets: Iterable[RegimenPreset]) -> list[RegimenPreset]:
 
 
 def _context(kb: KnowledgeBase) -> dict[str, Any]:
+    presets = cle_first(kb.table(catalogue.PACK, "regimens", RegimenPreset))
     return {
         "products": choices(kb, "ivig_product"),
         "policies": choices(kb, "ivig_policy"),
-        "presets": cle_first(kb.table(catalogue.PACK, "regimens", RegimenPreset)),
+        "presets": presets,
+        # a regimen of another disease names its study on the page, beside the label
+        "preset_sources": {p.id: kb.cite(catalogue.PACK, p.source)
+                           for p in presets if p.outside_cle},
     }
 
 

@@ -7,22 +7,18 @@ reason next to the field.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, Response
-
+from clepath.domain.display import unit_label
+from clepath.domain.units import UnitProblem, is_convertible, normalise_unit
 from clepath.knowledge.base import KnowledgeBase
 from clepath.knowledge.models.labs import LabTest
 from clepath.web import forms
-from clepath.web.clock import Today
-from clepath.web.deps import EditorSession, Form, Id, Knowledge, PatientRef, ReaderSession, StoreDep
 from clepath.web.routes import _observations as obs
 from clepath.web.schemas import LabIn
 
-__all__ = ["LABS", "router"]
-
-router = APIRouter(tags=["labs"])
+__all__ = ["LABS", "lab_choices", "router", "unit_lists"]
 
 LABS = obs.ObservationKind(
     kind="labs",
@@ -42,72 +38,85 @@ LABS = obs.ObservationKind(
     },
     to_entry=forms.lab_entry,
 )
-# Units offered beside the value box (any UCUM unit or common spelling is accepted).
+# Common units offered beside the value box (issue 12); for each test the list keeps those the
+# case-file parser converts to the labs pack's unit for it. Any other unit is still accepted.
 _UNITS = (
     "10*9/L", "/mm3", "/uL", "g/L", "g/dL", "mg/dL", "mg/L", "umol/L", "mmol/L", "[iU]/mL",
     "U/L", "ng/mL", "mL/min/{1.73_m2}", "g/d", "mg/mg", "/[HPF]", "%",
 )
 
 
+_ARBITRARY = re.compile(r"\[[^\]]+\]")
+_RATIOS = ("%", "mg/mg")
+
+
+def _converts(unit: str, test: LabTest) -> bool:
+    """True when the parser turns a value in `unit` into the test's unit (directly, or through
+    the pack's molar mass for a mass or substance concentration)."""
+    target = test.canonical_unit
+    if target is None:
+        return False
+    # Arbitrary units ([iU], [HPF], [GPL'U]) and pure ratios (%, mg/mg) are all dimensionless
+    # to the unit library; offer one only beside the same kind of unit, never IU/mL for a count.
+    if _ARBITRARY.findall(unit) != _ARBITRARY.findall(target) or (
+        unit in _RATIOS and unit != target
+    ):
+        return False
+    if is_convertible(unit, target):
+        return True
+    if test.molar_mass_g_per_mol:
+        return (is_convertible(unit, "g/L") and is_convertible("mol/L", target)) or (
+            is_convertible(unit, "mol/L") and is_convertible("g/L", target)
+        )
+    return False
+
+
+def _written(unit: str) -> tuple[str, str]:
+    """(what the unit box receives, what the list shows): the unit as people write it when the
+    parser reads it back to the same unit (×10⁹/L, µmol/L, IU/mL), else its code."""
+    label = unit_label(unit)
+    try:
+        same = normalise_unit(label) == normalise_unit(unit)
+    except UnitProblem:
+        same = False
+    return (label if same else unit, label)
+
+
+def unit_lists(tests: list[LabTest]) -> dict[str, list[tuple[str, str]]]:
+    """For each numeric test of the labs pack, the units its box offers: the pack's unit first,
+    then the common units that convert to it."""
+    out = {}
+    for test in tests:
+        if test.canonical_unit is None:
+            continue
+        units = [test.canonical_unit] + [u for u in _UNITS if u != test.canonical_unit]
+        out[test.id] = [
+            _written(u) for u in units if u == test.canonical_unit or _converts(u, test)
+        ]
+    return out
+
+
 def _context(kb: KnowledgeBase) -> dict[str, Any]:
-    tests = [
-        (t.id, t.label, t.canonical_unit, t.kind) for t in kb.table("labs", "tests", LabTest)
-    ]
+    rows = kb.table("labs", "tests", LabTest)
+    tests = [(t.id, t.label, t.canonical_unit, t.kind) for t in rows]
+    per_test = unit_lists(rows)
+    every = list(dict.fromkeys(u for units in per_test.values() for u in units))
     return {
         "tests": tests,
         "labels": {t[0]: t[1] for t in tests},
-        "units": _UNITS,
+        "units": every,
+        "test_units": per_test,
         "results": [(w, w) for w in ("positive", "negative", "low", "high", "normal")],
     }
 
 
-@router.get("/patients/{patient_id}/labs", include_in_schema=False)
-def labs_page(
-    request: Request, patient: PatientRef, auth: ReaderSession, store: StoreDep, kb: Knowledge
-) -> Response:
-    """The patient's lab results and the form to add one."""
-    return obs.show(LABS, request, auth, store, patient, _context(kb))
+lab_choices = _context
+"""The choices the lab fields offer (tests, units per test, result words); the new-patient
+form's lab rows use them too."""
 
 
-@router.post("/patients/{patient_id}/labs", include_in_schema=False)
-def add_lab(
-    request: Request,
-    patient: PatientRef,
-    auth: EditorSession,
-    store: StoreDep,
-    kb: Knowledge,
-    form: Form,
-    today: Today,
-) -> Response:
-    """Add a lab result from the form."""
-    return obs.add_from_form(LABS, request, auth, store, patient, form, _context(kb), today)
-
-
-@router.post("/patients/{patient_id}/labs/{lab_id}/delete", include_in_schema=False)
-def delete_lab(patient: PatientRef, lab_id: Id, auth: EditorSession, store: StoreDep) -> Response:
-    """Remove one lab result."""
-    return obs.remove(LABS, auth, store, patient.id, lab_id)
-
-
-@router.get("/api/patients/{patient_id}/labs", summary="List lab results")
-def api_labs(patient: PatientRef, auth: ReaderSession, store: StoreDep) -> list[dict[str, Any]]:
-    """Every lab result, oldest first: its case-file entry and the stored canonical values."""
-    return obs.api_list(LABS, auth, store, patient.id)
-
-
-@router.post("/api/patients/{patient_id}/labs", summary="Add a lab result", status_code=201)
-def api_add_lab(
-    body: LabIn, patient: PatientRef, auth: EditorSession, store: StoreDep
-) -> JSONResponse:
-    """Add one lab result (a case-file `labs` item); 422 lists every problem."""
-    return obs.api_add(LABS, auth, store, patient.id, body.entry())
-
-
-@router.delete(
-    "/api/patients/{patient_id}/labs/{lab_id}", summary="Remove a lab result", status_code=204
+router = obs.routes(
+    LABS, name="lab", item_id="lab_id", schema=LabIn, context=_context,
+    words=obs.Words("lab result", "lab results", listed=(
+        "Every lab result, oldest first: its case-file entry and the stored canonical values.")),
 )
-def api_delete_lab(
-    patient: PatientRef, lab_id: Id, auth: EditorSession, store: StoreDep
-) -> Response:
-    """Remove one lab result."""
-    return obs.api_remove(LABS, auth, store, patient.id, lab_id)

@@ -12,27 +12,27 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi import HTTPException, Request
+from fastapi.responses import Response
+from starlette.datastructures import FormData
 
 from clepath.domain.case import TherapyCourse
 from clepath.engine.doses import course_problems
 from clepath.engine.therapy import drug_rows, effective_drug
 from clepath.errors import CaseError
 from clepath.knowledge.base import KnowledgeBase
+from clepath.store import PatientSummary, Store
 from clepath.store.entries import parse_item
 from clepath.web import forms
 from clepath.web.clock import Today
-from clepath.web.deps import EditorSession, Form, Id, Knowledge, PatientRef, ReaderSession, StoreDep
+from clepath.web.deps import Auth, EditorSession, Form, Id, Knowledge, PatientRef, StoreDep
 from clepath.web.future import entry_warnings
 from clepath.web.render import page
 from clepath.web.routes import _observations as obs
 from clepath.web.routes._common import choices, commit, observation_json, see_other
 from clepath.web.schemas import TherapyIn
 
-__all__ = ["THERAPIES", "router"]
-
-router = APIRouter(tags=["therapies"])
+__all__ = ["THERAPIES", "dose_warnings", "router", "therapy_choices"]
 
 THERAPIES = obs.ObservationKind(
     kind="therapies",
@@ -68,6 +68,11 @@ def _context(kb: KnowledgeBase) -> dict[str, Any]:
     }
 
 
+therapy_choices = _context
+"""The choices the therapy fields offer (drugs, frequencies, routes, outcomes, dose units);
+the new-patient form's therapy rows use them too."""
+
+
 def dose_warnings(kb: KnowledgeBase, course: TherapyCourse) -> list[str]:
     """What the drugs pack's limits say against a course before it is saved (one sentence
     each; empty when nothing). Per-kg maxima need a weight and are left to the assessment."""
@@ -93,23 +98,9 @@ def _unconfirmed(kb: KnowledgeBase, as_of: dt.date, form: Form) -> list[str]:
     return dose_warnings(kb, course)
 
 
-@router.get("/patients/{patient_id}/therapies", include_in_schema=False)
-def therapies_page(
-    request: Request, patient: PatientRef, auth: ReaderSession, store: StoreDep, kb: Knowledge
-) -> Response:
-    """The patient's therapy courses and the form to add one."""
-    return obs.show(THERAPIES, request, auth, store, patient, _context(kb))
-
-
-@router.post("/patients/{patient_id}/therapies", include_in_schema=False)
-def add_therapy(
-    request: Request,
-    patient: PatientRef,
-    auth: EditorSession,
-    store: StoreDep,
-    kb: Knowledge,
-    form: Form,
-    today: Today,
+def _add(
+    request: Request, patient: PatientSummary, auth: Auth, store: Store, kb: KnowledgeBase,
+    form: FormData, today: dt.date,
 ) -> Response:
     """Add a therapy course from the form (after confirmation when its dose is implausible)."""
     warnings = _unconfirmed(kb, patient.as_of, form)
@@ -119,6 +110,13 @@ def add_therapy(
             {**_context(kb), "dose_warnings": warnings}, form=form, status=409,
         )
     return obs.add_from_form(THERAPIES, request, auth, store, patient, form, _context(kb), today)
+
+
+router = obs.routes(
+    THERAPIES, name="therapy", item_id="course_id", schema=TherapyIn, context=_context,
+    add=_add, words=obs.Words("therapy course", "therapy courses", short="course",
+                              listed="Every therapy course, in the order recorded."),
+)
 
 
 @router.get("/patients/{patient_id}/therapies/{course_id}/edit", include_in_schema=False)
@@ -184,32 +182,6 @@ def edit_therapy(
     return see_other(f"/patients/{patient.id}/therapies")
 
 
-@router.post("/patients/{patient_id}/therapies/{course_id}/delete", include_in_schema=False)
-def delete_therapy(
-    patient: PatientRef, course_id: Id, auth: EditorSession, store: StoreDep
-) -> Response:
-    """Remove one course."""
-    return obs.remove(THERAPIES, auth, store, patient.id, course_id)
-
-
-@router.get("/api/patients/{patient_id}/therapies", summary="List therapy courses")
-def api_therapies(
-    patient: PatientRef, auth: ReaderSession, store: StoreDep
-) -> list[dict[str, Any]]:
-    """Every therapy course, in the order recorded."""
-    return obs.api_list(THERAPIES, auth, store, patient.id)
-
-
-@router.post(
-    "/api/patients/{patient_id}/therapies", summary="Add a therapy course", status_code=201
-)
-def api_add_therapy(
-    body: TherapyIn, patient: PatientRef, auth: EditorSession, store: StoreDep
-) -> JSONResponse:
-    """Add one course (a case-file `therapies` item); 422 lists every problem."""
-    return obs.api_add(THERAPIES, auth, store, patient.id, body.entry())
-
-
 @router.put("/api/patients/{patient_id}/therapies/{course_id}", summary="Replace a course")
 def api_replace_therapy(
     body: TherapyIn, patient: PatientRef, course_id: Id, auth: EditorSession, store: StoreDep
@@ -220,14 +192,3 @@ def api_replace_therapy(
         raise HTTPException(404, "There is no such therapy course.")
     commit(store, auth.user, "update", "therapy", patient_id=patient.id, resource_id=course_id)
     return observation_json("therapies", changed)
-
-
-@router.delete(
-    "/api/patients/{patient_id}/therapies/{course_id}", summary="Remove a therapy course",
-    status_code=204,
-)
-def api_delete_therapy(
-    patient: PatientRef, course_id: Id, auth: EditorSession, store: StoreDep
-) -> Response:
-    """Remove one course."""
-    return obs.api_remove(THERAPIES, auth, store, patient.id, course_id)

@@ -119,3 +119,81 @@ document.addEventListener("DOMContentLoaded", function () {
   document.addEventListener("DOMContentLoaded", mark);
   window.addEventListener("resize", mark);
 })();
+
+// Partial dates (issue 12): the "known to the day / month only / year only" select beside a date
+// box changes the box into a date picker, a month picker or four digits for the year. Going to
+// a coarser precision keeps what it can (2019-05-04 -> 2019-05 -> 2019); going finer empties
+// the box rather than invent a month or a day. The server cuts the value to the precision too.
+(function () {
+  const kinds = { day: "date", month: "month", year: "text" };
+  const lengths = { day: 10, month: 7, year: 4 };
+
+  function switchKind(select) {
+    const box = document.getElementById(select.dataset.partialDate || "");
+    if (!(box instanceof HTMLInputElement)) {
+      return;
+    }
+    const precision = select.value;
+    const old = box.value;
+    box.type = kinds[precision] || "text";
+    box.value = old.length >= lengths[precision] ? old.slice(0, lengths[precision]) : "";
+    if (box.type === "text") {
+      box.setAttribute("inputmode", "numeric");
+      box.setAttribute("size", "10");
+    } else {
+      box.removeAttribute("inputmode");
+    }
+    if (box.type === "month") {
+      box.setAttribute("placeholder", "YYYY-MM");
+    } else {
+      box.removeAttribute("placeholder");
+    }
+  }
+
+  document.addEventListener("change", function (event) {
+    const select = event.target;
+    if (select instanceof HTMLSelectElement && select.dataset.partialDate) {
+      switchKind(select);
+    }
+  });
+})();
+
+// The new-patient form (issue 12): "add another therapy" (or lab result) copies the empty row
+// template with the next row number and moves the focus to the new row's first field. Without
+// JavaScript the form offers three rows of each, and a form sent back keeps every row it had.
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll("button[data-add-row]").forEach(function (button) {
+    const template = document.getElementById(button.dataset.template || "");
+    const rows = document.getElementById(button.dataset.addRow || "");
+    if (!(button instanceof HTMLButtonElement) || !(template instanceof HTMLTemplateElement) ||
+        !(rows instanceof HTMLElement)) {
+      return;
+    }
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      const row = Number(rows.dataset.nextRow || "0");
+      rows.dataset.nextRow = String(row + 1);
+      const html = template.innerHTML.split("__row__").join(String(row))
+        .split("__number__").join(String(row + 1));
+      rows.insertAdjacentHTML("beforeend", html);
+      const first = document.getElementById(
+        "f-" + button.dataset.prefix + "[" + row + "]." + (button.dataset.focus || ""));
+      if (first instanceof HTMLElement) {
+        first.focus();
+      }
+    });
+  });
+});
+
+// The lab form (issue 12): the unit box offers the units the chosen test accepts.
+document.addEventListener("change", function (event) {
+  const select = event.target;
+  if (!(select instanceof HTMLSelectElement) || !select.dataset.unitBox) {
+    return;
+  }
+  const box = document.getElementById(select.dataset.unitBox);
+  if (box instanceof HTMLInputElement) {
+    const list = document.getElementById("units-" + select.value);
+    box.setAttribute("list", list ? list.id : "units");
+  }
+});

@@ -42,3 +42,41 @@ class TestPartialDate:
         parsed = parse_partial_date(day.isoformat())
 
         assert parsed == PartialDate.from_date(day) and parsed.earliest == parsed.latest == day
+
+
+def _reference_parse(text: str, years: tuple[int, int]) -> PartialDate | None:
+    """The date reading spelled out with the standard library (what the parser must equal)."""
+    import re
+
+    match = re.fullmatch(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", text.strip())
+    if not match:
+        return None
+    year, month, day = (int(g) if g else None for g in match.groups())
+    assert year is not None
+    if not years[0] <= year <= years[1]:
+        return None
+    if month is None:
+        return PartialDate(year)
+    if not 1 <= month <= 12:
+        return None
+    if day is None:
+        return PartialDate(year, month)
+    try:
+        dt.date(year, month, day)
+    except ValueError:
+        return None
+    return PartialDate(year, month, day)
+
+
+@given(st.integers(0, 9999), st.integers(0, 13), st.integers(0, 32),
+       st.sampled_from(["y", "ym", "ymd"]))
+def test_parse_matches_the_calendar(year: int, month: int, day: int, form: str) -> None:
+    """Every year, year-month and year-month-day text reads as the calendar says: 2024-02-29
+    is a day, 2023-02-29 and 2024-04-31 are not."""
+    text = {"y": f"{year:04d}", "ym": f"{year:04d}-{month:02d}",
+            "ymd": f"{year:04d}-{month:02d}-{day:02d}"}[form]
+
+    assert parse_partial_date(text, years=(1, 9999)) == _reference_parse(text, (1, 9999))
+    assert parse_partial_date("2024-02-29") == PartialDate(2024, 2, 29)
+    assert parse_partial_date("2023-02-29") is None
+    assert parse_partial_date("2024-04-31") is None

@@ -123,7 +123,10 @@ class _Problems:
                 int(kb.parameter("plausibility.earliest_year").value),
                 int(kb.parameter("plausibility.latest_year").value),
             )
-            self.ranges = {r.id: r for r in kb.table("plausibility", "ranges", PlausibleRange)}
+            self.ranges = kb.derived(  # shared by every parse of this base; read only
+                "casefile.plausible_ranges",
+                lambda k: {r.id: r for r in k.table("plausibility", "ranges", PlausibleRange)},
+            )
 
     def bounds(self, key: str, unit: str, low: float, high: float) -> tuple[float, float]:
         """The plausible range of `key` in `unit` (the pack's, else the given fallback)."""
@@ -235,7 +238,7 @@ def _mapping(p: _Problems, field: str, value: Any, keys: tuple[str, ...]) -> Map
     """A mapping with only known keys (unknown ones are reported with the nearest known key)."""
     if value is None:
         return {}
-    if not isinstance(value, Mapping):
+    if type(value) is not dict and not isinstance(value, Mapping):
         p.add(field, value, "must be a mapping of fields", f"a mapping with keys {', '.join(keys)}")
         return {}
     good: dict[str, Any] = {}
@@ -718,7 +721,9 @@ def _lab(p: _Problems, kb: KnowledgeBase, index: int, raw: Any) -> LabResult | N
     attributed = _text(p, f"{field}.attributed_to", fields.get("attributed_to"))
     if test is None:
         return None
-    info = next(r for r in kb.table("labs", "tests", LabTest) if r.id == test)
+    info = kb.derived(
+        "casefile.lab_tests", lambda k: {r.id: r for r in k.table("labs", "tests", LabTest)}
+    ).get(test) or next(r for r in kb.table("labs", "tests", LabTest) if r.id == test)
     value_raw, unit_raw = fields.get("value"), fields.get("unit")
     if value_raw is None and result is None:
         p.add(field, raw, "has neither a value nor a result", "`value` (with a unit) or `result`")
@@ -1016,7 +1021,12 @@ def _therapy(p: _Problems, kb: KnowledgeBase, index: int, raw: Any) -> TherapyCo
     if frequency is not None:
         from clepath.knowledge.models.vocabulary import Frequency
 
-        per_week = next(
+        rates = kb.derived(
+            "casefile.doses_per_week",
+            lambda k: {f.id: f.doses_per_week for f in k.table("vocabulary", "frequencies",
+                                                              Frequency)},
+        )
+        per_week = rates[frequency] if frequency in rates else next(
             f.doses_per_week
             for f in kb.table("vocabulary", "frequencies", Frequency)
             if f.id == frequency

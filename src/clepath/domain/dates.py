@@ -77,14 +77,22 @@ def parse_partial_date(
     match = _PATTERN.match(raw.strip())
     if not match:
         return None
-    year, month, day = (int(g) if g else None for g in match.groups())
-    assert year is not None
+    year_text, month_text, day_text = match.groups()
+    year = int(year_text)
     if not years[0] <= year <= years[1]:
         return None
-    if month is not None and not 1 <= month <= 12:
+    if month_text is None:
+        return PartialDate(year)
+    month = int(month_text)
+    if not 1 <= month <= 12:
         return None
-    if day is not None:
-        assert month is not None
-        if not 1 <= day <= calendar.monthrange(year, month)[1]:
-            return None
+    if day_text is None:
+        return PartialDate(year, month)
+    day = int(day_text)
+    last = _MONTH_DAYS[month] if month != 2 else 29 if calendar.isleap(year) else 28
+    if not 1 <= day <= last:
+        return None
     return PartialDate(year, month, day)
+
+
+_MONTH_DAYS = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)  # February: by leap year

@@ -233,8 +233,11 @@ def _ucum_unit(code: str) -> Any:
             raise UnitProblem(f"{code!r} is not a UCUM unit") from exc
 
 
+@functools.lru_cache(maxsize=1024)
 def _case_slip(text: str) -> str | None:
-    """The clinical spelling of a unit written with the wrong letter case (`Mg` -> `mg`)."""
+    """The clinical spelling of a unit written with the wrong letter case (`Mg` -> `mg`).
+
+    Pure, and unit spellings are few (kg, g/L, 10*9/L...): remembered per spelling, bounded."""
     plain = _ANNOTATION.sub("", text)
     slipped = False
 

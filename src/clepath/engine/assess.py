@@ -20,15 +20,15 @@ from clepath.engine import glucocorticoids as gc_module
 from clepath.engine import options as options_module
 from clepath.engine import refractory as refractory_module
 from clepath.engine import therapy as therapy_module
-from clepath.engine.alerts import Alert, make_alert
+from clepath.engine.alerts import Alert, alert_definition, make_alert
 from clepath.knowledge.base import KnowledgeBase
-from clepath.knowledge.models.drugs import Drug, TriggerDrug
+from clepath.knowledge.models.drugs import TriggerDrug
 from clepath.scores import clasi as clasi_module
 from clepath.scores import classification as classification_module
 from clepath.scores import eular_acr, labs, sledai, slicc
 from clepath.scores.labs import Cytopenia, EgfrResult
 
-__all__ = ["Assessment", "LabLine", "assess"]
+__all__ = ["Assessment", "LabLine", "Summary", "assess", "summarise"]
 
 # Lab tests summarised in every assessment, in display order.
 _SUMMARY_TESTS = (
@@ -88,26 +88,47 @@ class Assessment:
     parameters: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
-def assess(
-    case: Case,
-    kb: KnowledgeBase,
-    *,
-    sledai_window_days: int = 10,
-    today: dt.date | None = None,
-) -> Assessment:
-    """Assess one case with the loaded knowledge (pure: reads nothing but its arguments).
+@dataclass(frozen=True)
+class Summary:
+    """What a summary of a case shows (the CDS patient-view card): the latest CLASI, SLEDAI-2K,
+    refractory status, the options and the alerts of the severities asked for.
 
-    `today` is the real date, passed by the interface (the core never reads the clock): every
-    date of the case after it raises a `future_date` alert. None skips that check.
+    The same objects `assess` makes for these fields, without computing what such a summary
+    does not show (SLICC 2012, the subtype classification, lab lines, general measures and the
+    parameters in force).
     """
-    kb = kb.session()
-    # Weight and height: the latest measured on or before as_of (domain.body).
-    recorded, case = case, case_on(case, case.as_of)
+
+    case_id: str
+    as_of: dt.date
+    clasi: clasi_module.ClasiSummary | None
+    sledai: sledai.SledaiResult
+    refractory: refractory_module.RefractoryResult
+    options: tuple[options_module.Option, ...]
+    alerts: tuple[Alert, ...]
+
+
+@dataclass(frozen=True)
+class _Core:
+    """The parts of an assessment that the options and the alerts depend on."""
+
+    clasi: clasi_module.ClasiSummary | None
+    sledai: sledai.SledaiResult
+    eular_acr: eular_acr.EularAcrResult
+    egfr: EgfrResult | None
+    cytopenias: tuple[Cytopenia, ...]
+    therapy: therapy_module.TherapyReview
+    glucocorticoids: gc_module.GlucocorticoidReview
+    refractory: refractory_module.RefractoryResult
+    options: tuple[options_module.Option, ...]
+    alerts: tuple[Alert, ...]  # not ordered; without the unconfirmed-default alerts
+
+
+def _core(
+    case: Case, kb: KnowledgeBase, sledai_window_days: int, today: dt.date | None
+) -> _Core:
     clasi_summary = clasi_module.summarise(case, kb)
     sledai_result = sledai.score(case, kb, window_days=sledai_window_days)
     eular_result = eular_acr.classify(case, kb)
-    slicc_result = slicc.classify(case, kb)
-    subtypes = classification_module.classify(case, kb)
     egfr_result = labs.egfr(case, kb)
     cytopenia_list = labs.cytopenias(case, kb)
     therapy_review = therapy_module.review_therapies(case, kb)
@@ -131,7 +152,6 @@ def assess(
     option_list = options_module.propose_options(
         case, kb, therapy_review, refractory_result, context
     )
-    measures = options_module.general_measures(case, kb, therapy_review)
     alerts = _alerts(
         case,
         kb,
@@ -147,8 +167,108 @@ def assess(
     if today is not None:
         alerts += _future_date_alerts(case, kb, today)
     # --- end dates after today ---
+    return _Core(
+        clasi=clasi_summary,
+        sledai=sledai_result,
+        eular_acr=eular_result,
+        egfr=egfr_result,
+        cytopenias=cytopenia_list,
+        therapy=therapy_review,
+        glucocorticoids=gc_review,
+        refractory=refractory_result,
+        options=option_list,
+        alerts=alerts,
+    )
+
+
+def assess(
+    case: Case,
+    kb: KnowledgeBase,
+    *,
+    sledai_window_days: int = 10,
+    today: dt.date | None = None,
+) -> Assessment:
+    """Assess one case with the loaded knowledge (pure: reads nothing but its arguments).
+
+    `today` is the real date, passed by the interface (the core never reads the clock): every
+    date of the case after it raises a `future_date` alert. None skips that check.
+    """
+    kb = kb.session()
+    # Weight and height: the latest measured on or before as_of (domain.body).
+    recorded, case = case, case_on(case, case.as_of)
+    core = _core(case, kb, sledai_window_days, today)
+    slicc_result = slicc.classify(case, kb)
+    subtypes = classification_module.classify(case, kb)
+    measures = options_module.general_measures(case, kb, core.therapy)
+    lab_lines = _lab_lines(case, kb)
     parameters = _parameters_in_force(kb)
-    alerts += tuple(
+    alerts = core.alerts + _unconfirmed_alerts(kb, parameters)
+    return Assessment(
+        case_id=case.id,
+        as_of=case.as_of,
+        knowledge=kb.versions(),
+        patient=_patient_summary(case, recorded),
+        classification=subtypes,
+        clasi=core.clasi,
+        sledai=core.sledai,
+        eular_acr=core.eular_acr,
+        slicc=slicc_result,
+        labs=lab_lines,
+        egfr=core.egfr,
+        cytopenias=core.cytopenias,
+        therapy=core.therapy,
+        glucocorticoids=core.glucocorticoids,
+        refractory=core.refractory,
+        options=core.options,
+        measures=measures,
+        alerts=_ordered(alerts),
+        parameters=parameters,
+    )
+
+
+def summarise(
+    case: Case,
+    kb: KnowledgeBase,
+    *,
+    sledai_window_days: int = 10,
+    today: dt.date | None = None,
+    severities: tuple[str, ...] = ("critical", "warning"),
+) -> Summary:
+    """The summary of one case: equal, field by field, to what `assess` gives for the same
+    arguments, with only the alerts of `severities` (in `assess`'s order).
+
+    The parameters in force are not gathered unless the alerts pack gives the
+    unconfirmed-default alert one of `severities` (then the whole assessment is made).
+    """
+    if alert_definition(kb, "unconfirmed_default").severity in severities:
+        full = assess(case, kb, sledai_window_days=sledai_window_days, today=today)
+        return Summary(
+            case_id=full.case_id,
+            as_of=full.as_of,
+            clasi=full.clasi,
+            sledai=full.sledai,
+            refractory=full.refractory,
+            options=full.options,
+            alerts=tuple(a for a in full.alerts if a.severity in severities),
+        )
+    # Weight and height as `assess` takes them (domain.body).
+    case = case_on(case, case.as_of)
+    core = _core(case, kb.session(), sledai_window_days, today)
+    return Summary(
+        case_id=case.id,
+        as_of=case.as_of,
+        clasi=core.clasi,
+        sledai=core.sledai,
+        refractory=core.refractory,
+        options=core.options,
+        alerts=tuple(a for a in _ordered(core.alerts) if a.severity in severities),
+    )
+
+
+def _unconfirmed_alerts(
+    kb: KnowledgeBase, parameters: dict[str, dict[str, Any]]
+) -> tuple[Alert, ...]:
+    return tuple(
         make_alert(
             kb,
             "unconfirmed_default",
@@ -156,27 +276,6 @@ def assess(
         )
         for key, info in parameters.items()
         if info["unconfirmed"]
-    )
-    return Assessment(
-        case_id=case.id,
-        as_of=case.as_of,
-        knowledge=kb.versions(),
-        patient=_patient_summary(case, recorded),
-        classification=subtypes,
-        clasi=clasi_summary,
-        sledai=sledai_result,
-        eular_acr=eular_result,
-        slicc=slicc_result,
-        labs=_lab_lines(case, kb),
-        egfr=egfr_result,
-        cytopenias=cytopenia_list,
-        therapy=therapy_review,
-        glucocorticoids=gc_review,
-        refractory=refractory_result,
-        options=option_list,
-        measures=measures,
-        alerts=_ordered(alerts),
-        parameters=parameters,
     )
 
 
@@ -330,8 +429,11 @@ def _alerts(
                     {"drug": course.label, "missing": missing},
                 )
             )
-    drug_rows = {row.id: row for row in kb.table("drugs", "drugs", Drug)}
-    trigger_ids = {row.id for row in kb.table("drugs", "trigger_drugs", TriggerDrug)}
+    drug_rows = therapy_module.drug_rows(kb)  # by id, made once per table
+    trigger_ids = kb.derived(
+        "assess.trigger_drug_ids",
+        lambda k: frozenset(row.id for row in k.table("drugs", "trigger_drugs", TriggerDrug)),
+    )
     for course in current:
         row = drug_rows.get(course.drug)
         if case.patient.pregnant and row is not None and row.teratogen:
@@ -381,8 +483,6 @@ def _alerts(
     on_hcq = any(c.drug == "hydroxychloroquine" for c in current)
     if on_hcq and egfr_result is not None:
         for code in ("hcq_renal_dose_reduction", "hcq_retinal_screening_year_1"):
-            from clepath.engine.alerts import alert_definition
-
             limit = alert_definition(kb, code).threshold
             if limit is not None and egfr_result.value < limit:
                 out.append(

@@ -29,6 +29,7 @@ from clepath.domain.display import fmt, fmt_plain, fmt_value
 from clepath.engine.refractory import RefractoryResult
 from clepath.engine.therapy import (
     FAILURE_OUTCOMES,
+    CourseReview,
     TherapyReview,
     drug_rows,
     trigger_class_of,
@@ -175,7 +176,12 @@ def _subtype_match(prefixes: tuple[str, ...], subtypes: tuple[str, ...]) -> bool
 
 
 def _condition(
-    rule: CautionRule, row: Drug, case: Case, therapy: TherapyReview, ctx: OptionContext
+    rule: CautionRule,
+    row: Drug,
+    case: Case,
+    therapy: TherapyReview,
+    ctx: OptionContext,
+    courses: tuple[CourseReview, ...],
 ) -> dict[str, str] | None:
     """The template values when the rule's condition holds for this agent, else None."""
     values = {"agent": row.label}
@@ -187,9 +193,11 @@ def _condition(
     if when == "pregnancy_not_recorded":
         return values if ctx.pregnant is None and case.patient.sex != "male" else None
     if when == "leukopenia":
+        if ctx.leukopenia is not True:
+            return None
         wbc = ctx.wbc_10e9_per_l
         values["wbc_text"] = f"WBC {fmt(wbc, 'cells')}" if wbc is not None else "low WBC reported"
-        return values if ctx.leukopenia is True else None
+        return values
     if when == "neutropenia":
         return values if ctx.neutropenia is True else None
     if when == "anti_ro_positive":
@@ -203,7 +211,7 @@ def _condition(
         return {**values, "mg_per_kg": fmt_value(ctx.hcq_mg_per_kg, "mg_per_kg"),
                 "max_mg_per_kg": fmt_plain(maximum)}
     if when == "dose_above_max":
-        over = [c for c in therapy.courses_of(row.id) if c.outcome == "ongoing" and c.above_max]
+        over = [c for c in courses if c.outcome == "ongoing" and c.above_max]
         if not over or over[-1].dose_mg_per_kg is None or over[-1].max_mg_per_kg is None:
             return None
         return {**values, "mg_per_kg": fmt_value(over[-1].dose_mg_per_kg, "mg_per_kg"),
@@ -242,7 +250,12 @@ def _signal_caution(signal: SafetySignal) -> Caution:
 
 
 def _cautions(
-    kb: KnowledgeBase, row: Drug, case: Case, therapy: TherapyReview, ctx: OptionContext
+    kb: KnowledgeBase,
+    row: Drug,
+    case: Case,
+    therapy: TherapyReview,
+    ctx: OptionContext,
+    courses: tuple[CourseReview, ...],
 ) -> tuple[list[tuple[Caution, str]], bool]:
     """The cautions that apply, each with the pack its source belongs to, and whether one of
     them makes the agent contraindicated."""
@@ -250,30 +263,44 @@ def _cautions(
     contraindicated = False
     rules, signals = kb.derived(("options.cautions_of", row.id), lambda k: _caution_rows(k, row))
     for rule in rules:
-        values = _condition(rule, row, case, therapy, ctx)
+        values = _condition(rule, row, case, therapy, ctx, courses)
         if values is None:
             continue
-        message = _fill(rule.message, values)
-        cautions.append((Caution(rule.id, rule.severity, message, rule.source[0]), "pathway"))
+        if len(values) == 1:
+            # Only the agent's name: the caution is the same for every patient (made once).
+            caution = kb.derived(("options.caution", rule.id, row.id),
+                                 lambda k, rule=rule, values=values: _caution(rule, values))
+        else:
+            caution = _caution(rule, values)
+        cautions.append((caution, "pathway"))
         contraindicated = contraindicated or rule.makes_contraindicated
-    for signal in signals:
-        cautions.append((_signal_caution(signal), "evidence"))
+    cautions += [(caution, "evidence") for caution in signals]
     return cautions, contraindicated
+
+
+def _caution(rule: CautionRule, values: dict[str, str]) -> Caution:
+    return Caution(rule.id, rule.severity, _fill(rule.message, values), rule.source[0])
 
 
 def _caution_rows(
     kb: KnowledgeBase, row: Drug
-) -> tuple[tuple[CautionRule, ...], tuple[SafetySignal, ...]]:
-    """The caution rules and safety signals that concern one agent, in the packs' order."""
+) -> tuple[tuple[CautionRule, ...], tuple[Caution, ...]]:
+    """The caution rules and the safety signals (as cautions: they depend on no patient fact)
+    that concern one agent, in the packs' order."""
     rules = tuple(r for r in kb.table("pathway", "cautions", CautionRule) if _applies(r, row))
-    signals = tuple(s for s in kb.table("evidence", "signals", SafetySignal) if s.agent == row.id)
+    signals = tuple(_signal_caution(s) for s in kb.table("evidence", "signals", SafetySignal)
+                    if s.agent == row.id)
     return rules, signals
 
 
 def _history_status(
-    therapy: TherapyReview, agent: str, same_moiety: tuple[str, ...] = ()
+    therapy: TherapyReview,
+    agent: str,
+    same_moiety: tuple[str, ...] = (),
+    courses: tuple[CourseReview, ...] | None = None,
 ) -> tuple[str | None, str]:
-    courses = therapy.courses_of(agent)
+    if courses is None:
+        courses = therapy.courses_of(agent)
     if agent in therapy.current_agents:
         return "ongoing", "Currently taken."
     failed = [c for c in courses if c.outcome in FAILURE_OUTCOMES]
@@ -336,11 +363,16 @@ def _base_status(
 
 
 def _sources(kb: KnowledgeBase, pack_ids: Iterable[tuple[str, str]]) -> tuple[dict[str, str], ...]:
-    seen: dict[str, dict[str, str]] = {}
+    seen: dict[str, str] = {}  # source id -> the pack it is first cited from
     for pack, source_id in pack_ids:
         if source_id not in seen:
-            seen[source_id] = kb.cite(pack, [source_id])[0]
-    return tuple(seen.values())
+            seen[source_id] = pack
+    return tuple(kb.citation(pack, source_id) for source_id, pack in seen.items())
+
+
+def _words(text: str | None) -> str:
+    """Text with its runs of white space made single spaces (pack prose is wrapped)."""
+    return " ".join((text or "").split())
 
 
 def _option(
@@ -351,10 +383,12 @@ def _option(
     therapy: TherapyReview,
     refractory: RefractoryResult,
     ctx: OptionContext,
+    by_drug: dict[str, tuple[CourseReview, ...]],
 ) -> Option:
-    found, hard_stop = _cautions(kb, row, case, therapy, ctx)
+    courses = by_drug.get(row.id, ())
+    found, hard_stop = _cautions(kb, row, case, therapy, ctx, courses)
     same_moiety = _same_moiety(kb, row)
-    status, why = _history_status(therapy, row.id, same_moiety)
+    status, why = _history_status(therapy, row.id, same_moiety, courses)
     if status == "failed":
         # A failed agent is not offered again: keep only the cautions that explain or warn.
         found = [(c, pack) for c, pack in found if c.severity != "info"]
@@ -365,22 +399,51 @@ def _option(
         status = "contraindicated"
     elif status is None:
         status, why = _base_status(cand, refractory, ctx)
-    stances = guideline_stances(kb, row.id)
-    rationale = " ".join(" ".join([why, cand.rationale]).split())
-    cited = [("drugs", s.source) for s in stances]
-    cited += [("pathway", s) for s in cand.source]
-    cited += [(pack, c.source) for c, pack in found if c.source]
+    static = kb.derived(("options.static", cand.agent, cand.order),
+                        lambda k: _static(k, cand, row))
+    rationale = " ".join(" ".join([why, cand.rationale]).split()) if why else static.rationale
+    seen = dict(static.cited)  # the stances' sources, then the candidate's
+    for c, pack in found:
+        if c.source and c.source not in seen:
+            seen[c.source] = pack
     return Option(
         agent=row.id,
         label=row.label,
         status=status,
         line=row.line,
-        line_label=_line_labels(kb).get(row.line, row.line),
-        stances=stances,
-        evidence=" ".join((row.evidence or "").split()),
+        line_label=static.line_label,
+        stances=static.stances,
+        evidence=static.evidence,
         cautions=tuple(cautions),
-        sources=_sources(kb, cited),
+        sources=tuple(kb.citation(pack, source_id) for source_id, pack in seen.items()),
         rationale=rationale,
+    )
+
+
+@dataclass(frozen=True)
+class _Static:
+    """What an option takes from the packs alone (made once per loaded base and candidate)."""
+
+    stances: tuple[Stance, ...]
+    evidence: str
+    line_label: str | None
+    rationale: str  # the candidate's, when the history adds no reason
+    cited: dict[str, str]  # source id -> pack, in citing order (copied before use)
+
+
+def _static(kb: KnowledgeBase, cand: OptionCandidate, row: Drug) -> _Static:
+    stances = guideline_stances(kb, row.id)
+    cited = [("drugs", s.source) for s in stances] + [("pathway", s) for s in cand.source]
+    seen: dict[str, str] = {}
+    for pack, source_id in cited:
+        if source_id not in seen:
+            seen[source_id] = pack
+    return _Static(
+        stances=stances,
+        evidence=_words(row.evidence),
+        line_label=_line_labels(kb).get(row.line, row.line),
+        rationale=" ".join(" ".join(["", cand.rationale]).split()),
+        cited=seen,
     )
 
 
@@ -404,9 +467,17 @@ def propose_options(
         One option per candidate of the `pathway` pack, in ladder order.
     """
     rows = drug_rows(kb)
-    candidates = sorted(kb.table("pathway", "candidates", OptionCandidate), key=lambda c: c.order)
+    candidates = kb.derived(
+        "options.candidates",
+        lambda k: tuple(sorted(k.table("pathway", "candidates", OptionCandidate),
+                               key=lambda c: c.order)),
+    )
+    by_drug: dict[str, list[CourseReview]] = {}
+    for course in therapy.courses:
+        by_drug.setdefault(course.drug, []).append(course)
+    courses = {drug: tuple(found) for drug, found in by_drug.items()}
     return tuple(
-        _option(kb, cand, rows[cand.agent], case, therapy, refractory, context)
+        _option(kb, cand, rows[cand.agent], case, therapy, refractory, context, courses)
         for cand in candidates
         if cand.agent in rows
     )

@@ -136,6 +136,10 @@ def bundle_problems(source: Any, path: str = "Bundle") -> list[FieldProblem]:
     problems: list[FieldProblem] = []
     if isinstance(source, list):
         for i, item in enumerate(source):
+            if type(item) is dict:
+                kind = item.get("resourceType")
+                if isinstance(kind, str) and kind and kind != "Bundle":
+                    continue  # a resource that is not a Bundle: nothing to check here
             problems += bundle_problems(item, f"{path}[{i}]")
         return problems
     if not isinstance(source, Mapping):

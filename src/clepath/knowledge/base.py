@@ -161,6 +161,9 @@ class Vocabulary:
 
     def resolve(self, term: str) -> str | None:
         """The canonical id of `term`, or None."""
+        found = self.terms.get(term)  # already normalised (normalising is idempotent)
+        if found is not None:
+            return found
         return self.terms.get(normalise_term(term))
 
     def suggest(self, term: str, n: int = 3) -> tuple[str, ...]:
@@ -323,13 +326,14 @@ class KnowledgeBase:
 
     def cite(self, pack_id: str, source_ids: Iterable[str]) -> list[dict[str, str]]:
         """Sources as output objects: id, citation and a link where known."""
-        out: list[dict[str, str]] = []
-        for sid in source_ids:
-            made = self._cited.get((pack_id, sid))
-            if made is None:
-                made = self._cited[(pack_id, sid)] = self._cite_one(pack_id, sid)
-            out.append(dict(made))
-        return out
+        return [self.citation(pack_id, sid) for sid in source_ids]
+
+    def citation(self, pack_id: str, source_id: str) -> dict[str, str]:
+        """One source as an output object (a fresh copy, as `cite` gives)."""
+        made = self._cited.get((pack_id, source_id))
+        if made is None:
+            made = self._cited[(pack_id, source_id)] = self._cite_one(pack_id, source_id)
+        return dict(made)
 
     def _cite_one(self, pack_id: str, sid: str) -> dict[str, str]:
         pack = self.pack(pack_id)

@@ -103,11 +103,14 @@ def check_routes(
     unused: list[str] = []
     recorded = judged = False
     for route in routes:
-        if not all(_enabled(kb, pack, c) for c in route):
+        if not _route_enabled(kb, pack, route):
             unused.extend(_unused(case, kb, pack, route, start, last))
             continue
         readings = [_read(case, kb, pack, c, start, last) for c in route]
-        if all(r is _NOTHING for r in readings):
+        for r in readings:
+            if r is not _NOTHING:
+                break
+        else:
             continue  # nothing of the route's kinds is recorded: it adds nothing below
         recorded = recorded or any(r.recorded for r in readings)
         judged = judged or any(r.judged for r in readings)
@@ -125,6 +128,8 @@ def check_routes(
                 for h in r.hits
                 if h.attributed_to is not None
             )
+    if best is None and not (recorded or judged or attributed or unjudged or unused):
+        return _NOT_RECORDED
     met = best is not None
     return CriterionCheck(
         met=met,
@@ -137,6 +142,21 @@ def check_routes(
         provenance=best[2] if best else (),
         unused=() if met else _unique(unused),
     )
+
+
+# Nothing any route reads is recorded (the most common answer; immutable, so shared).
+_NOT_RECORDED = CriterionCheck(
+    met=False, date=None, evidence=None, attributed=(), unjudged=(), recorded=False,
+    judged=False, provenance=(), unused=(),
+)
+
+
+def _route_enabled(kb: KnowledgeBase, pack: str, route: Route) -> bool:
+    for condition in route:
+        if condition.enabled_by is not None and kb.value(
+                f"{pack}.{condition.enabled_by}") is not True:
+            return False
+    return True
 
 
 def _unused(
@@ -164,7 +184,7 @@ def cle_matches(
     """The case's CLE entries (present by as_of) whose subtype maps to `criterion`."""
     if not case.cle:
         return ()
-    by_subtype = {rule.subtype: rule for rule in rules}
+    by_subtype = _by_subtype(rules)
     found: list[tuple[CleEntry, CleSubtypeRule]] = []
     for entry in case.cle:
         rule = by_subtype.get(entry.subtype)
@@ -174,6 +194,24 @@ def cle_matches(
             continue
         found.append((entry, rule))
     return tuple(found)
+
+
+# The subtype rules of a table by subtype, for the tuple the key is the id of (the tuple is
+# kept beside its index, so an id is never matched to another tuple).
+_BY_SUBTYPE: dict[int, tuple[object, dict[str, CleSubtypeRule]]] = {}
+
+
+def _by_subtype(rules: Iterable[CleSubtypeRule]) -> dict[str, CleSubtypeRule]:
+    if not isinstance(rules, tuple):
+        return {rule.subtype: rule for rule in rules}
+    entry = _BY_SUBTYPE.get(id(rules))
+    if entry is not None and entry[0] is rules:
+        return entry[1]
+    index = {rule.subtype: rule for rule in rules}
+    if len(_BY_SUBTYPE) >= 32:
+        _BY_SUBTYPE.clear()
+    _BY_SUBTYPE[id(rules)] = (rules, index)
+    return index
 
 
 def _unique(items: Iterable[str]) -> tuple[str, ...]:

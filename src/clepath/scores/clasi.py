@@ -178,11 +178,14 @@ def _multiplier(kb: KnowledgeBase) -> int:
     return int(kb.value(f"{PACK}.dyspigmentation_persistence_multiplier"))
 
 
-def _region_sum(exam: ClasiExam, item: ClasiItem, regions: tuple[str, ...]) -> int:
+def _region_sum(
+    recorded: dict[str, ClasiRegionScore], item: ClasiItem, regions: tuple[str, ...]
+) -> int:
+    """The item summed over the regions (a region not recorded scores 0, as `exam.region`)."""
     return sum(
-        getattr(exam.region(region_id), item.id)
+        getattr(recorded[region_id], item.id)
         for region_id in regions
-        if region_id not in item.excluded_regions
+        if region_id in recorded and region_id not in item.excluded_regions
     )
 
 
@@ -202,10 +205,12 @@ def score_exam(exam: ClasiExam, kb: KnowledgeBase) -> ClasiScore:
             ]
         )
     regions = region_ids(kb)
+    # the first score given for each region, as `exam.region` reads it
+    recorded = {region: score for region, score in reversed(exam.regions)}
     activity = damage = subtotal = dyspigmentation = 0
     for item in _items(kb):
         if item.scope == "region":
-            total = _region_sum(exam, item, regions)
+            total = _region_sum(recorded, item, regions)
         else:
             total = getattr(exam, item.id)
         if item.doubled_if_persistent:

@@ -79,7 +79,11 @@ def score(case: Case, kb: KnowledgeBase, window_days: int = 10) -> SledaiResult:
     excluded: list[str] = []
     not_recorded: list[str] = []
     unused: list[str] = []
-    rows = sorted(kb.table(PACK, "descriptors", SledaiDescriptorRow), key=lambda r: r.number)
+    rows = kb.derived(
+        "sledai.descriptors_in_order",
+        lambda k: tuple(sorted(k.table(PACK, "descriptors", SledaiDescriptorRow),
+                               key=lambda r: r.number)),
+    )
     for row in rows:
         check = check_routes(case, kb, PACK, row.routes, start=start, end=case.as_of)
         if check.met:

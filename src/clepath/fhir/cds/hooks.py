@@ -38,7 +38,7 @@ from clepath.domain.case import Case, IvigCourseRequest, IvigRequest, TherapyCou
 from clepath.domain.dates import PartialDate
 from clepath.domain.display import fmt, fmt_plain
 from clepath.engine.alerts import alert_definition, make_alert
-from clepath.engine.assess import Assessment, assess
+from clepath.engine.assess import Summary, summarise
 from clepath.engine.doses import course_problems
 from clepath.engine.glucocorticoids import review_glucocorticoids
 from clepath.engine.ivig import plan_for_case
@@ -87,6 +87,7 @@ _NOTE = ("Decision support, not a decision: check doses against the current labe
 _PRECHECKS = ("iga_not_recorded", "renal_function_not_recorded", "haemolysis_group_unknown",
               "age_not_recorded", "pre_pregnancy_weight_missing")
 _NEXT = ("recommended", "consider")
+_SHOWN = ("critical", "warning")  # the alert severities the summary card lists
 
 
 KNOWLEDGE_EXTENSION = "org.clepath.knowledge"
@@ -180,7 +181,7 @@ def case_from_resources(
 
 
 # -- patient-view ---------------------------------------------------------------------------
-def _activity(a: Assessment) -> tuple[str, str]:
+def _activity(a: Summary) -> tuple[str, str]:
     if a.clasi is None:
         return "CLASI not recorded", "No CLASI examination is recorded."
     latest = a.clasi.latest
@@ -198,7 +199,7 @@ def _activity(a: Assessment) -> tuple[str, str]:
     return short, text + "."
 
 
-def _refractory(a: Assessment) -> tuple[str, str]:
+def _refractory(a: Summary) -> tuple[str, str]:
     r = a.refractory
     if r.status is True:
         met = "; ".join(d.label for d in r.definitions if d.met)
@@ -209,13 +210,15 @@ def _refractory(a: Assessment) -> tuple[str, str]:
     return "refractoriness unknown", f"**Refractory:** cannot be judged ({missing})."
 
 
-def _options(a: Assessment, limit: int) -> list[Any]:
+def _options(a: Summary, limit: int) -> list[Any]:
     picked = [o for o in a.options if o.status in _NEXT and not (o.line or "").endswith("topical")]
     return picked[:limit]
 
 
 def _patient_view(ctx: _Ctx, case: Case) -> None:
-    a = assess(case, ctx.kb, sledai_window_days=ctx.settings.sledai_window_days)
+    # Only what the card shows is computed (the alerts it lists: critical and warning).
+    a = summarise(case, ctx.kb, sledai_window_days=ctx.settings.sledai_window_days,
+                  severities=_SHOWN)
     activity_short, activity = _activity(a)
     refractory_short, refractory = _refractory(a)
     options = _options(a, ctx.settings.max_options)
@@ -233,7 +236,7 @@ def _patient_view(ctx: _Ctx, case: Case) -> None:
                      + (f". Caution: {cautions}" if cautions else ""))
     if not options:
         lines.append("- none beyond the current treatment")
-    warnings = [x for x in a.alerts if x.severity in ("critical", "warning")]
+    warnings = a.alerts
     if warnings:
         lines.append("**Alerts:**")
         lines += [f"- {x.title}: {x.message}" for x in warnings]

@@ -104,7 +104,9 @@ def render(template: str, context: Mapping[str, Any], *, today: dt.date) -> str:
 def _bundle_resources(bundle: Mapping[str, Any]) -> tuple[dict[str, Any], ...]:
     out = []
     for entry in bundle.get("entry") or ():
-        if not isinstance(entry, Mapping) or not isinstance(entry.get("resource"), Mapping):
+        if not (type(entry) is dict or isinstance(entry, Mapping)) or not (
+                type(entry.get("resource")) is dict
+                or isinstance(entry.get("resource"), Mapping)):
             continue
         if (entry.get("search") or {}).get("mode") == "outcome":
             continue  # a searchset's own warnings, not data

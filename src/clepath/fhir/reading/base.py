@@ -50,7 +50,7 @@ def resource_entries(source: Any, empty: list[str] | None = None,
     """Every resource with its Bundle fullUrl (nested Bundles flattened); entries without a
     resource are listed in `empty` by path."""
     out: list[tuple[dict[str, Any], str | None]] = []
-    if isinstance(source, Mapping):
+    if type(source) is dict or isinstance(source, Mapping):
         if source.get("resourceType") == "Bundle":
             for i, entry in enumerate(source.get("entry") or ()):
                 if not (isinstance(entry, Mapping) and isinstance(entry.get("resource"), Mapping)):
@@ -79,10 +79,18 @@ def _num(value: float) -> str:
 
 
 def _local(concept: Any, name: str) -> str | None:
+    # `_codings` inlined: called for every code and CLASI component of an import.
+    if type(concept) is not dict and not isinstance(concept, Mapping):
+        return None
+    codings = concept.get("coding")
+    if not codings or isinstance(codings, (str, bytes)):
+        return None
     system = t.local_system(name)
-    for c in _codings(concept):
-        if c.get("system") == system and isinstance(c.get("code"), str):
-            return str(c["code"])
+    for c in codings:
+        if (type(c) is dict or isinstance(c, Mapping)) and c.get("system") == system:
+            code = c.get("code")
+            if isinstance(code, str):
+                return str(code)
     return None
 
 
@@ -127,6 +135,24 @@ def _listify(value: Any) -> list[Any]:
     return list(value) if isinstance(value, list) else [value]
 
 
+class _Lookups:
+    """The packs' codes as the import reads them, built once per knowledge base."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.condition_codes = {(row.system, row.code): row for row in kb.table(
+            "terminology", "conditions", ConditionCode)}
+        self.body = {row.code: row for row in kb.table("terminology", "body", BodyLoinc)}
+        self.loinc_terms = {row.code: row.test for row in kb.table("terminology", "loinc",
+                                                                    LoincCode)}
+        tests = kb.table("labs", "tests", LabTest)
+        self.tests = {r.id: r for r in tests}
+        self.loinc = {code: r.id for r in tests for code in r.loinc}
+        self.loinc.update({code: test for code, test in self.loinc_terms.items()
+                           if test in self.tests})
+        self.frequencies = {f.id: f.doses_per_week
+                            for f in kb.table("vocabulary", "frequencies", Frequency)}
+
+
 class Reader:
     """The state of one import: knowledge lookups, the data being built, the report."""
 
@@ -147,20 +173,16 @@ class Reader:
         self.used_medications: dict[int, list[str]] = {}  # id(Medication) -> courses using it
         self.events: list[Any] = []  # administrations and dispenses, grouped at the end
         self.meds = recogniser(kb)
-        self.condition_codes = {(row.system, row.code): row for row in kb.table(
-            "terminology", "conditions", ConditionCode)}
-        self.body = {row.code: row for row in kb.table("terminology", "body", BodyLoinc)}
-        self.loinc_terms = {row.code: row.test for row in kb.table("terminology", "loinc",
-                                                                    LoincCode)}
-        tests = kb.table("labs", "tests", LabTest)
-        self.tests = {r.id: r for r in tests}
-        self.loinc = {code: r.id for r in tests for code in r.loinc}
-        self.loinc.update({code: test for code, test in self.loinc_terms.items()
-                           if test in self.tests})
+        # Look-ups made once per loaded knowledge base (shared by every import; not modified).
+        look = kb.derived("fhir.reader_lookups", _Lookups)
+        self.condition_codes = look.condition_codes
+        self.body = look.body
+        self.loinc_terms = look.loinc_terms
+        self.tests = look.tests
+        self.loinc = look.loinc
         self.subtypes = kb.table("classification", "subtypes", CleSubtype)
         self.concepts = kb.table("classification", "concepts", CodedConcept)
-        self.frequencies = {f.id: f.doses_per_week
-                            for f in kb.table("vocabulary", "frequencies", Frequency)}
+        self.frequencies = look.frequencies
 
     # -- helpers -------------------------------------------------------------------------
     def mark(self) -> tuple[int, ...]:

@@ -24,6 +24,22 @@ from clepath.fhir.reading.base import (
     _texts,
 )
 
+_INSTRUMENT = t.local_system("instrument")
+_PATIENT_FACT = t.local_system("patient-fact")
+_FINDING = t.local_system("finding")
+_LAB_TEST = t.local_system("lab-test")
+
+
+def _local_codes(concept: Any) -> dict[str, str]:
+    """{system: code} of the concept's codings, the first code given per system (what `_local`
+    finds for each of clepath's systems), read once per Observation."""
+    found: dict[str, str] = {}
+    for c in _codings(concept):
+        system, code = c.get("system"), c.get("code")
+        if isinstance(system, str) and isinstance(code, str) and system not in found:
+            found[system] = code
+    return found
+
 
 def read_observation(r: Reader, res: Mapping[str, Any], where: str) -> None:
     code = res.get("code")
@@ -33,7 +49,8 @@ def read_observation(r: Reader, res: Mapping[str, Any], where: str) -> None:
         r.report.add("skipped", where, f"status {status}", system=system, code=value,
                      display=display)
         return
-    instrument = _local(code, "instrument")
+    local = _local_codes(code)
+    instrument = local.get(_INSTRUMENT)
     if instrument == "clasi":
         _clasi(r, res, where)
         return
@@ -52,15 +69,15 @@ def read_observation(r: Reader, res: Mapping[str, Any], where: str) -> None:
             return
         _vital(r, res, where, row.measure, "kg" if row.measure == "weight" else "cm")
         return
-    fact = _local(code, "patient-fact")
+    fact = local.get(_PATIENT_FACT)
     if fact is not None:
         _patient_fact(r, res, where, fact)
         return
-    finding = _local(code, "finding")
+    finding = local.get(_FINDING)
     if finding is not None:
         _finding(r, res, where, finding)
         return
-    test = _local(code, "lab-test") or next((r.loinc[c] for c in loinc if c in r.loinc), None)
+    test = local.get(_LAB_TEST) or next((r.loinc[c] for c in loinc if c in r.loinc), None)
     how = None
     if test is None:
         test = r.by_name("lab_test", code)
@@ -234,7 +251,7 @@ def _clasi(r: Reader, res: Mapping[str, Any], where: str) -> None:
     exam: dict[str, Any] = {"date": day.isoformat()}
     regions: dict[str, dict[str, int]] = {}
     for comp in res.get("component") or ():
-        if not isinstance(comp, Mapping):
+        if type(comp) is not dict and not isinstance(comp, Mapping):
             continue
         code = _local(comp.get("code"), "clasi-item")
         value = comp.get("valueInteger", comp.get("valueBoolean"))

@@ -9,7 +9,9 @@ Run after adding a unit alias or a pack unit:  .venv/bin/python scripts/gen_unit
 
 from __future__ import annotations
 
+import re
 import sys
+from importlib import resources
 from pathlib import Path
 
 import yaml
@@ -43,6 +45,14 @@ def _pack_units() -> set[str]:
     return found
 
 
+def _arbitrary() -> list[str]:
+    """UCUM's arbitrary units (`isArbitrary="yes"` in ucum-essence.xml as ucumvert ships it):
+    each is commensurable only with itself, never with another unit of the same dimension."""
+    essence = resources.files("ucumvert") / "vendor" / "ucum-essence.xml"
+    text = essence.read_text(encoding="utf-8")
+    return sorted(set(re.findall(r'<unit Code="([^"]+)"[^>]*isArbitrary="yes"', text)))
+
+
 def main() -> int:
     codes = set(EVERYDAY) | set(units._ALIASES.values()) | _pack_units()
     rows: dict[str, tuple[float, float, str]] = {}
@@ -63,6 +73,14 @@ def main() -> int:
     ]
     lines += [f"    {code!r}: {entry!r}," for code, entry in rows.items()]
     lines.append("}")
+    lines += [
+        "",
+        "# UCUM's arbitrary units (ucum-essence.xml, isArbitrary=\"yes\"): a quantity in one is",
+        "# convertible only to a unit with the same arbitrary units (never [GPL'U] to [MPL'U]).",
+        "ARBITRARY: frozenset[str] = frozenset({",
+    ]
+    lines += [f"    {code!r}," for code in _arbitrary()]
+    lines.append("})")
     OUT.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"wrote {len(rows)} units to {OUT.relative_to(ROOT)}")
     return 0

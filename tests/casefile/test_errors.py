@@ -57,6 +57,18 @@ class TestQuantities:
 
         assert 1300 == problem.value
 
+    def test_white_cells_in_international_units_are_refused(self, kb: KnowledgeBase) -> None:
+        """A WBC of 5 IU/mL is refused at its value, naming the unit, never read as a count
+        (pint alone counts an international unit as dimensionless)."""
+        data = _base()
+        data["labs"].append({"test": "wbc", "date": "2024-03-12", "value": 5, "unit": "IU/mL"})
+
+        problem = _one(kb, data, f"labs[{len(data['labs']) - 1}].value")
+
+        assert (5, "has a unit (IU/mL) not convertible to 10*9/L") == (
+            problem.value, problem.message,
+        )
+
     def test_creatinine_in_mg_per_dl_is_converted(self, kb: KnowledgeBase) -> None:
         """0.77 mg/dL creatinine becomes 68.1 umol/L through its molar mass."""
         data = _base()

@@ -6,10 +6,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from clepath.domain import _unit_table
 from clepath.domain.units import (
     Quantity,
     UnitProblem,
     convert,
+    is_convertible,
     normalise_unit,
     parse_quantity_text,
     parse_titre,
@@ -192,3 +194,38 @@ class TestRegistry:
             units._REGISTRY = before
 
         assert (pytest.approx(10.0), False) == (value, built)
+
+
+class TestArbitraryUnits:
+    """UCUM's arbitrary units ([iU], [GPL'U], [MPL'U] ...) convert only to themselves."""
+
+    def test_international_units_are_not_a_cell_count(self) -> None:
+        """5 IU/mL for a white-cell count is refused, never read as 5e-06 ×10⁹/L."""
+        with pytest.raises(UnitProblem):
+            convert(5, normalise_unit("IU/mL"), "10*9/L")
+
+    def test_igg_phospholipid_units_are_not_igm_units(self) -> None:
+        """An anticardiolipin IgG value in GPL units is not convertible to IgM MPL units."""
+        with pytest.raises(UnitProblem):
+            convert(25, "[GPL'U]/mL", "[MPL'U]/mL")
+
+    def test_the_same_arbitrary_unit_still_converts(self) -> None:
+        """5 [IU]/mL is 5000 [iU]/L ([IU] and [iU] are one UCUM unit)."""
+        assert 5000.0 == convert(5, "[IU]/mL", "[iU]/L")
+
+    @given(
+        atom=st.sampled_from(sorted(_unit_table.ARBITRARY)),
+        other=st.sampled_from(["10*9/L", "/mm3", "g/L", "mg/dL", "%", "mg/mg", "/uL"]),
+    )
+    def test_no_arbitrary_unit_converts_to_a_plain_unit(self, atom: str, other: str) -> None:
+        """No arbitrary unit per mL is convertible to a count, a mass concentration or a ratio."""
+        assert not is_convertible(f"{atom}/mL", other)
+        assert not is_convertible(other, f"{atom}/mL")
+
+
+def test_the_arbitrary_list_is_ucum_s() -> None:
+    """The generated list holds UCUM's 41 arbitrary units, [iU], [GPL'U] and [CFU] among them."""
+    assert (41, True) == (
+        len(_unit_table.ARBITRARY),
+        {"[iU]", "[IU]", "[GPL'U]", "[MPL'U]", "[CFU]"} <= _unit_table.ARBITRARY,
+    )

@@ -798,7 +798,8 @@ def _lab_value(
     target = info.canonical_unit or quantity.unit
     converted = _to_lab_unit(quantity, target, info)
     if converted is None:
-        p.add(field, value_raw, f"has a unit not convertible to {target}", accepted)
+        written = unit_raw if isinstance(unit_raw, str) else quantity.unit
+        p.add(field, value_raw, f"has a unit ({written}) not convertible to {target}", accepted)
         return None
     if converted < 0:
         p.add(field, value_raw, "is negative", accepted)

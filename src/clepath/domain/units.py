@@ -24,7 +24,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from clepath.domain._unit_table import TABLE
+from clepath.domain._unit_table import ARBITRARY, TABLE
 
 __all__ = [
     "Quantity",
@@ -279,12 +279,27 @@ def normalise_unit(text: str) -> str:
     return code
 
 
+_ATOM = re.compile(r"\[[^\]]*\]")
+
+
+def _arbitrary_atoms(code: str) -> list[str]:
+    """The UCUM arbitrary units in a code, sorted ([IU] read as [iU], its UCUM synonym)."""
+    found = (a for a in _ATOM.findall(code) if a in ARBITRARY)
+    return sorted("[iU]" if a == "[IU]" else a for a in found)
+
+
 @functools.cache
 def _factor(from_code: str, to_code: str) -> tuple[float, float] | None:
-    """(scale, offset) such that to = from*scale + offset, or None if not convertible."""
+    """(scale, offset) such that to = from*scale + offset, or None if not convertible.
+
+    An arbitrary unit (UCUM: [iU], [GPL'U], [MPL'U], [CFU] ...) is commensurable only with
+    itself: pint counts it as dimensionless, which would turn 5 [iU]/mL into a cell count or an
+    IgG GPL value into an IgM MPL value; such pairs are not convertible."""
     if from_code == to_code:
         return (1.0, 0.0)
     if from_code == "1" or to_code == "1":
+        return None
+    if _arbitrary_atoms(from_code) != _arbitrary_atoms(to_code):
         return None
     known_from, known_to = TABLE.get(from_code), TABLE.get(to_code)
     if known_from is not None and known_to is not None:

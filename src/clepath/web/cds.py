@@ -1,4 +1,4 @@
-"""The CDS Hooks 2.0 endpoints as a self-contained FastAPI router.
+"""The CDS Hooks 2.0 endpoints: a FastAPI router for the web app, a Starlette app alone.
 
 `build_cds_router(config, feedback_sink=..., patient_link=...)` gives an APIRouter with
 
@@ -14,8 +14,9 @@ functions of `clepath.fhir.cds.hooks`. Required data that cannot be had gives 41
 OperationOutcome; a malformed call 400 with an OperationOutcome. Tokens and `fhirAuthorization`
 are never logged. CORS headers go only to allowlisted origins.
 
-`create_cds_app(config)` wraps the router in a FastAPI app with a trivial `/healthz` (for
-`clepath cds serve` and the latency benchmark).
+`create_cds_app(config)` serves the same endpoints in a plain Starlette app with a trivial
+`/healthz` (for `clepath cds serve` and the latency benchmark), so that the stand-alone server
+starts without importing FastAPI.
 
 One process or several: used token ids and the rule of each card are kept in this process's
 memory unless a `shared_state` is given (`clepath.store.cdsstate.DatabaseCdsState`, in the
@@ -38,14 +39,19 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import httpx
 import orjson
-from fastapi import APIRouter, FastAPI, Request, Response
-from fastapi.routing import APIRoute
+from starlette.requests import Request
+from starlette.responses import Response
+
+if TYPE_CHECKING:
+    from fastapi import APIRouter
+    from fastapi.routing import APIRoute
+    from starlette.applications import Starlette
 
 from clepath.errors import ClepathError
 from clepath.fhir.cds import feedback as feedback_rules
@@ -219,28 +225,36 @@ def _json(body: Any) -> Response:
     return Response(orjson.dumps(body), media_type=_JSON)
 
 
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+def _with_cors(handler: Handler, allowed: frozenset[str]) -> Handler:
+    """The handler, adding CORS headers for allowlisted origins to each of its responses."""
+
+    async def with_cors(request: Request) -> Response:
+        response: Response = await handler(request)
+        origin = request.headers.get("origin")
+        if origin and origin in allowed:
+            response.headers["Access-Control-Allow-Origin"] = origin
+            response.headers["Access-Control-Allow-Headers"] = "Authorization, Content-Type"
+            response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+            response.headers["Access-Control-Max-Age"] = "600"
+        response.headers["Vary"] = "Origin"
+        return response
+
+    return with_cors
+
+
 def _cors_route(origins: tuple[str, ...]) -> type[APIRoute]:
+    from fastapi.routing import APIRoute
+
     allowed = frozenset(origins)
 
     class CorsRoute(APIRoute):
         """Adds CORS headers for allowlisted origins to every response of the router."""
 
         def get_route_handler(self) -> Callable[[Request], Any]:
-            handler = super().get_route_handler()
-
-            async def with_cors(request: Request) -> Response:
-                response: Response = await handler(request)
-                origin = request.headers.get("origin")
-                if origin and origin in allowed:
-                    response.headers["Access-Control-Allow-Origin"] = origin
-                    response.headers["Access-Control-Allow-Headers"] = (
-                        "Authorization, Content-Type")
-                    response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
-                    response.headers["Access-Control-Max-Age"] = "600"
-                response.headers["Vary"] = "Origin"
-                return response
-
-            return with_cors
+            return _with_cors(super().get_route_handler(), allowed)
 
     return CorsRoute
 
@@ -498,16 +512,10 @@ per hook."""
     return made
 
 
-def build_cds_router(
-    config: CdsConfig,
-    *,
-    feedback_sink: FeedbackSink,
-    patient_link: Callable[[str], str] | None = None,
-    kb: KnowledgeBase | None = None,
-    shared_state: CdsSharedState | None = None,
-) -> APIRouter:
-    """The CDS Hooks router (paths relative to `config.base_url`); `shared_state` for a server
-    with several worker processes (module docstring)."""
+def _service(config: CdsConfig, feedback_sink: FeedbackSink,
+             patient_link: Callable[[str], str] | None, kb: KnowledgeBase | None,
+             shared_state: CdsSharedState | None) -> _Service:
+    """The state behind the endpoints, warmed up when the configuration asks for it."""
     if kb is None:
         from clepath.knowledge.loader import load_knowledge
 
@@ -520,31 +528,69 @@ def build_cds_router(
         # and stall every request in flight.
         gc.collect()
         gc.freeze()
-    router = APIRouter(route_class=_cors_route(config.cors_origins), tags=["CDS Hooks"])
+    return service
+
+
+_PATHS = ("/cds-services", "/cds-services/{service_id}", "/cds-services/{service_id}/feedback")
+
+
+def _endpoints(service: _Service) -> tuple[Handler, Handler, Handler, Handler]:
+    """preflight, discovery, call and feedback: plain Starlette endpoints (the router and
+    the stand-alone app serve the same ones)."""
     base = service.base
 
     async def preflight(request: Request) -> Response:
         return Response(status_code=204)
 
-    for path in ("/cds-services", "/cds-services/{service_id}",
-                 "/cds-services/{service_id}/feedback"):
-        router.add_api_route(path, preflight, methods=["OPTIONS"], include_in_schema=False)
-
-    @router.get("/cds-services", summary="CDS Hooks discovery")
     async def discover(request: Request) -> Response:
         denied = service.authorise(request, f"{base}/cds-services")
         return denied or _json(discovery())
 
-    @router.post("/cds-services/{service_id}", summary="Call a CDS service")
-    async def call(service_id: str, request: Request) -> Response:
+    async def call(request: Request) -> Response:
+        service_id = request.path_params["service_id"]
         denied = service.authorise(request, f"{base}/cds-services/{service_id}")
         return denied or await service.call(service_id, request)
 
-    @router.post("/cds-services/{service_id}/feedback", summary="Card feedback")
-    async def feedback(service_id: str, request: Request) -> Response:
+    async def feedback(request: Request) -> Response:
+        service_id = request.path_params["service_id"]
         denied = service.authorise(request, f"{base}/cds-services/{service_id}/feedback",
                                    f"{base}/cds-services/{service_id}")
         return denied or await service.feedback(service_id, request)
+
+    return preflight, discover, call, feedback
+
+
+def build_cds_router(
+    config: CdsConfig,
+    *,
+    feedback_sink: FeedbackSink,
+    patient_link: Callable[[str], str] | None = None,
+    kb: KnowledgeBase | None = None,
+    shared_state: CdsSharedState | None = None,
+) -> APIRouter:
+    """The CDS Hooks router (paths relative to `config.base_url`) for a FastAPI app such as the
+    web app; `shared_state` for a server with several worker processes (module docstring)."""
+    from fastapi import APIRouter
+
+    service = _service(config, feedback_sink, patient_link, kb, shared_state)
+    preflight, discover_any, call_any, feedback_any = _endpoints(service)
+    router = APIRouter(route_class=_cors_route(config.cors_origins), tags=["CDS Hooks"])
+    for path in _PATHS:
+        router.add_api_route(path, preflight, methods=["OPTIONS"], include_in_schema=False)
+
+    # The signatures FastAPI documents (the service id as a path parameter); the work is the
+    # shared endpoints'.
+    @router.get("/cds-services", summary="CDS Hooks discovery")
+    async def discover(request: Request) -> Response:
+        return await discover_any(request)
+
+    @router.post("/cds-services/{service_id}", summary="Call a CDS service")
+    async def call(service_id: str, request: Request) -> Response:
+        return await call_any(request)
+
+    @router.post("/cds-services/{service_id}/feedback", summary="Card feedback")
+    async def feedback(service_id: str, request: Request) -> Response:
+        return await feedback_any(request)
 
     return router
 
@@ -556,15 +602,40 @@ def create_cds_app(
     patient_link: Callable[[str], str] | None = None,
     kb: KnowledgeBase | None = None,
     shared_state: CdsSharedState | None = None,
-) -> FastAPI:
-    """A FastAPI app with only the CDS router and a trivial `GET /healthz`."""
-    app = FastAPI(title="clepath CDS Hooks", docs_url=None, redoc_url=None, openapi_url=None)
-    app.include_router(build_cds_router(config, feedback_sink=feedback_sink or
-                                        InMemoryFeedbackSink(), patient_link=patient_link,
-                                        kb=kb, shared_state=shared_state))
+) -> Starlette:
+    """An app with only the CDS endpoints and a trivial `GET /healthz`.
 
-    @app.get("/healthz", include_in_schema=False)
-    async def healthz() -> Response:
+    It is a plain Starlette app, not FastAPI (it has no OpenAPI document and validates no
+    parameters), so `clepath cds serve` does not import FastAPI and pydantic's OpenAPI models
+    (about 0.15 s of CPU at start). It answers as the FastAPI router does: the same endpoints,
+    CORS headers and, for an unknown path or method, FastAPI's JSON `{"detail": ...}`."""
+    from starlette.applications import Starlette
+    from starlette.exceptions import HTTPException
+    from starlette.routing import Route
+
+    service = _service(config, feedback_sink or InMemoryFeedbackSink(), patient_link, kb,
+                       shared_state)
+    preflight, discover, call, feedback = _endpoints(service)
+    allowed = frozenset(config.cors_origins)
+
+    async def healthz(request: Request) -> Response:
         return Response('{"ok":true}', media_type=_JSON)
 
-    return app
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)  # noqa: S101 - registered for it only
+        if exc.status_code in (204, 304):
+            return Response(status_code=exc.status_code, headers=exc.headers)
+        return Response(orjson.dumps({"detail": exc.detail}), status_code=exc.status_code,
+                        media_type=_JSON, headers=exc.headers)
+
+    def route(path: str, endpoint: Handler, method: str, *, cors: bool = True) -> Route:
+        made = Route(path, _with_cors(endpoint, allowed) if cors else endpoint,
+                     methods=[method])
+        made.methods = {method}  # as FastAPI: no implicit HEAD beside GET
+        return made
+
+    routes = [route(path, preflight, "OPTIONS") for path in _PATHS]
+    routes += [route(_PATHS[0], discover, "GET"), route(_PATHS[1], call, "POST"),
+               route(_PATHS[2], feedback, "POST"),
+               route("/healthz", healthz, "GET", cors=False)]
+    return Starlette(routes=routes, exception_handlers={HTTPException: http_error})

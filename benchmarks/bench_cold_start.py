@@ -90,8 +90,12 @@ def _cpu_of(pid: int) -> float:
     return sum(int(v) for v in fields[11:15]) / _TICK  # utime stime cutime cstime
 
 
-def _first_answer(command: list[str], env: dict[str, str], url: str) -> tuple[float, float]:
-    """Start a service, poll `url` until it answers 200; its wall time and CPU until then."""
+def _first_answer(
+    command: list[str], env: dict[str, str], url: str,
+    then: Callable[[], None] | None = None,
+) -> tuple[float, float]:
+    """Start a service, poll `url` until it answers 200 (and run `then`, e.g. a hook call,
+    when given); its wall time and CPU until then."""
     started = time.perf_counter()
     proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
         command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
@@ -108,6 +112,8 @@ def _first_answer(command: list[str], env: dict[str, str], url: str) -> tuple[fl
                 time.sleep(0.01)
             if time.perf_counter() - started > 120:
                 raise RuntimeError(f"{url} did not answer within 120 s")
+        if then is not None:
+            then()
         wall = time.perf_counter() - started
         return wall, _cpu_of(proc.pid)
     finally:
@@ -116,12 +122,14 @@ def _first_answer(command: list[str], env: dict[str, str], url: str) -> tuple[fl
 
 
 def _service_series(
-    name: str, env: dict[str, str], runs: int, make: Callable[[int], tuple[list[str], str]]
+    name: str, env: dict[str, str], runs: int, make: Callable[[int], tuple[list[str], str]],
+    then: Callable[[int], Callable[[], None]] | None = None,
 ) -> None:
     results = []
     for _ in range(runs + 1):  # the first run creates the database and is not counted
-        command, url = make(_free_port())
-        results.append(_first_answer(command, env, url))
+        port = _free_port()
+        command, url = make(port)
+        results.append(_first_answer(command, env, url, then(port) if then else None))
     walls, cpus = zip(*results[1:], strict=True)
     _report(name, walls, cpus)
 
@@ -142,7 +150,48 @@ def _services(name: str, env: dict[str, str], runs: int) -> None:
             )
 
         _service_series(f"{name}: cds serve", env, runs, cds)
+        _service_series(f"{name}: cds 1st hook", env, runs, cds,
+                        then=_patient_view(folder / "keys"))
         _service_series(f"{name}: serve (web)", env, runs, web)
+
+
+def _patient_view(keys: Path) -> Callable[[int], Callable[[], None]]:
+    """A signed patient-view call on Example 2 (the demo SCLE case) for a server on a port,
+    as `clepath cds call patient-view --demo scle` sends it; it must answer 200 with cards."""
+    import datetime as dt
+    import json
+
+    from clepath.casefile import load_case
+    from clepath.cli.cds import DEV_ISSUER
+    from clepath.cli.common import demo_path
+    from clepath.fhir.cds import harness
+    from clepath.fhir.export import case_to_bundle
+    from clepath.fhir.importer import collect_resources
+    from clepath.knowledge.loader import load_knowledge
+
+    kb = load_knowledge()
+    found = collect_resources(case_to_bundle(load_case(demo_path("scle"), kb), kb,
+                                             include_ivig=False).bundle)
+    context = {"userId": "Practitioner/example", "patientId": "example"}
+    prefetch = harness.prefetch_for(found, context, today=dt.date.today())
+    body = json.dumps(harness.request_body("patient-view", patient_id="example",
+                                           prefetch=prefetch)).encode()
+
+    def at(port: int) -> Callable[[], None]:
+        def call() -> None:
+            signer = harness.Signer(DEV_ISSUER, harness.load_key(
+                (keys / "client-key.pem").read_bytes()))
+            url = f"http://127.0.0.1:{port}/cds-services/clepath-cle-summary"
+            request = urllib.request.Request(url, data=body, method="POST", headers={  # noqa: S310
+                "Content-Type": "application/json", **signer.bearer(url)})
+            with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310 - loopback
+                cards = json.loads(answer.read())["cards"]
+            if answer.status != 200 or not cards:
+                raise RuntimeError(f"patient-view answered {answer.status} with {cards!r}")
+
+        return call
+
+    return at
 
 
 def _registry_setup() -> float:

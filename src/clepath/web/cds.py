@@ -34,6 +34,7 @@ import collections
 import datetime as dt
 import gc
 import hashlib
+import importlib
 import json
 import logging
 import re
@@ -43,12 +44,12 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-import httpx
 import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
 if TYPE_CHECKING:
+    import httpx
     from fastapi import APIRouter
     from fastapi.routing import APIRoute
     from starlette.applications import Starlette
@@ -77,6 +78,7 @@ log = logging.getLogger("clepath.web.cds")
 _JSON = "application/json"
 _PREFETCH_KEYS = sorted({k for s in SERVICES for k in s.prefetch})
 _MAX_BODY = 5_000_000
+SERVER_UNITS_DELAY_S = 1.0  # when a served app starts building the UCUM registry
 
 
 @dataclass(frozen=True)
@@ -317,6 +319,8 @@ class _Service:
         if not server_allowed(server, self.config.fhir_servers, self.config.allow_http_fhir):
             log.warning("cds: FHIR server not allowed for fallback reads")
             return values
+        import httpx  # loaded with the first read (`warm_up` preloads it after the start)
+
         token = hook.fhir_authorization.access_token if hook.fhir_authorization else None
         timeout = httpx.Timeout(self.config.fhir_timeout_s)
         async with httpx.AsyncClient(timeout=timeout, follow_redirects=False) as client:
@@ -341,6 +345,8 @@ class _Service:
         if not wanted or server is None or not server_allowed(
                 server, self.config.fhir_servers, self.config.allow_http_fhir):
             return values
+        import httpx  # loaded with the first read (`warm_up` preloads it after the start)
+
         token = hook.fhir_authorization.access_token if hook.fhir_authorization else None
         timeout = httpx.Timeout(self.config.fhir_timeout_s)
         async with httpx.AsyncClient(timeout=timeout, follow_redirects=False) as client:
@@ -490,7 +496,10 @@ per hook."""
     from clepath.fhir.importer import collect_resources
 
     started = time.perf_counter()
-    warm_up_units()  # the UCUM registry for units beyond the precomputed table, built once
+    # The UCUM registry for units beyond the precomputed table, built once in the background,
+    # starting a second from now: the server is listening by then, and its start is not
+    # slowed. A unit needed sooner builds the registry itself, under its lock.
+    warm_up_units(delay_s=SERVER_UNITS_DELAY_S)
     with resources.as_file(resources.files("clepath") / "demo" / "demo-scle-0001.yaml") as path:
         case = load_case(path, kb)
     today = dt.date.today()
@@ -523,12 +532,20 @@ def _service(config: CdsConfig, feedback_sink: FeedbackSink,
     service = _Service(config, feedback_sink, patient_link, kb, shared_state)
     if config.warm_up:
         warm_up(service.kb, config.hooks)
-        # What is loaded now (knowledge, unit registry, FHIR models) lives as long as the
-        # process: keep it out of the collector's full passes, which otherwise walk all of it
-        # and stall every request in flight.
-        gc.collect()
-        gc.freeze()
+        after = threading.Timer(SERVER_UNITS_DELAY_S, _after_start)
+        after.daemon = True
+        after.start()
     return service
+
+
+def _after_start() -> None:
+    """A second after a served app was made (it is listening by then): load the HTTP client of
+    the FHIR reads (a read needing it sooner loads it itself), then move what is loaded
+    (knowledge, FHIR models, modules) out of the collector's full passes, which otherwise walk
+    all of it and stall every request in flight."""
+    importlib.import_module("httpx")
+    gc.collect()
+    gc.freeze()
 
 
 _PATHS = ("/cds-services", "/cds-services/{service_id}", "/cds-services/{service_id}/feedback")

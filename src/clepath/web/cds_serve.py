@@ -12,6 +12,7 @@ The specification holds paths and URLs only, never a key or a token.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import threading
@@ -128,7 +129,7 @@ def app_from_env(environ: Mapping[str, str] | None = None) -> Starlette:
                        cors_origins=tuple(spec.get("cors_origins") or ()),
                        allow_http_fhir=bool(spec.get("allow_http_fhir")),
                        cache_size=int(spec.get("cache_size", 256)), warm_up=True)
-    return create_cds_app(
+    app = create_cds_app(
         config,
         feedback_sink=_FeedbackOnFirstUse(url, kb),
         # the CDS server alone has no patient pages: link only to a configured web app
@@ -137,3 +138,5 @@ def app_from_env(environ: Mapping[str, str] | None = None) -> Starlette:
         kb=kb,
         shared_state=state,
     )
+    gc.enable()  # `clepath cds serve` turned it off while the app was made
+    return app

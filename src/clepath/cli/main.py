@@ -87,9 +87,9 @@ def assess(
         document = assessment_to_json(result, similar)
         typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
         return
-    from clepath.report.assessment_terminal import render_assessment
-
     from rich.console import Console
+
+    from clepath.report.assessment_terminal import render_assessment
 
     render_assessment(result, Console(), similar)
 

@@ -88,18 +88,18 @@ class DatabaseCdsState:
         self._local = threading.local()
         self._opened: list[Any] = []  # every driver connection of every thread, for close()
         m = "?" if qmark else "%s"
-        # Fixed tables and columns; every value is a bound parameter.
-        self._sql = {
-            "insert_token": f"INSERT INTO {TOKENS_TABLE} (issuer, jti, expires_at) "
+        self._sql = {  # fixed tables and columns (constants); every value is a bound parameter
+            "insert_token": f"INSERT INTO {TOKENS_TABLE} (issuer, jti, expires_at) "  # noqa: S608
                             f"VALUES ({m}, {m}, {m})",
-            "reuse_token": f"UPDATE {TOKENS_TABLE} SET expires_at = {m} WHERE issuer = {m} "
-                           f"AND jti = {m} AND expires_at < {m}",
-            "purge_tokens": f"DELETE FROM {TOKENS_TABLE} WHERE expires_at < {m}",
-            "purge_cards": f"DELETE FROM {CARDS_TABLE} WHERE issued_at < {m}",
-            "insert_card": f"INSERT INTO {CARDS_TABLE} (uuid, service_id, rule, issued_at) "
-                           f"VALUES ({m}, {m}, {m}, {m})",
-            "card_rule": f"SELECT service_id, rule FROM {CARDS_TABLE} WHERE uuid = {m}",
-        }  # noqa: S608
+            "reuse_token": f"UPDATE {TOKENS_TABLE} SET expires_at = {m} "  # noqa: S608
+                           f"WHERE issuer = {m} AND jti = {m} AND expires_at < {m}",
+            "purge_tokens": f"DELETE FROM {TOKENS_TABLE} WHERE expires_at < {m}",  # noqa: S608
+            "purge_cards": f"DELETE FROM {CARDS_TABLE} WHERE issued_at < {m}",  # noqa: S608
+            "insert_card": f"INSERT INTO {CARDS_TABLE} (uuid, service_id, rule, "  # noqa: S608
+                           f"issued_at) VALUES ({m}, {m}, {m}, {m})",
+            "card_rule": f"SELECT service_id, rule FROM {CARDS_TABLE} "  # noqa: S608
+                         f"WHERE uuid = {m}",
+        }
         if self._dialect in ("sqlite", "postgresql"):  # both know ON CONFLICT DO NOTHING
             self._sql["insert_card"] += " ON CONFLICT DO NOTHING"
 

@@ -49,7 +49,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 if TYPE_CHECKING:
-    import httpx
     from fastapi import APIRouter
     from fastapi.routing import APIRoute
     from starlette.applications import Starlette

@@ -48,16 +48,18 @@ ISSUER = "https://bench-ehr.example.org"
 TARGET_P95_MS = 50.0
 
 
-def _serve(port: int, spec: str, workers: int) -> None:
+def _serve(port: int, spec: str, workers: int, loop: str = "asyncio") -> None:
     """Child process: `clepath cds serve`'s app (clepath.web.cds_serve) on 127.0.0.1:port,
-    quiet (no access log), with `workers` processes sharing one SQLite database."""
+    quiet (no access log), with `workers` processes sharing one SQLite database, on the
+    asyncio event loop as `clepath cds serve` runs it (`--loop uvloop` to compare)."""
     import uvicorn
 
     from clepath.web.cds_serve import ENV
 
     os.environ[ENV] = spec
     uvicorn.run("clepath.web.cds_serve:app_from_env", factory=True, host="127.0.0.1",
-                port=port, workers=workers, log_level="warning", access_log=False)
+                port=port, workers=workers, log_level="warning", access_log=False,
+                loop=loop)  # type: ignore[arg-type]
 
 
 def _free_port() -> int:
@@ -282,7 +284,7 @@ def _run_server(args: argparse.Namespace, alg: str, n: int, folder: str
     spec = serve_spec(base_url=base, issuers=[{"iss": ISSUER, "jwks_file": jwks_path}],
                       database_url=database)
     server = subprocess.Popen(  # noqa: S603 - our own script, fixed arguments
-        [sys.executable, __file__, "--serve", str(port), spec, str(args.workers)],
+        [sys.executable, __file__, "--serve", str(port), spec, str(args.workers), args.loop],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     results: dict[str, dict[str, float]] = {}
     try:
@@ -321,11 +323,13 @@ def main() -> int:
                         help="load generator: the built-in asyncio client, or wrk (C; "
                              "apt-get install wrk), which leaves the server more CPU")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
-    parser.add_argument("--serve", nargs=3, metavar=("PORT", "SPEC", "WORKERS"),
+    parser.add_argument("--loop", choices=("asyncio", "uvloop"), default="asyncio",
+                        help="the server's event loop (`clepath cds serve` runs asyncio)")
+    parser.add_argument("--serve", nargs=4, metavar=("PORT", "SPEC", "WORKERS", "LOOP"),
                         help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
-        _serve(int(args.serve[0]), args.serve[1], int(args.serve[2]))
+        _serve(int(args.serve[0]), args.serve[1], int(args.serve[2]), args.serve[3])
         return 0
     n = max(1, min(args.requests, 20_000))
     algorithms = args.alg or ["RS384", "ES384"]

@@ -244,3 +244,42 @@ class TestWarmUp:
         assert {"patient-view": ["cle_summary"],
                 "order-sign": ["gc_above_target", "hcq_above_max", "ivig_no_regimen",
                                "ivig_safety"]} == made
+
+
+def test_the_standalone_app_answers_as_the_fastapi_router() -> None:
+    """`create_cds_app` (plain Starlette, for `clepath cds serve`) and the FastAPI router of the
+    web app give the same status, body and headers for a wrong method, an unknown path, a
+    preflight, a trailing slash and a call without a token."""
+    import warnings
+
+    from fastapi import FastAPI
+
+    from clepath.web.cds import CdsConfig, InMemoryFeedbackSink, build_cds_router, create_cds_app
+
+    with warnings.catch_warnings():  # the test client asks for httpx2; httpx is installed
+        warnings.simplefilter("ignore")
+        from starlette.testclient import TestClient
+
+    config = CdsConfig(base_url="http://testserver", issuers=(),
+                       cors_origins=("https://ehr-ui.example.org",))
+    mounted = FastAPI()
+    mounted.include_router(build_cds_router(config, feedback_sink=InMemoryFeedbackSink()))
+    origin = {"origin": "https://ehr-ui.example.org"}
+    asks = [("GET", "/cds-services/clepath-cle-summary", {}), ("OPTIONS", "/cds-services", origin),
+            ("GET", "/nothing-here", {}), ("POST", "/cds-services", {}),
+            ("GET", "/cds-services/", {}), ("POST", "/cds-services/clepath-cle-summary", origin)]
+
+    def answers(app: object) -> list[tuple[int, str, dict[str, str]]]:
+        client = TestClient(app)  # type: ignore[arg-type]
+        found = []
+        for method, path, headers in asks:
+            answer = client.request(method, path, headers=headers, follow_redirects=False)
+            found.append((answer.status_code, answer.text, {
+                k: v for k, v in answer.headers.items() if k not in ("date", "content-length")}))
+        return found
+
+    alone = answers(create_cds_app(config))
+
+    assert alone == answers(mounted)
+    assert [405, 204, 404, 405, 307, 401] == [status for status, _, _ in alone]
+    assert '{"detail":"Method Not Allowed"}' == alone[0][1]

@@ -71,3 +71,35 @@ def test_cds_server_app_module_loads_no_web_pages() -> None:
     )
 
     assert run.stdout.strip() == "[]"
+
+
+def test_cds_server_on_sqlite_starts_without_fastapi_or_sqlalchemy(tmp_path: Path) -> None:
+    """`clepath cds serve`'s app on a SQLite file is made (warm-up included) without importing
+    FastAPI, SQLAlchemy, uvloop, rich or httpx; it keeps the trusted client and answers an
+    unknown path as FastAPI does ({"detail": "Not Found"})."""
+    jwks = tmp_path / "jwks.json"
+    jwks.write_text('{"keys": []}', encoding="utf-8")
+    code = (
+        "import json, os, sys\n"
+        "from clepath.web.cds_serve import ENV, serve_spec, app_from_env\n"
+        f"os.environ[ENV] = serve_spec(base_url='http://testserver', issuers=[{{'iss': "
+        f"'https://ehr.example.org', 'jwks_file': {str(jwks)!r}}}], "
+        f"database_url={'sqlite:///' + str(tmp_path / 'cds.db')!r})\n"
+        "app = app_from_env()\n"
+        "loaded = sorted(m for m in ('fastapi', 'sqlalchemy', 'uvloop', 'rich', 'httpx') "
+        "if m in sys.modules)\n"
+        "from starlette.testclient import TestClient\n"
+        "client = TestClient(app)\n"
+        "missing = client.get('/nothing-here')\n"
+        "print(json.dumps({'loaded': loaded, 'health': client.get('/healthz').json(),"
+        " 'missing': [missing.status_code, missing.json()],"
+        " 'discovery': client.get('/cds-services').status_code}))\n"
+    )
+    run = subprocess.run(  # noqa: S603 - our own interpreter and code
+        [sys.executable, "-W", "ignore", "-c", code], cwd=ROOT, capture_output=True, text=True,
+        check=True, timeout=120,
+    )  # fmt: skip
+    found = json.loads(run.stdout.splitlines()[-1])
+
+    assert found == {"loaded": [], "health": {"ok": True},
+                     "missing": [404, {"detail": "Not Found"}], "discovery": 401}

@@ -10,8 +10,8 @@ from collections.abc import Callable, Iterator
 import pytest
 from sqlalchemy import func, select
 
-from clepath.store import make_engine
-from clepath.store.cdsstate import DatabaseCdsState
+from clepath.store import lite, make_engine
+from clepath.store.cdsstate import CARDS_TABLE, TOKENS_TABLE, DatabaseCdsState
 from clepath.store.tables import CdsCardRow, CdsTokenUseRow
 
 ISS = "https://ehr.example.org"
@@ -21,25 +21,49 @@ NOW = 1_800_000_000.0
 Make = Callable[..., DatabaseCdsState]
 
 
-@pytest.fixture
-def make(database_url: str) -> Iterator[Make]:
-    """States on engines of their own (what separate worker processes hold), closed after."""
+@pytest.fixture(params=["engine", "sqlite3"])
+def make(database_url: str, request: pytest.FixtureRequest) -> Iterator[Make]:
+    """States on connections of their own (what separate worker processes hold), closed
+    after: through a SQLAlchemy engine, or through the sqlite3 driver (`on_sqlite`, what
+    `clepath cds serve` uses on a SQLite file)."""
+    path = lite.plain_sqlite_file(database_url)
+    if request.param == "sqlite3" and path is None:
+        pytest.skip("the sqlite3 driver serves SQLite files only")
     made: list[DatabaseCdsState] = []
+    engines = []
 
     def new(**kwargs: object) -> DatabaseCdsState:
-        state = DatabaseCdsState(make_engine(database_url), **kwargs)  # type: ignore[arg-type]
+        if request.param == "sqlite3" and path is not None:
+            state = DatabaseCdsState.on_sqlite(path, **kwargs)
+        else:
+            engines.append(make_engine(database_url))
+            state = DatabaseCdsState(engines[-1], **kwargs)  # type: ignore[arg-type]
+        state.url = database_url  # type: ignore[attr-defined]
         made.append(state)
         return state
 
     yield new
     for state in made:
         state.close()
-        state.engine.dispose()
+    for engine in engines:
+        engine.dispose()
 
 
 def _values(state: DatabaseCdsState, column: object) -> set[str]:
-    with state.engine.connect() as connection:
-        return set(connection.scalars(select(column)))  # type: ignore[call-overload]
+    engine = make_engine(state.url)  # type: ignore[attr-defined]
+    try:
+        with engine.connect() as connection:
+            return set(connection.scalars(select(column)))  # type: ignore[call-overload]
+    finally:
+        engine.dispose()
+
+
+def test_the_written_out_tables_are_the_store_tables() -> None:
+    """The SQL of the state names the tables and columns of the store's table classes."""
+    assert (TOKENS_TABLE, ["issuer", "jti", "expires_at"]) == (
+        CdsTokenUseRow.__tablename__, [c.name for c in CdsTokenUseRow.__table__.columns])
+    assert (CARDS_TABLE, ["uuid", "service_id", "rule", "issued_at"]) == (
+        CdsCardRow.__tablename__, [c.name for c in CdsCardRow.__table__.columns])
 
 
 class TestReplay:
@@ -103,6 +127,15 @@ class TestReplay:
         engine.dispose()
         assert refused
 
+    def test_a_sqlite_file_without_the_table_refuses_the_token_too(self, tmp_path) -> None:  # type: ignore[no-untyped-def]
+        """Through the sqlite3 driver, a never-migrated file also fails closed."""
+        state = DatabaseCdsState.on_sqlite(tmp_path / "empty.db")
+
+        refused = state.use(ISS, "any", NOW + 60, NOW) is False
+
+        state.close()
+        assert refused
+
     def test_expired_ids_are_purged(self, make: Make) -> None:
         """With purging due, ids whose tokens expired are deleted; live ones stay."""
         state = make(purge_every_s=0.0, clock=lambda: NOW)
@@ -132,8 +165,10 @@ class TestCardRules:
         one.remember_cards("clepath-cle-summary", {card: "cle_summary"})
         other.remember_cards("clepath-cle-summary", {card: "other_rule"})
 
-        with one.engine.connect() as connection:
+        engine = make_engine(one.url)  # type: ignore[attr-defined]
+        with engine.connect() as connection:
             count = connection.scalar(select(func.count()).select_from(CdsCardRow))
+        engine.dispose()
         assert (1, ("clepath-cle-summary", "cle_summary")) == (count, other.card_rule(card))
 
     def test_unknown_card(self, make: Make) -> None:

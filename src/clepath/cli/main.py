@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 
 from clepath import __version__
 from clepath.cli.common import DEMO_CASES, demo_path, knowledge_with, load_case_arg
@@ -88,6 +87,8 @@ def assess(
         document = assessment_to_json(result, similar)
         typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
         return
+    from rich.console import Console
+
     from clepath.report.assessment_terminal import render_assessment
 
     render_assessment(result, Console(), similar)
@@ -232,9 +233,19 @@ def _click_exception(exc: Exception) -> Any:
     return exc if isinstance(exc, tuple(kinds)) else None
 
 
+class _ErrorConsole:
+    """Rich's console on standard error, made (and rich imported) only when there is an error
+    to print: a server started from the command line need not load rich."""
+
+    def print(self, *objects: Any, **options: Any) -> None:
+        from rich.console import Console
+
+        Console(stderr=True).print(*objects, **options)
+
+
 def main() -> None:
     """Run the CLI; turn clepath's errors into messages and exit codes, never tracebacks."""
-    err = Console(stderr=True)
+    err = _ErrorConsole()
     _register_plugins(_plugins_for(sys.argv[1:]))
     try:
         _app(standalone_mode=False)

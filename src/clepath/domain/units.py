@@ -21,6 +21,7 @@ import functools
 import math
 import re
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -208,19 +209,28 @@ def _build() -> None:
         _ucum_unit("/uL")
 
 
-def warm_up(*, wait: bool = False) -> None:
+def warm_up(*, wait: bool = False, delay_s: float = 0.0) -> None:
     """Start building the UCUM registry in a background thread (call when a server starts): the
     server answers at once, the units of the precomputed table never wait, and a unit beyond
     the table waits, under the lock, only for what is left of the build (about 1 s in all).
-    `wait=True` builds it before returning."""
+    `delay_s` lets the thread wait that long before it starts (a server passes about a second,
+    so the build does not compete for the CPU with its start; a unit needed sooner builds the
+    registry itself, under the same lock). `wait=True` builds it at once, before returning."""
     global _BUILDER
+    if wait:
+        _build()  # in this thread, under the lock (a build under way is waited for)
+        return
+    delay = max(0.0, delay_s)
+
+    def build() -> None:
+        if delay:
+            time.sleep(delay)
+        _build()
+
     with _BUILDER_LOCK:  # not _LOCK, which the builder holds until it is done
         if _REGISTRY is None and (_BUILDER is None or not _BUILDER.is_alive()):
-            _BUILDER = threading.Thread(target=_build, name="clepath-ucum-registry", daemon=True)
+            _BUILDER = threading.Thread(target=build, name="clepath-ucum-registry", daemon=True)
             _BUILDER.start()
-        builder = _BUILDER
-    if wait and builder is not None:
-        builder.join()
 
 
 @functools.cache

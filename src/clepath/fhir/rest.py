@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from clepath.errors import ClepathError
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = ["FetchFailed", "FhirReader", "server_allowed"]
 
@@ -48,6 +49,8 @@ class FhirReader:
         return headers
 
     async def _get(self, url: str) -> Any:
+        import httpx  # loaded with the first read (a served app preloads it after its start)
+
         try:
             response = await self.client.get(url, headers=self._headers())
         except httpx.HTTPError as exc:

@@ -13,7 +13,6 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from icalendar import Calendar, Event
 from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
@@ -547,6 +546,8 @@ def _description(plan: IvigPlan, course: CoursePlan, day: InfusionDayPlan) -> st
 
 def ivig_to_ics(report: IvigPlanReport) -> bytes:
     """An iCalendar file: one all-day event per infusion day, with deterministic UIDs."""
+    from icalendar import Calendar, Event  # loaded with the first calendar, not at start
+
     plan = report.plan
     calendar = Calendar()
     calendar.add("prodid", "-//clepath//IVIG planner//EN")

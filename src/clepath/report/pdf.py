@@ -279,10 +279,21 @@ def _build(story: list[Block], title: str, footer: str) -> bytes:
     return pdf
 
 
-def warm_up() -> None:
-    """Load the compiler, the template and the fonts now (a one-line document), so a served
-    app's first PDF does not pay for them (0.2–0.5 s)."""
-    _build([_p("clepath")], "clepath", "clepath")
+_WARMER: threading.Timer | None = None
+
+
+def warm_up(*, delay_s: float = 0.0) -> None:
+    """Load the compiler, the template and the fonts (a one-line document), so a served app's
+    first PDF does not pay for them (0.2–0.5 s): now, or with `delay_s` in a background thread
+    that many seconds from now (a server passes about a second, so this does not slow its
+    start; a PDF asked for sooner loads the compiler itself, under the same lock)."""
+    global _WARMER
+    if delay_s <= 0:
+        _build([_p("clepath")], "clepath", "clepath")
+        return
+    _WARMER = threading.Timer(delay_s, warm_up)
+    _WARMER.daemon = True
+    _WARMER.start()
 
 
 def _timeline(t: Timeline) -> list[Block]:

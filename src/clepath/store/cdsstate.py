@@ -12,10 +12,13 @@ database the processes already share (SQLite in WAL mode, or PostgreSQL):
   row); `card_rule(uuid)` reads it back.
 
 Expired token ids and cards older than `card_retention_s` are purged at most once every
-`purge_every_s` per process. The token-id insert runs on every call, so it uses one driver
-connection per thread, kept open, with a fixed statement (about 0.07 ms on SQLite against
-0.4 ms through a pooled SQLAlchemy transaction); a broken connection is replaced once, and any
-other database error refuses the token. That connection must not wait for the disk on the
+`purge_every_s` per process. The token-id insert runs on every call, so every statement goes
+through one driver connection per thread, kept open, with fixed SQL (about 0.07 ms on SQLite
+against 0.4 ms through a pooled SQLAlchemy transaction); a broken connection is replaced once,
+and any other database error refuses the token. The connections come from a SQLAlchemy engine
+(`DatabaseCdsState(engine)`) or, for a SQLite file, from the standard library's driver
+(`DatabaseCdsState.on_sqlite(path)`, `clepath.store.lite`), so that `clepath cds serve` on
+SQLite starts without importing SQLAlchemy. That connection must not wait for the disk on the
 request path: on PostgreSQL it commits with `synchronous_commit = off` (a server crash may
 forget the last fraction of a second of token ids, never corrupt anything; the tokens live
 minutes); on SQLite it leaves WAL checkpoints (which flush the file to disk, tens of
@@ -29,19 +32,19 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, delete, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import SQLAlchemyError
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
-from clepath.store.tables import CdsCardRow, CdsTokenUseRow
-
-__all__ = ["DatabaseCdsState"]
+__all__ = ["CARDS_TABLE", "DatabaseCdsState", "TOKENS_TABLE"]
 
 log = logging.getLogger("clepath.store.cdsstate")
-_TOKENS = CdsTokenUseRow.__table__
-_CARDS = CdsCardRow.__table__
+# The tables of `clepath.store.tables.CdsTokenUseRow` and `CdsCardRow` (a test checks the
+# names and columns), written out so that this module does not import SQLAlchemy.
+TOKENS_TABLE = "cds_token_uses"
+CARDS_TABLE = "cds_cards"
 
 
 class DatabaseCdsState:
@@ -49,14 +52,31 @@ class DatabaseCdsState:
 
     def __init__(
         self,
-        engine: Engine,
+        engine: Engine | None = None,
         *,
         purge_every_s: float = 60.0,
         card_retention_s: float = 30 * 86_400.0,
         checkpoint_every_s: float = 1.0,
         clock: Callable[[], float] = time.time,
+        _driver: tuple[Callable[[], Any], str, Any] | None = None,
     ) -> None:
         self._engine = engine
+        if engine is not None:
+            from sqlalchemy.exc import SQLAlchemyError
+
+            dbapi: Any = engine.dialect.dbapi
+            self._connect: Callable[[], Any] = engine.raw_connection
+            self._dialect = engine.dialect.name
+            qmark = engine.dialect.paramstyle == "qmark"
+            self._errors: tuple[type[Exception], ...] = (SQLAlchemyError, dbapi.Error)
+        elif _driver is not None:
+            self._connect, self._dialect, dbapi = _driver
+            qmark = dbapi.paramstyle == "qmark"
+            self._errors = (dbapi.Error,)
+        else:
+            raise TypeError("DatabaseCdsState needs an engine (or use on_sqlite)")
+        self._integrity_error: type[Exception] = dbapi.IntegrityError
+        self._driver_error: type[Exception] = dbapi.Error
         self._checkpoint_every = checkpoint_every_s
         self._checkpointer: threading.Thread | None = None
         self._stop = threading.Event()
@@ -65,20 +85,32 @@ class DatabaseCdsState:
         self._clock = clock
         self._last_purge = float("-inf")
         self._lock = threading.Lock()
-        dialect = engine.dialect.name
         self._local = threading.local()
         self._opened: list[Any] = []  # every driver connection of every thread, for close()
-        marker = "?" if engine.dialect.paramstyle == "qmark" else "%s"
-        self._insert_token = (  # fixed table and columns; values are bound parameters
-            f"INSERT INTO {_TOKENS.name} (issuer, jti, expires_at) "  # noqa: S608
-            f"VALUES ({marker}, {marker}, {marker})")
-        dbapi: Any = engine.dialect.dbapi
-        self._integrity_error: type[Exception] = dbapi.IntegrityError
-        self._driver_error: type[Exception] = dbapi.Error
-        self._insert_ignore = {
-            "sqlite": lambda: sqlite.insert(_CARDS).on_conflict_do_nothing(),
-            "postgresql": lambda: postgresql.insert(_CARDS).on_conflict_do_nothing(),
-        }.get(dialect)
+        m = "?" if qmark else "%s"
+        self._sql = {  # fixed tables and columns (constants); every value is a bound parameter
+            "insert_token": f"INSERT INTO {TOKENS_TABLE} (issuer, jti, expires_at) "  # noqa: S608
+                            f"VALUES ({m}, {m}, {m})",
+            "reuse_token": f"UPDATE {TOKENS_TABLE} SET expires_at = {m} "  # noqa: S608
+                           f"WHERE issuer = {m} AND jti = {m} AND expires_at < {m}",
+            "purge_tokens": f"DELETE FROM {TOKENS_TABLE} WHERE expires_at < {m}",  # noqa: S608
+            "purge_cards": f"DELETE FROM {CARDS_TABLE} WHERE issued_at < {m}",  # noqa: S608
+            "insert_card": f"INSERT INTO {CARDS_TABLE} (uuid, service_id, rule, "  # noqa: S608
+                           f"issued_at) VALUES ({m}, {m}, {m}, {m})",
+            "card_rule": f"SELECT service_id, rule FROM {CARDS_TABLE} "  # noqa: S608
+                         f"WHERE uuid = {m}",
+        }
+        if self._dialect in ("sqlite", "postgresql"):  # both know ON CONFLICT DO NOTHING
+            self._sql["insert_card"] += " ON CONFLICT DO NOTHING"
+
+    @classmethod
+    def on_sqlite(cls, path: Path, **options: Any) -> DatabaseCdsState:
+        """The state in a SQLite file, through the standard library's driver (no SQLAlchemy)."""
+        import sqlite3
+
+        from clepath.store import lite
+
+        return cls(None, _driver=(lambda: lite.connect(path), "sqlite", sqlite3), **options)
 
     def use(self, iss: str, jti: str, until: float, now: float) -> bool:
         """Record a token id; False for a replay (or when the database cannot be asked)."""
@@ -86,56 +118,54 @@ class DatabaseCdsState:
         try:
             if self._insert_new(iss, jti, until):
                 return True
-        except (SQLAlchemyError, self._driver_error) as exc:
-            log.error("cds: replay check failed (%s); token refused", type(exc).__name__)
-            return False
-        try:  # the id is known: usable again only if its token has expired
-            with self._engine.begin() as connection:
-                reused = connection.execute(
-                    update(_TOKENS)
-                    .where(_TOKENS.c.issuer == iss, _TOKENS.c.jti == jti,
-                           _TOKENS.c.expires_at < now)
-                    .values(expires_at=until))
-            return bool(reused.rowcount == 1)
-        except SQLAlchemyError as exc:
+            # the id is known: usable again only if its token has expired
+            reused = self._run(lambda c: _rowcount(c, self._sql["reuse_token"],
+                                                   (until, iss, jti, now)))
+            return bool(reused == 1)
+        except self._errors as exc:
             log.error("cds: replay check failed (%s); token refused", type(exc).__name__)
             return False
 
     def _insert_new(self, iss: str, jti: str, until: float) -> bool:
         """Insert the token id on this thread's driver connection; False if it exists."""
+        try:
+            self._run(lambda c: _rowcount(c, self._sql["insert_token"], (iss, jti, until)))
+        except self._integrity_error:
+            return False
+        return True
+
+    def _run(self, work: Callable[[Any], Any]) -> Any:
+        """Do `work(connection)` on this thread's connection and commit; on a driver error
+        other than an integrity error, replace the connection and try once more."""
         for attempt in (1, 2):
             connection = getattr(self._local, "connection", None)
             if connection is None:
                 connection = self._local.connection = self._open_fast()
             try:
-                cursor = connection.cursor()
-                try:
-                    cursor.execute(self._insert_token, (iss, jti, until))
-                finally:
-                    cursor.close()
+                result = work(connection)
                 connection.commit()
-                return True
+                return result
             except self._integrity_error:
                 connection.rollback()
-                return False
+                raise
             except self._driver_error:
                 self._local.connection = None
                 with contextlib.suppress(Exception):  # already broken; a new one is opened
-                    connection.invalidate()
+                    getattr(connection, "invalidate", connection.close)()
                 if attempt == 2:
                     raise
-        return False  # pragma: no cover - the loop returns or raises
+        return None  # pragma: no cover - the loop returns or raises
 
     def _open_fast(self) -> Any:
         """A driver connection for the token-id insert that does not wait for the disk."""
-        connection = self._engine.raw_connection()
+        connection = self._connect()
         with self._lock:
             self._opened.append(connection)
         cursor = connection.cursor()
         try:
-            if self._engine.dialect.name == "postgresql":
+            if self._dialect == "postgresql":
                 cursor.execute("SET synchronous_commit TO OFF")
-            elif self._engine.dialect.name == "sqlite":
+            elif self._dialect == "sqlite":
                 cursor.execute("PRAGMA wal_autocheckpoint=0")
                 self._start_checkpointer()
         finally:
@@ -157,7 +187,7 @@ class DatabaseCdsState:
         while not self._stop.wait(self._checkpoint_every):
             try:
                 if connection is None:
-                    connection = self._engine.raw_connection()
+                    connection = self._connect()
                 cursor = connection.cursor()
                 try:
                     cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
@@ -172,7 +202,9 @@ class DatabaseCdsState:
 
     @property
     def engine(self) -> Engine:
-        """The engine the state reads and writes through."""
+        """The engine the state reads and writes through (only for a state made with one)."""
+        if self._engine is None:
+            raise AttributeError("this state uses the sqlite3 driver, not an engine")
         return self._engine
 
     def close(self) -> None:
@@ -193,29 +225,42 @@ class DatabaseCdsState:
         if not rules:
             return
         now = self._clock()
-        rows = [{"uuid": u, "service_id": service_id, "rule": r, "issued_at": now}
-                for u, r in rules.items()]
+        rows = [(u, service_id, r, now) for u, r in rules.items()]
+
+        def work(connection: Any) -> None:
+            cursor = connection.cursor()
+            try:
+                if self._dialect not in ("sqlite", "postgresql"):
+                    fresh = []
+                    for row in rows:
+                        cursor.execute(self._sql["card_rule"], (row[0],))
+                        if cursor.fetchone() is None:
+                            fresh.append(row)
+                    rows[:] = fresh
+                if rows:
+                    cursor.executemany(self._sql["insert_card"], rows)
+            finally:
+                cursor.close()
+
         try:
-            with self._engine.begin() as connection:
-                if self._insert_ignore is not None:
-                    connection.execute(self._insert_ignore(), rows)
-                    return
-                known = set(connection.scalars(
-                    select(_CARDS.c.uuid).where(_CARDS.c.uuid.in_(list(rules)))))
-                fresh = [r for r in rows if r["uuid"] not in known]
-                if fresh:
-                    connection.execute(insert(_CARDS), fresh)
-        except SQLAlchemyError as exc:  # feedback then counts without its rule; never fatal
+            self._run(work)
+        except self._errors as exc:  # feedback then counts without its rule; never fatal
             log.warning("cds: card rules not stored (%s)", type(exc).__name__)
 
     def card_rule(self, uuid: str) -> tuple[str, str] | None:
         """(service id, rule) of a card this service returned, or None."""
+
+        def work(connection: Any) -> Any:
+            cursor = connection.cursor()
+            try:
+                cursor.execute(self._sql["card_rule"], (uuid,))
+                return cursor.fetchone()
+            finally:
+                cursor.close()
+
         try:
-            with self._engine.connect() as connection:
-                row = connection.execute(
-                    select(_CARDS.c.service_id, _CARDS.c.rule).where(_CARDS.c.uuid == uuid)
-                ).first()
-        except SQLAlchemyError as exc:
+            row = self._run(work)
+        except self._errors as exc:
             log.warning("cds: card rule not read (%s)", type(exc).__name__)
             return None
         return (str(row[0]), str(row[1])) if row is not None else None
@@ -225,10 +270,22 @@ class DatabaseCdsState:
             if now - self._last_purge < self._purge_every:
                 return
             self._last_purge = now
+
+        def work(connection: Any) -> None:
+            _rowcount(connection, self._sql["purge_tokens"], (now,))
+            _rowcount(connection, self._sql["purge_cards"], (self._clock() - self._retention,))
+
         try:
-            with self._engine.begin() as connection:
-                connection.execute(delete(_TOKENS).where(_TOKENS.c.expires_at < now))
-                connection.execute(delete(_CARDS).where(
-                    _CARDS.c.issued_at < self._clock() - self._retention))
-        except SQLAlchemyError as exc:
+            self._run(work)
+        except self._errors as exc:
             log.warning("cds: purge skipped (%s)", type(exc).__name__)
+
+
+def _rowcount(connection: Any, statement: str, values: tuple[Any, ...]) -> int:
+    """Run one statement on a new cursor; the rows it changed."""
+    cursor = connection.cursor()
+    try:
+        cursor.execute(statement, values)
+        return int(cursor.rowcount)
+    finally:
+        cursor.close()

@@ -15,10 +15,7 @@ import ast
 from importlib import resources
 from typing import TYPE_CHECKING
 
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
-
-from clepath.store.database import make_engine
+from clepath.store import lite
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -45,6 +42,8 @@ def upgrade(url: str, revision: str = "head") -> str | None:
             return head  # nothing to do: Alembic is not loaded
     from alembic import command
 
+    from clepath.store.database import make_engine
+
     engine = make_engine(url, create_directory=True)
     try:
         with engine.begin() as connection:
@@ -66,6 +65,8 @@ def head_revision() -> str | None:
 def current_revision(url: str) -> str | None:
     """The revision the database at `url` is at (None: never migrated)."""
     from alembic.runtime.migration import MigrationContext
+
+    from clepath.store.database import make_engine
 
     engine = make_engine(url)
     try:
@@ -115,7 +116,16 @@ def _scripted_head() -> str | None:
 
 def _stored_revision(url: str) -> str | None:
     """The one revision in the database's `alembic_version` table, or None (no such table,
-    no database yet, or more than one row)."""
+    no database yet, or more than one row). A plain SQLite file is read with the standard
+    library's driver (`clepath.store.lite`), without loading SQLAlchemy."""
+    path = lite.plain_sqlite_file(url)
+    if path is not None:
+        return lite.stored_revision(path)
+    from sqlalchemy import text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from clepath.store.database import make_engine
+
     engine = make_engine(url)
     try:
         with engine.connect() as connection:

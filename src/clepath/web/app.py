@@ -52,7 +52,8 @@ def create_app(
         settings: database URL, secret key, cookie and sign-in policy.
         knowledge: the loaded packs (loaded here when not given; tests pass theirs).
         password_hasher: argon2 parameters for new hashes (argon2-cffi's defaults if None).
-        warm_up: build the unit registry and load the PDF compiler before serving and, when
+        warm_up: build the unit registry and load the PDF compiler soon after the start, in
+            the background, and, when
             CDS clients are trusted, answer each hook once on the demo case (`clepath serve`
             does; tests need not).
     """
@@ -82,14 +83,16 @@ def create_app(
     )
 
     if warm_up:
-        # The UCUM registry's set-up takes about a second and is not thread-safe: start it
-        # now, in the background (under its lock), so the app answers at once and a request
-        # needing a unit beyond the precomputed table rarely waits for it.
+        # The UCUM registry's set-up (about a second, not thread-safe) and the PDF compiler
+        # with its fonts are loaded in the background, starting a second from now, when the
+        # server is listening: its start is not slowed, and a request needing either sooner
+        # loads it itself, under its lock.
         from clepath.domain.units import warm_up as warm_up_units
         from clepath.report.pdf import warm_up as warm_up_documents
+        from clepath.web.cds import SERVER_UNITS_DELAY_S
 
-        warm_up_units()
-        warm_up_documents()  # the Typst compiler and fonts, before the first PDF
+        warm_up_units(delay_s=SERVER_UNITS_DELAY_S)
+        warm_up_documents(delay_s=SERVER_UNITS_DELAY_S)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

@@ -1,4 +1,4 @@
-"""The CDS Hooks 2.0 endpoints as a self-contained FastAPI router.
+"""The CDS Hooks 2.0 endpoints: a FastAPI router for the web app, a Starlette app alone.
 
 `build_cds_router(config, feedback_sink=..., patient_link=...)` gives an APIRouter with
 
@@ -14,8 +14,9 @@ functions of `clepath.fhir.cds.hooks`. Required data that cannot be had gives 41
 OperationOutcome; a malformed call 400 with an OperationOutcome. Tokens and `fhirAuthorization`
 are never logged. CORS headers go only to allowlisted origins.
 
-`create_cds_app(config)` wraps the router in a FastAPI app with a trivial `/healthz` (for
-`clepath cds serve` and the latency benchmark).
+`create_cds_app(config)` serves the same endpoints in a plain Starlette app with a trivial
+`/healthz` (for `clepath cds serve` and the latency benchmark), so that the stand-alone server
+starts without importing FastAPI.
 
 One process or several: used token ids and the rule of each card are kept in this process's
 memory unless a `shared_state` is given (`clepath.store.cdsstate.DatabaseCdsState`, in the
@@ -33,19 +34,24 @@ import collections
 import datetime as dt
 import gc
 import hashlib
+import importlib
 import json
 import logging
 import re
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-import httpx
 import orjson
-from fastapi import APIRouter, FastAPI, Request, Response
-from fastapi.routing import APIRoute
+from starlette.requests import Request
+from starlette.responses import Response
+
+if TYPE_CHECKING:
+    from fastapi import APIRouter
+    from fastapi.routing import APIRoute
+    from starlette.applications import Starlette
 
 from clepath.errors import ClepathError
 from clepath.fhir.cds import feedback as feedback_rules
@@ -71,6 +77,7 @@ log = logging.getLogger("clepath.web.cds")
 _JSON = "application/json"
 _PREFETCH_KEYS = sorted({k for s in SERVICES for k in s.prefetch})
 _MAX_BODY = 5_000_000
+SERVER_UNITS_DELAY_S = 1.0  # when a served app starts building the UCUM registry
 
 
 @dataclass(frozen=True)
@@ -219,28 +226,36 @@ def _json(body: Any) -> Response:
     return Response(orjson.dumps(body), media_type=_JSON)
 
 
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+def _with_cors(handler: Handler, allowed: frozenset[str]) -> Handler:
+    """The handler, adding CORS headers for allowlisted origins to each of its responses."""
+
+    async def with_cors(request: Request) -> Response:
+        response: Response = await handler(request)
+        origin = request.headers.get("origin")
+        if origin and origin in allowed:
+            response.headers["Access-Control-Allow-Origin"] = origin
+            response.headers["Access-Control-Allow-Headers"] = "Authorization, Content-Type"
+            response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+            response.headers["Access-Control-Max-Age"] = "600"
+        response.headers["Vary"] = "Origin"
+        return response
+
+    return with_cors
+
+
 def _cors_route(origins: tuple[str, ...]) -> type[APIRoute]:
+    from fastapi.routing import APIRoute
+
     allowed = frozenset(origins)
 
     class CorsRoute(APIRoute):
         """Adds CORS headers for allowlisted origins to every response of the router."""
 
         def get_route_handler(self) -> Callable[[Request], Any]:
-            handler = super().get_route_handler()
-
-            async def with_cors(request: Request) -> Response:
-                response: Response = await handler(request)
-                origin = request.headers.get("origin")
-                if origin and origin in allowed:
-                    response.headers["Access-Control-Allow-Origin"] = origin
-                    response.headers["Access-Control-Allow-Headers"] = (
-                        "Authorization, Content-Type")
-                    response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
-                    response.headers["Access-Control-Max-Age"] = "600"
-                response.headers["Vary"] = "Origin"
-                return response
-
-            return with_cors
+            return _with_cors(super().get_route_handler(), allowed)
 
     return CorsRoute
 
@@ -303,6 +318,8 @@ class _Service:
         if not server_allowed(server, self.config.fhir_servers, self.config.allow_http_fhir):
             log.warning("cds: FHIR server not allowed for fallback reads")
             return values
+        import httpx  # loaded with the first read (`warm_up` preloads it after the start)
+
         token = hook.fhir_authorization.access_token if hook.fhir_authorization else None
         timeout = httpx.Timeout(self.config.fhir_timeout_s)
         async with httpx.AsyncClient(timeout=timeout, follow_redirects=False) as client:
@@ -327,6 +344,8 @@ class _Service:
         if not wanted or server is None or not server_allowed(
                 server, self.config.fhir_servers, self.config.allow_http_fhir):
             return values
+        import httpx  # loaded with the first read (`warm_up` preloads it after the start)
+
         token = hook.fhir_authorization.access_token if hook.fhir_authorization else None
         timeout = httpx.Timeout(self.config.fhir_timeout_s)
         async with httpx.AsyncClient(timeout=timeout, follow_redirects=False) as client:
@@ -476,7 +495,10 @@ per hook."""
     from clepath.fhir.importer import collect_resources
 
     started = time.perf_counter()
-    warm_up_units()  # the UCUM registry for units beyond the precomputed table, built once
+    # The UCUM registry for units beyond the precomputed table, built once in the background,
+    # starting a second from now: the server is listening by then, and its start is not
+    # slowed. A unit needed sooner builds the registry itself, under its lock.
+    warm_up_units(delay_s=SERVER_UNITS_DELAY_S)
     with resources.as_file(resources.files("clepath") / "demo" / "demo-scle-0001.yaml") as path:
         case = load_case(path, kb)
     today = dt.date.today()
@@ -498,6 +520,62 @@ per hook."""
     return made
 
 
+def _service(config: CdsConfig, feedback_sink: FeedbackSink,
+             patient_link: Callable[[str], str] | None, kb: KnowledgeBase | None,
+             shared_state: CdsSharedState | None) -> _Service:
+    """The state behind the endpoints, warmed up when the configuration asks for it."""
+    if kb is None:
+        from clepath.knowledge.loader import load_knowledge
+
+        kb = load_knowledge()
+    service = _Service(config, feedback_sink, patient_link, kb, shared_state)
+    if config.warm_up:
+        warm_up(service.kb, config.hooks)
+        after = threading.Timer(SERVER_UNITS_DELAY_S, _after_start)
+        after.daemon = True
+        after.start()
+    return service
+
+
+def _after_start() -> None:
+    """A second after a served app was made (it is listening by then): load the HTTP client of
+    the FHIR reads (a read needing it sooner loads it itself), then move what is loaded
+    (knowledge, FHIR models, modules) out of the collector's full passes, which otherwise walk
+    all of it and stall every request in flight."""
+    importlib.import_module("httpx")
+    gc.collect()
+    gc.freeze()
+
+
+_PATHS = ("/cds-services", "/cds-services/{service_id}", "/cds-services/{service_id}/feedback")
+
+
+def _endpoints(service: _Service) -> tuple[Handler, Handler, Handler, Handler]:
+    """preflight, discovery, call and feedback: plain Starlette endpoints (the router and
+    the stand-alone app serve the same ones)."""
+    base = service.base
+
+    async def preflight(request: Request) -> Response:
+        return Response(status_code=204)
+
+    async def discover(request: Request) -> Response:
+        denied = service.authorise(request, f"{base}/cds-services")
+        return denied or _json(discovery())
+
+    async def call(request: Request) -> Response:
+        service_id = request.path_params["service_id"]
+        denied = service.authorise(request, f"{base}/cds-services/{service_id}")
+        return denied or await service.call(service_id, request)
+
+    async def feedback(request: Request) -> Response:
+        service_id = request.path_params["service_id"]
+        denied = service.authorise(request, f"{base}/cds-services/{service_id}/feedback",
+                                   f"{base}/cds-services/{service_id}")
+        return denied or await service.feedback(service_id, request)
+
+    return preflight, discover, call, feedback
+
+
 def build_cds_router(
     config: CdsConfig,
     *,
@@ -506,45 +584,29 @@ def build_cds_router(
     kb: KnowledgeBase | None = None,
     shared_state: CdsSharedState | None = None,
 ) -> APIRouter:
-    """The CDS Hooks router (paths relative to `config.base_url`); `shared_state` for a server
-    with several worker processes (module docstring)."""
-    if kb is None:
-        from clepath.knowledge.loader import load_knowledge
+    """The CDS Hooks router (paths relative to `config.base_url`) for a FastAPI app such as the
+    web app; `shared_state` for a server with several worker processes (module docstring)."""
+    from fastapi import APIRouter
 
-        kb = load_knowledge()
-    service = _Service(config, feedback_sink, patient_link, kb, shared_state)
-    if config.warm_up:
-        warm_up(service.kb, config.hooks)
-        # What is loaded now (knowledge, unit registry, FHIR models) lives as long as the
-        # process: keep it out of the collector's full passes, which otherwise walk all of it
-        # and stall every request in flight.
-        gc.collect()
-        gc.freeze()
+    service = _service(config, feedback_sink, patient_link, kb, shared_state)
+    preflight, discover_any, call_any, feedback_any = _endpoints(service)
     router = APIRouter(route_class=_cors_route(config.cors_origins), tags=["CDS Hooks"])
-    base = service.base
-
-    async def preflight(request: Request) -> Response:
-        return Response(status_code=204)
-
-    for path in ("/cds-services", "/cds-services/{service_id}",
-                 "/cds-services/{service_id}/feedback"):
+    for path in _PATHS:
         router.add_api_route(path, preflight, methods=["OPTIONS"], include_in_schema=False)
 
+    # The signatures FastAPI documents (the service id as a path parameter); the work is the
+    # shared endpoints'.
     @router.get("/cds-services", summary="CDS Hooks discovery")
     async def discover(request: Request) -> Response:
-        denied = service.authorise(request, f"{base}/cds-services")
-        return denied or _json(discovery())
+        return await discover_any(request)
 
     @router.post("/cds-services/{service_id}", summary="Call a CDS service")
     async def call(service_id: str, request: Request) -> Response:
-        denied = service.authorise(request, f"{base}/cds-services/{service_id}")
-        return denied or await service.call(service_id, request)
+        return await call_any(request)
 
     @router.post("/cds-services/{service_id}/feedback", summary="Card feedback")
     async def feedback(service_id: str, request: Request) -> Response:
-        denied = service.authorise(request, f"{base}/cds-services/{service_id}/feedback",
-                                   f"{base}/cds-services/{service_id}")
-        return denied or await service.feedback(service_id, request)
+        return await feedback_any(request)
 
     return router
 
@@ -556,15 +618,40 @@ def create_cds_app(
     patient_link: Callable[[str], str] | None = None,
     kb: KnowledgeBase | None = None,
     shared_state: CdsSharedState | None = None,
-) -> FastAPI:
-    """A FastAPI app with only the CDS router and a trivial `GET /healthz`."""
-    app = FastAPI(title="clepath CDS Hooks", docs_url=None, redoc_url=None, openapi_url=None)
-    app.include_router(build_cds_router(config, feedback_sink=feedback_sink or
-                                        InMemoryFeedbackSink(), patient_link=patient_link,
-                                        kb=kb, shared_state=shared_state))
+) -> Starlette:
+    """An app with only the CDS endpoints and a trivial `GET /healthz`.
 
-    @app.get("/healthz", include_in_schema=False)
-    async def healthz() -> Response:
+    It is a plain Starlette app, not FastAPI (it has no OpenAPI document and validates no
+    parameters), so `clepath cds serve` does not import FastAPI and pydantic's OpenAPI models
+    (about 0.15 s of CPU at start). It answers as the FastAPI router does: the same endpoints,
+    CORS headers and, for an unknown path or method, FastAPI's JSON `{"detail": ...}`."""
+    from starlette.applications import Starlette
+    from starlette.exceptions import HTTPException
+    from starlette.routing import Route
+
+    service = _service(config, feedback_sink or InMemoryFeedbackSink(), patient_link, kb,
+                       shared_state)
+    preflight, discover, call, feedback = _endpoints(service)
+    allowed = frozenset(config.cors_origins)
+
+    async def healthz(request: Request) -> Response:
         return Response('{"ok":true}', media_type=_JSON)
 
-    return app
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)  # noqa: S101 - registered for it only
+        if exc.status_code in (204, 304):
+            return Response(status_code=exc.status_code, headers=exc.headers)
+        return Response(orjson.dumps({"detail": exc.detail}), status_code=exc.status_code,
+                        media_type=_JSON, headers=exc.headers)
+
+    def route(path: str, endpoint: Handler, method: str, *, cors: bool = True) -> Route:
+        made = Route(path, _with_cors(endpoint, allowed) if cors else endpoint,
+                     methods=[method])
+        made.methods = {method}  # as FastAPI: no implicit HEAD beside GET
+        return made
+
+    routes = [route(path, preflight, "OPTIONS") for path in _PATHS]
+    routes += [route(_PATHS[0], discover, "GET"), route(_PATHS[1], call, "POST"),
+               route(_PATHS[2], feedback, "POST"),
+               route("/healthz", healthz, "GET", cors=False)]
+    return Starlette(routes=routes, exception_handlers={HTTPException: http_error})

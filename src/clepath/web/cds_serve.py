@@ -12,16 +12,19 @@ The specification holds paths and URLs only, never a key or a token.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
+import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
-
-from fastapi import FastAPI
+from typing import TYPE_CHECKING, Any
 
 from clepath.errors import CaseError, FieldProblem
 from clepath.web.issuers import parse_issuers, patient_link
+
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
 
 __all__ = ["ENV", "app_from_env", "serve_spec"]
 
@@ -65,31 +68,75 @@ def _spec(environ: Mapping[str, str]) -> dict[str, Any]:
     return spec
 
 
-def app_from_env(environ: Mapping[str, str] | None = None) -> FastAPI:
-    """The CDS app of one worker process, from `CLEPATH_CDS_SERVE` (uvicorn's factory)."""
+class _FeedbackOnFirstUse:
+    """The database feedback sink, made when the first feedback arrives (or when `load` is
+    called): the store and SQLAlchemy are then imported, not at start."""
+
+    def __init__(self, database_url: str, kb: Any) -> None:
+        self._url = database_url
+        self._kb = kb
+        self._sink: Any = None
+        self._lock = threading.Lock()
+
+    def load(self) -> Any:
+        """The real sink (`clepath.web.feedback.DatabaseFeedbackSink`), made once."""
+        with self._lock:
+            if self._sink is None:
+                from clepath.store import Store, make_engine, session_factory
+                from clepath.web.feedback import DatabaseFeedbackSink
+
+                sessions = session_factory(make_engine(self._url, create_directory=True))
+                self._sink = DatabaseFeedbackSink(lambda: Store.open(sessions, self._kb))
+            return self._sink
+
+    def record(self, service_id: str, feedback: dict[str, Any]) -> None:
+        """Store one checked feedback item."""
+        self.load().record(service_id, feedback)
+
+    def rates(self) -> dict[str, Any]:
+        """Accept and override rates from everything stored."""
+        result: dict[str, Any] = self.load().rates()
+        return result
+
+
+def app_from_env(environ: Mapping[str, str] | None = None) -> Starlette:
+    """The CDS app of one worker process, from `CLEPATH_CDS_SERVE` (uvicorn's factory).
+
+    On a SQLite file the CDS state (token ids, card rules) goes through the standard library's
+    driver and the feedback store is opened on the first feedback, so the server answers
+    without having imported SQLAlchemy; token ids are checked against the database from the
+    first call on."""
     from clepath.knowledge.loader import load_knowledge
-    from clepath.store import Store, make_engine, session_factory
+    from clepath.store import lite
     from clepath.store.cdsstate import DatabaseCdsState
     from clepath.web.cds import CdsConfig, create_cds_app
-    from clepath.web.feedback import DatabaseFeedbackSink
 
     spec = _spec(os.environ if environ is None else environ)
     base = str(spec["base_url"]).rstrip("/")
     issuers = parse_issuers(spec["issuers"], field="--trust", folder=Path("/"),
                             where="the trusted clients")
     kb = load_knowledge()
-    engine = make_engine(str(spec["database_url"]), create_directory=True)
-    sessions = session_factory(engine)
+    url = str(spec["database_url"])
+    path = lite.plain_sqlite_file(url)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        state = DatabaseCdsState.on_sqlite(path)
+    else:
+        from clepath.store import make_engine
+
+        state = DatabaseCdsState(make_engine(url, create_directory=True))
     config = CdsConfig(base_url=base, issuers=issuers,
                        cors_origins=tuple(spec.get("cors_origins") or ()),
                        allow_http_fhir=bool(spec.get("allow_http_fhir")),
                        cache_size=int(spec.get("cache_size", 256)), warm_up=True)
-    return create_cds_app(
+    app = create_cds_app(
         config,
-        feedback_sink=DatabaseFeedbackSink(lambda: Store.open(sessions, kb)),
+        feedback_sink=_FeedbackOnFirstUse(url, kb),
         # the CDS server alone has no patient pages: link only to a configured web app
         patient_link=patient_link((os.environ if environ is None else environ).get(
             "CLEPATH_PUBLIC_URL")),
         kb=kb,
-        shared_state=DatabaseCdsState(engine),
+        shared_state=state,
     )
+    gc.enable()  # `clepath cds serve` turned it off while the app was made
+    return app

@@ -29,14 +29,15 @@ if TYPE_CHECKING:  # imported by the `browser` fixture, which skips (or fails in
 SIZES = {"1366x900": LAPTOP, "390x844": PHONE}
 ERYTHEMA_CELLS = 'select[name$=".erythema"]'
 # Words of table cells drawn over more than one line ("de|mo", "20|09"): a cell squeezed below
-# its longest word. Hyphens, slashes and dashes may break; hidden text is left out.
+# its longest word, or a date split at its hyphens ("2019-|05-04"). Other hyphens, slashes and
+# dashes may break; hidden text is left out.
 BROKEN_WORDS = """() => {
   const broken = [];
   for (const cell of document.querySelectorAll('td, th')) {
     const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
     for (let node = walker.nextNode(); node; node = walker.nextNode()) {
       if (node.parentElement.closest('.visually-hidden')) continue;
-      for (const m of node.data.matchAll(/[^\\s\\-\\/\u2013]+/g)) {
+      for (const m of node.data.matchAll(/\\d{4}-\\d{2}(?:-\\d{2})?|[^\\s\\-\\/\u2013]+/g)) {
         const range = document.createRange();
         range.setStart(node, m.index);
         range.setEnd(node, m.index + m[0].length);

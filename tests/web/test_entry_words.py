@@ -66,6 +66,29 @@ class TestConfirmations:
         )
 
 
+    def test_a_lab_result_and_a_course_are_named_by_their_labels(
+        self, world: World, doc: Browser
+    ) -> None:
+        """Removing the seed's anti-Ro result says "the lab result anti-Ro/SSA antibodies of
+        2019-05-28" (the labs pack's label, not the id "anti ro"); a saved course of HCQ names
+        the drug by the drugs pack's label."""
+        labs = doc.get(f"/api/patients/{world.seed}/labs").json()
+        anti_ro = next(x["id"] for x in labs if x["entry"]["test"] == "anti_ro")
+        removed = doc.submit(f"/patients/{world.seed}/labs/{anti_ro}/delete")
+        after = doc.get(removed.headers["location"]).text
+        added = doc.submit(f"/patients/{world.seed}/therapies", {
+            "drug": "hydroxychloroquine", "dose_value": "200", "dose_unit": "mg",
+            "frequency": "twice_daily", "start": "2019-05-01", "outcome": "ongoing",
+        })
+        saved = doc.get(added.headers["location"]).text
+
+        assert (True, True, False) == (
+            "Removed: the lab result anti-Ro/SSA antibodies of 2019-05-28." in after,
+            "Saved: the therapy course hydroxychloroquine of 2019-05-01." in saved,
+            "anti ro" in after,
+        )
+
+
 DEVELOPER_WORDS = ("{value", "value:", "UCUM", "Cel", "10*9", "{1.73")
 
 

@@ -69,15 +69,16 @@ class TestRemovedDiagnosisIsNamed:
         None
     ):
         """Removing the SCLE patient's subtype through the page says "Removed: the diagnosis
-        …" (it read "the item" when the kind was named by its case-file section, `cle`)."""
+        subacute CLE, annular …" by the classification pack's label (it read "the item" when the
+        kind was named by its case-file section, `cle`, and then the raw id "SCLE ANNULAR")."""
         listed = doc.get(f"/api/patients/{world.scle}/cle").json()
         entry_id, subtype = listed[0]["id"], listed[0]["entry"]["subtype"]
         removed = doc.submit(f"/patients/{world.scle}/diagnoses/{entry_id}/delete")
         after = doc.get(removed.headers["location"]).text
 
-        assert (303, True) == (
-            removed.status_code,
-            f"Removed: the diagnosis {subtype.replace('_', ' ')}" in after,
+        assert (303, "SCLE_ANNULAR", True) == (
+            removed.status_code, subtype,
+            "Removed: the diagnosis subacute CLE, annular" in after,
         )
 
 

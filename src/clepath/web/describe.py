@@ -3,6 +3,7 @@ or removed (issue 12): "the finding photosensitivity of 2019-05-01"."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from clepath.domain.display import fmt
@@ -18,9 +19,18 @@ _NAMES = ("name", "test", "drug", "subtype")
 _DATES = ("date", "start", "since")
 
 
-def describe(item: Any, kind: str) -> str:
-    """`the <noun> <name> of <date>` from whichever of the item's fields exist; a weight or
-    height reads `the weight 60.0 kg of 2019-05-28`."""
+def _in_sentence(label: str) -> str:
+    """A label as it reads inside a sentence: "Fever" -> "fever", "Anti-Ro/SSA antibodies" ->
+    "anti-Ro/SSA antibodies"; an acronym ("SCLE", "CLASI") keeps its capitals."""
+    if len(label) > 1 and label[0].isupper() and label[1].islower():
+        return label[0].lower() + label[1:]
+    return label
+
+
+def describe(item: Any, kind: str, labels: Mapping[str, str] | None = None) -> str:
+    """`the <noun> <name> of <date>` from whichever of the item's fields exist, the name by its
+    label in the packs where `labels` has it ("the lab result Anti-Ro/SSA antibodies of
+    2021-10-04"); a weight or height reads `the weight 60.0 kg of 2019-05-28`."""
     if kind == "measurements":
         value = fmt(item.value, "kg" if item.name == "weight" else "cm")
         return f"the {item.name} {value} of {item.date.isoformat()}"
@@ -29,7 +39,7 @@ def describe(item: Any, kind: str) -> str:
     date = next((getattr(item, a) for a in _DATES if getattr(item, a, None)), None)
     text = noun
     if name:
-        text += " " + str(name).replace("_", " ")
+        text += " " + _in_sentence((labels or {}).get(str(name)) or str(name).replace("_", " "))
     if date:
         shown = date.isoformat() if hasattr(date, "isoformat") else str(date)
         text += f" of {shown}"

@@ -127,16 +127,18 @@ def add_from_form(
     return see_other(f"/patients/{patient.id}/{spec.path}?added={added.id}")
 
 
-def remove(spec: ObservationKind, auth: Auth, store: Store, patient_id: int, item_id: int) -> (
-    Response
-):
-    """Remove one item and go back to the kind's page, which names what was removed."""
+def remove(
+    spec: ObservationKind, auth: Auth, store: Store, patient_id: int, item_id: int,
+    labels: Mapping[str, str] | None = None,
+) -> Response:
+    """Remove one item and go back to the kind's page, which names what was removed (by its
+    label in the packs where `labels` has it)."""
     found = next((o for o in store.observations.items(patient_id, spec.kind) if o.id == item_id),
                  None)
     if found is None or not store.observations.remove(patient_id, spec.kind, item_id):
         raise HTTPException(404, f"There is no such {spec.resource}.")
     commit(store, auth.user, "delete", spec.resource, patient_id=patient_id, resource_id=item_id)
-    removed = quote(describe(found.item, spec.kind))
+    removed = quote(describe(found.item, spec.kind, labels))
     return see_other(f"/patients/{patient_id}/{spec.path}?removed={removed}")
 
 
@@ -265,8 +267,11 @@ def routes(
         return add_from_form(spec, request, auth, store, patient, form, context(kb),
                              today if future_dates else None)
 
-    def delete_form(patient: PatientSummary, auth: Auth, store: Store, **ids: int) -> Response:
-        return remove(spec, auth, store, patient.id, ids[item_id])
+    def delete_form(
+        patient: PatientSummary, auth: Auth, store: Store, kb: KnowledgeBase, **ids: int
+    ) -> Response:
+        return remove(spec, auth, store, patient.id, ids[item_id],
+                      context(kb).get("item_labels"))
 
     def list_api(
         patient: PatientSummary, auth: Auth, store: Store, kb: KnowledgeBase
@@ -299,7 +304,7 @@ def routes(
     router.add_api_route(
         f"{base}/{{{item_id}}}/delete",
         _handler(f"delete_{name}", f"Remove one {short}.", delete_form, Response,
-                 patient=PatientRef, **item, auth=EditorSession, store=StoreDep),
+                 patient=PatientRef, **item, auth=EditorSession, store=StoreDep, kb=Knowledge),
         methods=["POST"], include_in_schema=False,
     )
     router.add_api_route(

@@ -29,6 +29,7 @@ def _context(kb: KnowledgeBase) -> dict[str, Any]:
         "subtypes": subtypes,
         "regions": regions,
         "subtype_labels": dict(subtypes),
+        "item_labels": dict(subtypes),
         "region_labels": dict(regions),
     }
 

@@ -26,7 +26,7 @@ FINDINGS = obs.ObservationKind(
 
 def _context(kb: KnowledgeBase) -> dict[str, Any]:
     names = choices(kb, "finding")
-    return {"names": names, "labels": dict(names)}
+    return {"names": names, "labels": dict(names), "item_labels": dict(names)}
 
 
 router = obs.routes(

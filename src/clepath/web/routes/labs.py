@@ -104,6 +104,7 @@ def _context(kb: KnowledgeBase) -> dict[str, Any]:
     return {
         "tests": tests,
         "labels": {t[0]: t[1] for t in tests},
+        "item_labels": {t[0]: t[1] for t in tests},
         "units": every,
         "test_units": per_test,
         "results": [(w, w) for w in ("positive", "negative", "low", "high", "normal")],

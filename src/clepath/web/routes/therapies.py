@@ -61,6 +61,7 @@ def _context(kb: KnowledgeBase) -> dict[str, Any]:
     return {
         "drugs": drugs,
         "drug_labels": dict(drugs),
+        "item_labels": dict(drugs),  # how confirmations name a course's drug
         "frequencies": choices(kb, "frequency"),
         "routes": choices(kb, "route"),
         "outcomes": choices(kb, "outcome"),

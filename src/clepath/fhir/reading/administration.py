@@ -81,21 +81,9 @@ def _unit(found: Recognised) -> str:
 
 
 def _recognise(r: Reader, res: Mapping[str, Any], where: str) -> Recognised | None:
-    concept = res.get("medicationCodeableConcept")
-    if concept is not None and not isinstance(concept, Mapping):
-        raise TypeError("medicationCodeableConcept is not a JSON object")
-    used: list[Mapping[str, Any]] = []
-
-    def resolve(reference: str) -> Mapping[str, Any] | None:
-        found = r.resolve_medication(reference)
-        if found is not None:
-            used.append(found)
-        return found
-
-    found, why = r.meds.request(res, resolve=resolve)
-    for medication in used:
-        r.used_medications.setdefault(id(medication), []).append(where)
+    found, why = r.recognise(res, where)
     if found is None:
+        concept = res.get("medicationCodeableConcept")
         r.unmapped(where, concept or res.get("medicationReference"),
                    f"{why}: not in the drug pack or the terminology pack")
         r.report.account(where, "unmapped", f"{why}: not in the drug pack or the terminology "

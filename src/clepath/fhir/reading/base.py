@@ -200,6 +200,27 @@ class Reader:
             found = self.medications.get(f"Medication/{tail}")
         return found
 
+    def recognise(self, res: Mapping[str, Any], where: str) -> tuple[Any, str]:
+        """The drug of a medication resource (its `medicationCodeableConcept`, or the Medication
+        its `medicationReference` names, in the data), as the one recogniser reads it, and why
+        not when it is not recognised; each Medication used is noted for the report. A bare
+        string where the concept should be raises TypeError (the shape check names it)."""
+        concept = res.get("medicationCodeableConcept")
+        if concept is not None and not isinstance(concept, Mapping):
+            raise TypeError("medicationCodeableConcept is not a JSON object")
+        used: list[Mapping[str, Any]] = []
+
+        def resolve(reference: str) -> Mapping[str, Any] | None:
+            found = self.resolve_medication(reference)
+            if found is not None:
+                used.append(found)
+            return found
+
+        found, why = self.meds.request(res, resolve=resolve)
+        for medication in used:
+            self.used_medications.setdefault(id(medication), []).append(where)
+        return found, why
+
     def add(self, section: str, item: dict[str, Any], where: str) -> None:
         self.sections[section].append(item)
         self.origins[section].append(where)

@@ -67,22 +67,9 @@ def read_medication(r: Reader, res: Mapping[str, Any], where: str) -> None:
         if res.get("status") == "draft":
             r.report.add("skipped", where, "a draft order is not therapy history")
             return
-    concept = res.get("medicationCodeableConcept")
-    if concept is not None and not isinstance(concept, Mapping):
-        # a bare string is not a CodeableConcept: named as malformed by the importer's shape
-        # check, never read as a drug name
-        raise TypeError("medicationCodeableConcept is not a JSON object")
-    used: list[Mapping[str, Any]] = []
-
-    def resolve(reference: str) -> Mapping[str, Any] | None:
-        found = r.resolve_medication(reference)
-        if found is not None:
-            used.append(found)
-        return found
-
-    found, why = r.meds.request(res, resolve=resolve)
-    for medication in used:
-        r.used_medications.setdefault(id(medication), []).append(where)
+    # a bare string is not a CodeableConcept: named as malformed by the importer's shape check,
+    # never read as a drug name
+    found, why = r.recognise(res, where)
     if found is None:
         concept = res.get("medicationCodeableConcept") or res.get("medicationReference")
         r.unmapped(where, concept, f"{why}: not in the drug pack or the terminology pack")

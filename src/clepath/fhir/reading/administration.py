@@ -221,18 +221,6 @@ def _cycles(events: list[Event], window: int) -> list[list[Event]]:
     return out
 
 
-def _match_frequency(r: Reader, interval_days: float) -> str | None:
-    per_week = 7.0 / interval_days
-    for fid, rate in r.frequencies.items():
-        if abs(rate - per_week) <= 0.03 * rate:
-            return fid
-    return None
-
-
-def _fmt(amount: float, unit: str) -> str:
-    return fmt(amount, unit)
-
-
 def finish_events(r: Reader) -> None:
     """Group the pending administrations and dispenses into courses and account each event."""
     if not r.events:
@@ -296,12 +284,12 @@ def _course(r: Reader, kind: str, drug: str, route: str | None, events: list[Eve
     known = [a for a in amounts if a is not None]
     if known:
         item["dose"] = f"{_num(round(max(known), 6))} {unit}"
-        listed = ", ".join(_fmt(a, unit) if a is not None else "dose unknown" for a in amounts)
+        listed = ", ".join(fmt(a, unit) if a is not None else "dose unknown" for a in amounts)
         if len(set(known)) > 1 or len(known) != len(amounts):
             parts.append(f"doses {listed}; the course dose is the largest, "
-                         f"{_fmt(max(known), unit)}")
+                         f"{fmt(max(known), unit)}")
         elif drug == IVIG and kind == "MedicationAdministration":
-            parts.append(f"{_fmt(known[0], unit)} per cycle")
+            parts.append(f"{fmt(known[0], unit)} per cycle")
     interval: float | None = None
     if kind == "MedicationDispense":
         freqs = {e.frequency for e in events if e.frequency}
@@ -312,7 +300,7 @@ def _course(r: Reader, kind: str, drug: str, route: str | None, events: list[Eve
 
         gaps = [(b - a).days for a, b in zip(starts, starts[1:], strict=False)]
         interval = float(statistics.median(gaps))
-        frequency = _match_frequency(r, interval) if interval > 0 else None
+        frequency = r.frequency_for(7.0 / interval) if interval > 0 else None
         if frequency is not None:
             item["frequency"] = frequency
             parts.append(f"every {_num(interval)} days (median) read as {frequency!r}")

@@ -221,6 +221,14 @@ class Reader:
             self.used_medications.setdefault(id(medication), []).append(where)
         return found, why
 
+    def frequency_for(self, per_week: float) -> str | None:
+        """The vocabulary frequency given `per_week` times a week (within 3 %, so that 7/30.4
+        a week still reads as monthly), or None."""
+        for fid, rate in self.frequencies.items():
+            if abs(rate - per_week) <= 0.03 * rate:
+                return fid
+        return None
+
     def add(self, section: str, item: dict[str, Any], where: str) -> None:
         self.sections[section].append(item)
         self.origins[section].append(where)

@@ -48,9 +48,9 @@ def _frequency(r: Reader, dosage: Mapping[str, Any], where: str) -> str | None:
     per_week = _per_week(repeat) if isinstance(repeat, Mapping) else None
     if per_week is None:
         return None
-    for fid, rate in r.frequencies.items():
-        if abs(rate - per_week) <= 0.03 * rate:
-            return fid
+    found = r.frequency_for(per_week)
+    if found is not None:
+        return found
     r.report.add("skipped", f"{where}.timing", f"{per_week:.3g} doses a week matches no "
                  "frequency in the vocabulary; left out")
     return None

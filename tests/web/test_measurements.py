@@ -46,6 +46,18 @@ class TestHistoryPage:
         ]
         assert ("after", "used", "earlier") == (rows[0][4], rows[1][4], rows[2][4])
 
+    def test_a_back_dated_entry_is_not_marked_used(self, world: World, doc: Browser) -> None:
+        """A weight of 2019-05-28 entered first and one of 2019-01-10 entered after it (as of
+        2019-06-01): the May weight is the one used, whatever the order of entry, as the plan's
+        dosing weight is."""
+        for date, kg in (("2019-05-28", "60"), ("2019-01-10", "58")):
+            _add(doc, world.seed, "weight", date, kg, "kg")
+
+        rows = _rows(doc.get(f"/patients/{world.seed}/measurements").text)
+        marks = {r[0]: r[4] for r in rows}
+
+        assert {"2019-05-28": "used", "2019-01-10": "earlier"} == marks
+
     def test_undated_values_are_shown_apart(self, world: World, doc: Browser) -> None:
         """The seed's undated 60 kg and 158 cm are shown as recorded without a date."""
         page = re.sub(r"\s+", " ", doc.get(f"/patients/{world.seed}/measurements").text)

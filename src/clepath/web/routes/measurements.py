@@ -13,6 +13,7 @@ from fastapi import HTTPException, Request
 from fastapi.responses import Response
 from starlette.datastructures import FormData
 
+from clepath.domain.body import latest_on_or_before
 from clepath.knowledge.base import KnowledgeBase
 from clepath.store import PatientSummary, Store
 from clepath.web import forms
@@ -35,6 +36,19 @@ MEASUREMENTS = obs.ObservationKind(
 _CONTEXT: dict[str, Any] = {"names": [("weight", "Weight"), ("height", "Height")]}
 
 
+def _context(store: Store, record: Patient) -> dict[str, Any]:
+    """The choices and, per measurement name, the id of the stored item the assessment uses (the
+    rule of `clepath.domain.body`, never re-derived in the page)."""
+    items = store.observations.items(record.id, MEASUREMENTS.kind)
+    used: dict[str, int] = {}
+    for name, _ in _CONTEXT["names"]:
+        chosen = latest_on_or_before([o.item for o in items], name, record.as_of)
+        for o in items:
+            if o.item is chosen:
+                used[name] = o.id
+    return {**_CONTEXT, "used_ids": used}
+
+
 def _record(store: Store, patient: PatientSummary) -> Patient:
     case = store.patients.load(patient.id)
     if case is None:
@@ -47,7 +61,8 @@ def _page(
 ) -> Response:
     """The patient's weights and heights, newest first (and any undated value of the details
     page), and the form to add one."""
-    return obs.show(MEASUREMENTS, request, auth, store, _record(store, patient), _CONTEXT)
+    record = _record(store, patient)
+    return obs.show(MEASUREMENTS, request, auth, store, record, _context(store, record))
 
 
 def _add(
@@ -56,7 +71,8 @@ def _add(
 ) -> Response:
     """Add a weight or height from the form."""
     record = _record(store, patient)
-    return obs.add_from_form(MEASUREMENTS, request, auth, store, record, form, _CONTEXT, today)
+    return obs.add_from_form(MEASUREMENTS, request, auth, store, record, form,
+                             _context(store, record), today)
 
 
 router = obs.routes(
